@@ -1,0 +1,3 @@
+"""Root conftest: shared fixtures for every test module."""
+
+pytest_plugins = ["tests.support.fixtures", "tests.support.index_fixtures"]

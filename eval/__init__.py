@@ -1,0 +1,1 @@
+"""Evaluation harness: question files, metrics and the runner that scores the engine."""

@@ -1,0 +1,75 @@
+"""Token-aware chunks on sentence boundaries that fit the embedding model's window."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.offline import configure_offline
+
+# A sentence ends at . ! ? followed by space and a capital/digit/bracket, except after
+# common abbreviations ("e.g.", "et al.", "Fig.") and single initials.
+_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bvs)(?<!\bFig)(?<!\bEq)(?<!\bcf)(?<!\bapprox)"
+_SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z])(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    paper_id: str
+    position: int
+    text: str  # title line + sentences: what is embedded and BM25-indexed
+    n_tokens: int
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.paper_id}-{self.position:03d}"
+
+
+@lru_cache(maxsize=1)
+def encoding():
+    configure_offline()
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base")
+
+
+def count_tokens(text: str) -> int:
+    return len(encoding().encode(text, disallowed_special=()))
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _cut(sentence: str, budget: int) -> list[str]:
+    """A sentence longer than the budget is cut on token boundaries."""
+    tokens = encoding().encode(sentence, disallowed_special=())
+    return [encoding().decode(tokens[i : i + budget]) for i in range(0, len(tokens), budget)]
+
+
+def chunk_paper(
+    paper_id: str, heading: str, abstract: str, max_tokens: int, overlap: int = 1
+) -> list[Chunk]:
+    """Greedy sentence packing under `max_tokens` (heading included), `overlap` sentences carried."""
+    head = f"{heading}\n"
+    head_tokens = count_tokens(head)
+    budget = max(16, max_tokens - head_tokens)
+    pieces: list[tuple[str, int]] = []
+    for sentence in split_sentences(abstract):
+        n = count_tokens(sentence)
+        parts = _cut(sentence, budget) if n > budget else [sentence]
+        pieces.extend((part, (n if len(parts) == 1 else count_tokens(part)) + 1) for part in parts)
+    chunks: list[Chunk] = []
+    start = 0
+    while start < len(pieces):
+        end, used = start, 0
+        while end < len(pieces) and (end == start or used + pieces[end][1] <= budget):
+            used += pieces[end][1]
+            end += 1
+        body = " ".join(p for p, _ in pieces[start:end])
+        chunks.append(Chunk(paper_id, len(chunks), head + body, head_tokens + used))
+        if end >= len(pieces):
+            break
+        start = max(start + 1, end - overlap)
+    return chunks

@@ -1,0 +1,130 @@
+"""From abstract files to the index: parse all, merge, embed only what changed, commit per batch."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rag.chunking import chunk_paper
+from rag.components import embed_model_name, make_chroma_client, make_embed_model, make_vector_store
+from rag.errors import StoreError
+from rag.papers import Paper, merge
+from rag.readers import corpus_files, read_file
+from rag.settings import Settings
+from rag.store import Store
+
+BATCH_PAPERS = 32
+
+
+@dataclass
+class IngestSummary:
+    files: int
+    records: int
+    duplicates_merged: int
+    papers: int  # distinct papers in the files read
+    embedded_papers: int
+    unchanged_papers: int
+    chunks_embedded: int
+    papers_in_index: int
+    chunks_in_index: int
+    orphans_removed: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(make_chroma_client(settings), settings, embed_model_name(settings))
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: bool = True,
+    on_batch: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Read every file first (a bad file stops here, before any write), then embed what changed."""
+    started = time.perf_counter()
+    files = corpus_files(paths)
+    records = [record for path in files for record in read_file(path)]
+    report = merge(records)
+
+    store = open_store(settings)
+    if rebuild:
+        store.drop()
+    store.open(create=True)
+    try:
+        existing = store.paper_hashes()
+        todo: list[Paper] = []
+        moved: list[Paper] = []
+        for paper in report.papers:
+            known = existing.get(paper.paper_id)
+            if known is None or known[0] != paper.content_hash:
+                todo.append(paper)
+            elif set(paper.locations) - set(known[1]):
+                paper.locations = sorted(set(known[1]) | set(paper.locations))
+                moved.append(paper)
+        store.update_locations(moved)
+        embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
+        orphans = store.remove_orphan_chunks()
+        n_papers, n_chunks = store.counts()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise StoreError(
+            f"Writing to the index failed ({type(exc).__name__}: {exc}). Nothing finished was "
+            "lost; check that the data folder is writable and has free space, then re-run "
+            "`rag ingest` to resume."
+        ) from exc
+    return IngestSummary(
+        files=len(files),
+        records=report.records,
+        duplicates_merged=report.duplicates,
+        papers=len(report.papers),
+        embedded_papers=len(todo),
+        unchanged_papers=len(report.papers) - len(todo),
+        chunks_embedded=embedded_chunks,
+        papers_in_index=n_papers,
+        chunks_in_index=n_chunks,
+        orphans_removed=orphans,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def _embed_and_write(
+    store: Store,
+    todo: list[Paper],
+    settings: Settings,
+    progress: bool,
+    on_batch: Callable[[int], None] | None,
+) -> int:
+    if not todo:
+        return 0
+    from tqdm import tqdm
+
+    embed_model = make_embed_model(settings)  # loaded only when something must be embedded
+    vector_store = make_vector_store(store.chunks)
+    total = 0
+    with tqdm(total=len(todo), unit="paper", desc="Embedding", disable=not progress) as bar:
+        for start in range(0, len(todo), BATCH_PAPERS):
+            batch = todo[start : start + BATCH_PAPERS]
+            chunked = [
+                chunk_paper(p.paper_id, p.label, p.abstract, settings.chunk_tokens,
+                            settings.chunk_overlap_sentences)
+                for p in batch
+            ]
+            texts = [c.text for chunks in chunked for c in chunks]
+            vectors = embed_model.get_text_embedding_batch(texts)
+            items, offset = [], 0
+            for paper, chunks in zip(batch, chunked, strict=True):
+                items.append((paper, chunks, vectors[offset : offset + len(chunks)]))
+                offset += len(chunks)
+            store.write_papers(items, vector_store)
+            total += len(texts)
+            bar.update(len(batch))
+            if on_batch:
+                on_batch(start // BATCH_PAPERS)
+    return total

@@ -1,0 +1,186 @@
+"""Chroma-backed store: a chunk collection (via LlamaIndex) and a paper-record collection.
+
+A paper's record is written after its chunks, so it doubles as the commit marker:
+a paper without a record is unfinished and is redone (its chunks replaced) on the next run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rag.chunking import Chunk
+from rag.errors import IndexMismatchError, IndexMissingError, StoreError
+from rag.papers import Paper
+from rag.settings import Settings
+
+SCHEMA = 1
+
+
+@dataclass
+class PaperRecord:
+    """A paper as read back from the store (for BM25, the UI and citations)."""
+
+    paper_id: str
+    title: str | None
+    label: str
+    abstract: str
+    content_hash: str
+    locations: list[str]
+    extra: dict[str, Any]
+
+
+class Store:
+    def __init__(self, client: Any, settings: Settings, embedding_model: str) -> None:
+        self.client = client
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self.papers_name = f"{settings.collection}_papers"
+        self.chunks_name = f"{settings.collection}_chunks"
+
+    # -- opening ---------------------------------------------------------------------------
+    def describe(self) -> str:
+        s = self.settings
+        return f"chroma-server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else (
+            f"chroma {s.index_path}"
+        )
+
+    def exists(self) -> bool:
+        try:
+            names = {getattr(c, "name", c) for c in self.client.list_collections()}
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot read the index ({self.describe()}): {exc}. "
+                "If it is damaged or not a Chroma index, run `rag ingest --rebuild`."
+            ) from exc
+        return self.papers_name in names
+
+    def open(self, create: bool = False) -> None:
+        """Open both collections; refuse an index built with another model or chunking."""
+        if not create and not self.exists():
+            raise IndexMissingError(
+                f"No index found ({self.describe()}). Build it with `rag ingest` (or `make run`)."
+            )
+        wanted = {
+            "embedding_model": self.embedding_model,
+            "chunk_tokens": self.settings.chunk_tokens,
+            "schema": SCHEMA,
+        }
+        try:
+            self.papers = self.client.get_or_create_collection(
+                self.papers_name, metadata={**wanted, "hnsw:space": "cosine"}
+            )
+            self.chunks = self.client.get_or_create_collection(
+                self.chunks_name, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot open the collections in {self.describe()}: {exc}. "
+                "Run `rag ingest --rebuild` to start over."
+            ) from exc
+        found = {k: (self.papers.metadata or {}).get(k) for k in wanted}
+        if found != wanted:
+            raise IndexMismatchError(
+                f"The index was built with {found} but the settings ask for {wanted}. "
+                "Rebuild it with `rag ingest --rebuild` (or restore the previous settings)."
+            )
+
+    def drop(self) -> None:
+        for name in (self.papers_name, self.chunks_name):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: S110 - absent collection: nothing to drop
+                pass
+
+    # -- reading ---------------------------------------------------------------------------
+    def paper_hashes(self) -> dict[str, tuple[str, list[str]]]:
+        """paper_id -> (content hash, locations) of every finished paper."""
+        got = self.papers.get(include=["metadatas"])
+        return {
+            pid: (meta["content_hash"], json.loads(meta["locations"]))
+            for pid, meta in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def papers_all(self) -> list[PaperRecord]:
+        got = self.papers.get(include=["metadatas", "documents"])
+        return [
+            PaperRecord(
+                paper_id=pid,
+                title=meta["title"] or None,
+                label=meta["label"],
+                abstract=doc,
+                content_hash=meta["content_hash"],
+                locations=json.loads(meta["locations"]),
+                extra=json.loads(meta.get("extra", "{}")),
+            )
+            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        return self.papers.count(), self.chunks.count()
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_papers(
+        self, items: list[tuple[Paper, list[Chunk], list[list[float]]]], vector_store: Any
+    ) -> None:
+        """Replace the chunks of these papers, then write their records (the commit marker)."""
+        from llama_index.core.schema import TextNode
+
+        ids = [paper.paper_id for paper, _, _ in items]
+        self.chunks.delete(where={"paper_id": {"$in": ids}})
+        nodes = [
+            TextNode(
+                id_=chunk.chunk_id,
+                text=chunk.text,
+                embedding=vector,
+                metadata={"paper_id": paper.paper_id, "label": paper.label, "position": chunk.position},
+                excluded_embed_metadata_keys=["paper_id", "label", "position"],
+                excluded_llm_metadata_keys=["paper_id", "position"],
+            )
+            for paper, chunks, vectors in items
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]
+        vector_store.add(nodes)
+        self.papers.upsert(
+            ids=ids,
+            embeddings=[_mean(vectors) for _, _, vectors in items],
+            documents=[paper.abstract for paper, _, _ in items],
+            metadatas=[self._paper_meta(paper, len(chunks)) for paper, chunks, _ in items],
+        )
+
+    def update_locations(self, papers: list[Paper]) -> None:
+        """Same content found in more files: record where, embed nothing."""
+        if papers:
+            self.papers.update(
+                ids=[p.paper_id for p in papers],
+                metadatas=[{"locations": json.dumps(p.locations)} for p in papers],
+            )
+
+    def remove_orphan_chunks(self) -> int:
+        """Chunks whose paper has no record (a run killed mid-write, then the file removed)."""
+        finished = set(self.papers.get(include=[])["ids"])
+        got = self.chunks.get(include=["metadatas"])
+        orphans = [cid for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
+                   if meta.get("paper_id") not in finished]
+        if orphans:
+            self.chunks.delete(ids=orphans)
+        return len(orphans)
+
+    @staticmethod
+    def _paper_meta(paper: Paper, n_chunks: int) -> dict[str, Any]:
+        return {
+            "title": paper.title or "",
+            "label": paper.label,
+            "content_hash": paper.content_hash,
+            "locations": json.dumps(paper.locations),
+            "extra": json.dumps(paper.extra, ensure_ascii=False),
+            "n_chunks": n_chunks,
+        }
+
+
+def _mean(vectors: list[list[float]]) -> list[float]:
+    dim = len(vectors[0])
+    mean = [sum(v[i] for v in vectors) / len(vectors) for i in range(dim)]
+    norm = sum(x * x for x in mean) ** 0.5 or 1.0
+    return [x / norm for x in mean]

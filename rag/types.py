@@ -1,0 +1,73 @@
+"""Result types returned by the library, shared by the CLI, the UI and the eval harness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Source:
+    """One retrieved paper, numbered as the answer cites it ([n])."""
+
+    n: int
+    paper_id: str
+    title: str | None  # None for untitled abstracts
+    label: str  # what to show: the title, or a readable label for untitled abstracts
+    abstract: str
+    score: float  # fused retrieval score (higher is better)
+    snippet: str = ""  # best matching chunk text
+    supporting: list[str] = field(default_factory=list)  # abstract sentences backing the answer
+    locations: list[str] = field(default_factory=list)  # "file:line" of every copy in the corpus
+
+
+@dataclass
+class Citation:
+    n: int
+    paper_id: str
+    label: str
+
+
+@dataclass
+class SentenceCheck:
+    """Support check of one answer sentence against the sources it cites."""
+
+    text: str
+    cites: list[int]
+    support: float  # best semantic similarity to a sentence of a cited source, 0..1
+    missing_numbers: list[str]  # numbers in the sentence found in no cited source
+    supported: bool
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[Source]
+    citations: list[Citation]
+    refused: bool
+    backend: str  # "extractive", "openai:<model>", "local:<model>", or "extractive (fallback)"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    sentences: list[SentenceCheck] = field(default_factory=list)
+    invalid_citations: list[int] = field(default_factory=list)  # removed [n] with no source
+    notices: list[str] = field(default_factory=list)  # e.g. question cut, LLM fallback
+    standalone_question: str | None = None  # follow-up rewritten from the history
+
+    @property
+    def unsupported(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if not s.supported]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of `rag ask --json`."""
+        data = asdict(self)
+        data["answer"] = data.pop("text")
+        for src in data["sources"]:
+            src.pop("abstract")
+        return data
