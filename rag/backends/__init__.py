@@ -1,0 +1,1 @@
+"""Answer backends: extractive (offline), openai (any compatible endpoint), local (llama.cpp)."""

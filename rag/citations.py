@@ -1,0 +1,96 @@
+"""Check an answer's citations: drop numbers with no source, score each sentence's support."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rag.chunking import split_sentences
+from rag.evidence import SentenceIndex
+from rag.text import numbers_in
+from rag.types import Citation, SentenceCheck, Source
+
+_MARKER = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
+_ONLY_MARKERS = re.compile(r"^(?:\s*\[[\d,;\s]+\]\s*)+[.]?$")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+def clean_markers(text: str, k: int) -> tuple[str, list[int]]:
+    """Remove citation numbers outside 1..k; return the text and the removed numbers."""
+    invalid: list[int] = []
+
+    def fix(match: re.Match[str]) -> str:
+        nums = [int(x) for x in re.split(r"[,;]", match.group(1))]
+        good = [n for n in nums if 1 <= n <= k]
+        invalid.extend(n for n in nums if not 1 <= n <= k)
+        return "".join(f"[{n}]" for n in good)
+
+    cleaned = _MARKER.sub(fix, text)
+    return re.sub(r"[ \t]+([.,;])", r"\1", cleaned), invalid
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Distinct citation numbers in order of first appearance."""
+    seen: list[int] = []
+    for match in _MARKER.finditer(text):
+        for n in (int(x) for x in re.split(r"[,;]", match.group(1))):
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def answer_sentences(text: str) -> list[str]:
+    """Sentences of an answer; a citation left after the full stop stays with its sentence."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if not line:
+            continue
+        for part in split_sentences(line):
+            if out and _ONLY_MARKERS.match(part):
+                out[-1] = f"{out[-1]} {part}"
+            else:
+                out.append(part)
+    return out
+
+
+def check_sentences(
+    sentences: list[str], sources: list[Source], evidence: SentenceIndex, threshold: float
+) -> list[SentenceCheck]:
+    """Support = best cosine between the sentence and any sentence of a source it cites.
+
+    A sentence is supported when it cites something, its support reaches `threshold`, and
+    every number it states appears in a cited abstract. Supporting sentences are recorded
+    on the sources, for the UI to highlight.
+    """
+    by_n = {s.n: s for s in sources}
+    per_paper = evidence.many([(s.paper_id, s.abstract) for s in sources])
+    bare = [_MARKER.sub("", s).strip() for s in sentences]
+    vectors = evidence.embed(bare) if bare else np.zeros((0, 1))
+    checks = []
+    for sentence, text, vector in zip(sentences, bare, vectors, strict=True):
+        cites = [n for n in cited_numbers(sentence) if n in by_n]
+        best, support_text = 0.0, None
+        cited_numbers_found: set[str] = set()
+        for n in cites:
+            sents, vecs = per_paper[by_n[n].paper_id]
+            cited_numbers_found |= numbers_in(by_n[n].abstract)
+            if len(sents):
+                sims = vecs @ vector
+                i = int(np.argmax(sims))
+                if float(sims[i]) > best:
+                    best, support_text = float(sims[i]), (n, sents[i])
+        missing = sorted(numbers_in(text) - cited_numbers_found)
+        supported = bool(cites) and best >= threshold and not missing
+        if supported and support_text:
+            n, sent = support_text
+            if sent not in by_n[n].supporting:
+                by_n[n].supporting.append(sent)
+        checks.append(SentenceCheck(text, cites, round(best, 3), missing, supported))
+    return checks
+
+
+def citations_for(text: str, sources: list[Source]) -> list[Citation]:
+    by_n = {s.n: s for s in sources}
+    return [Citation(n, by_n[n].paper_id, by_n[n].label) for n in cited_numbers(text) if n in by_n]

@@ -1,0 +1,48 @@
+"""Sentence embeddings of abstracts, computed on demand and cached per paper.
+
+Both the extractive answer and the citation check compare sentences to the question or
+to answer sentences; abstracts repeat across questions, so their vectors are kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from rag.chunking import split_sentences
+
+CACHE_PAPERS = 4096
+
+
+class SentenceIndex:
+    def __init__(self, embed_model: Any) -> None:
+        self._embed = embed_model
+        self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        vectors = np.asarray(self._embed.get_text_embedding_batch(texts), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def sentences(self, paper_id: str, abstract: str) -> tuple[list[str], np.ndarray]:
+        return self.many([(paper_id, abstract)])[paper_id]
+
+    def many(self, papers: list[tuple[str, str]]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Sentences and unit vectors of several abstracts, embedding the missing ones in one batch."""
+        missing = [(pid, split_sentences(text)) for pid, text in papers if pid not in self._cache]
+        flat = [s for _, sents in missing for s in sents]
+        vectors = self.embed(flat)
+        offset = 0
+        for pid, sents in missing:
+            self._cache[pid] = (sents, vectors[offset : offset + len(sents)])
+            offset += len(sents)
+        out = {}
+        for pid, _ in papers:
+            self._cache.move_to_end(pid)
+            out[pid] = self._cache[pid]
+        while len(self._cache) > CACHE_PAPERS:
+            self._cache.popitem(last=False)
+        return out

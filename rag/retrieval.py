@@ -1,0 +1,96 @@
+"""Hybrid retrieval: dense chunks (LlamaIndex over Chroma) + BM25 papers (bm25s), fused by RRF.
+
+Both lists are grouped by paper before fusion, so a paper with many matching chunks
+counts once, with its best chunk as the snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.settings import RetrievalMode, Settings
+from rag.store import PaperRecord
+
+
+@dataclass
+class Hit:
+    paper_id: str
+    score: float  # fused score (RRF for hybrid, similarity or BM25 for the single modes)
+    dense: float = 0.0  # best chunk cosine similarity; 0 when dense did not find the paper
+    snippet: str = ""
+    ranks: dict[str, int] = field(default_factory=dict)  # rank per retriever, 1-based
+
+
+class BM25Papers:
+    """BM25 over each paper's title and abstract (title repeated: titles are dense in terms)."""
+
+    def __init__(self, papers: list[PaperRecord]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("english")
+        self._ids = [p.paper_id for p in papers]
+        texts = [f"{p.title or ''}. {p.title or ''}. {p.abstract}" for p in papers]
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(tokens, show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
+        if not tokens.vocab:
+            return []
+        k = min(k, len(self._ids))
+        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class HybridRetriever:
+    def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
+        self.settings = settings
+        self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
+        self._bm25 = BM25Papers(papers)
+
+    def dense(self, embedding: list[float]) -> list[Hit]:
+        from llama_index.core.schema import QueryBundle
+
+        nodes = self._dense.retrieve(QueryBundle(query_str="", embedding=embedding))
+        best: dict[str, Hit] = {}
+        for node in nodes:  # best first
+            pid = node.node.metadata["paper_id"]
+            if pid not in best:
+                score = float(node.score or 0.0)
+                best[pid] = Hit(pid, score, dense=score, snippet=node.node.get_content())
+        return list(best.values())
+
+    def retrieve(
+        self, question: str, embedding: list[float], top_k: int, mode: RetrievalMode
+    ) -> tuple[list[Hit], float]:
+        """The top papers for `mode`, and the best dense similarity (the evidence strength)."""
+        dense = self.dense(embedding)
+        evidence = dense[0].dense if dense else 0.0
+        sparse = (
+            [Hit(pid, s) for pid, s in self._bm25.search(question, self.settings.candidates)]
+            if mode in ("bm25", "hybrid")
+            else []
+        )
+        if mode == "dense":
+            return dense[:top_k], evidence
+        if mode == "bm25":
+            return sparse[:top_k], evidence
+        return rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k)[:top_k], evidence
+
+
+def rrf(lists: dict[str, list[Hit]], k: int) -> list[Hit]:
+    """Reciprocal rank fusion: score = sum over retrievers of 1 / (k + rank)."""
+    fused: dict[str, Hit] = {}
+    for name, hits in lists.items():
+        for rank, hit in enumerate(hits, start=1):
+            into = fused.setdefault(hit.paper_id, Hit(hit.paper_id, 0.0))
+            into.score += 1.0 / (k + rank)
+            into.ranks[name] = rank
+            if hit.dense:
+                into.dense, into.snippet = hit.dense, hit.snippet
+    return sorted(fused.values(), key=lambda h: h.score, reverse=True)
