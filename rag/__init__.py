@@ -1,8 +1,8 @@
 """paper-rag: cited answers over research-paper abstracts.
 
-    from rag import ask
-    answer = ask("Which papers speed up LLM inference?")
-    print(answer.text, [s.label for s in answer.sources])
+from rag import ask
+answer = ask("Which papers speed up LLM inference?")
+print(answer.text, [s.label for s in answer.sources])
 """
 
 from __future__ import annotations
@@ -27,9 +27,22 @@ if TYPE_CHECKING:
     from rag.engine import Engine
 
 __all__ = [
-    "Answer", "Chat", "Citation", "ConfigError", "CorpusError", "IndexMismatchError",
-    "IndexMissingError", "LLMError", "QuestionError", "RagError", "SentenceCheck", "Source",
-    "StoreError", "ask", "get_engine", "stream",
+    "Answer",
+    "Chat",
+    "Citation",
+    "ConfigError",
+    "CorpusError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "LLMError",
+    "QuestionError",
+    "RagError",
+    "SentenceCheck",
+    "Source",
+    "StoreError",
+    "ask",
+    "get_engine",
+    "stream",
 ]
 
 _engine: Engine | None = None
@@ -48,13 +61,23 @@ def get_engine() -> Engine:
     return _engine
 
 
-def ask(question: str, *, top_k: int | None = None, backend: str | None = None,
-        history: list[Answer] | None = None) -> Answer:
+def ask(
+    question: str,
+    *,
+    top_k: int | None = None,
+    backend: str | None = None,
+    history: list[Answer] | None = None,
+) -> Answer:
     """Answer one question with citations; see `Answer` for what comes back."""
     return get_engine().ask(question, top_k=top_k, backend=backend, history=history)
 
 
-def stream(question: str, *, top_k: int | None = None, backend: str | None = None,
-           history: list[Answer] | None = None) -> Iterator[str | Answer]:
+def stream(
+    question: str,
+    *,
+    top_k: int | None = None,
+    backend: str | None = None,
+    history: list[Answer] | None = None,
+) -> Iterator[str | Answer]:
     """Yield text pieces as they are produced, then the final `Answer`."""
     return get_engine().stream(question, top_k=top_k, backend=backend, history=history)

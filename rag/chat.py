@@ -14,8 +14,9 @@ MAX_TURNS = 20
 
 
 class Chat:
-    def __init__(self, engine: Engine | None = None, *, top_k: int | None = None,
-                 backend: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine | None = None, *, top_k: int | None = None, backend: str | None = None
+    ) -> None:
         self._engine = engine
         self.top_k, self.backend = top_k, backend
         self.history: list[Answer] = []
@@ -29,8 +30,9 @@ class Chat:
         return self._engine
 
     def stream(self, question: str) -> Iterator[str | Answer]:
-        for item in self.engine.stream(question, top_k=self.top_k, backend=self.backend,
-                                       history=self.history):
+        for item in self.engine.stream(
+            question, top_k=self.top_k, backend=self.backend, history=self.history
+        ):
             if isinstance(item, Answer):
                 self.history = [*self.history, item][-MAX_TURNS:]
             yield item

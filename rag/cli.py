@@ -37,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true", help="public Gradio link (off by default)")
 
     p = sub.add_parser("eval", help="measure retrieval, citations and refusals on a question set")
-    p.add_argument("--questions", type=Path, help="JSONL question file (default: eval/questions.jsonl)")
+    p.add_argument(
+        "--questions", type=Path, help="JSONL question file (default: eval/questions.jsonl)"
+    )
     p.add_argument("--backend", choices=["extractive", "openai", "local"])
     p.add_argument("--top-k", type=int)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"])
@@ -84,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
 def _ingest(args: argparse.Namespace, settings) -> int:
     from rag.ingest import ingest
 
-    summary = ingest(args.paths or [settings.corpus_path], settings, rebuild=args.rebuild,
-                     progress=not args.quiet)
+    summary = ingest(
+        args.paths or [settings.corpus_path],
+        settings,
+        rebuild=args.rebuild,
+        progress=not args.quiet,
+    )
     s = summary
     print(
         f"{s.files} files, {s.records} records, {s.duplicates_merged} duplicates merged, "
@@ -129,8 +135,9 @@ def _ask(args: argparse.Namespace, settings) -> int:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
     answer = None
-    for item in engine.stream(args.question, top_k=args.top_k, backend=args.backend,
-                              mode=args.mode):
+    for item in engine.stream(
+        args.question, top_k=args.top_k, backend=args.backend, mode=args.mode
+    ):
         if isinstance(item, str):
             print(item, end="", flush=True)
         else:

@@ -64,7 +64,9 @@ class Engine:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
         hits, evidence = self.retriever.retrieve(
-            question, vector.tolist(), top_k or self.settings.top_k,
+            question,
+            vector.tolist(),
+            top_k or self.settings.top_k,
             mode or self.settings.retrieval_mode,
         )
         return self._sources(hits), evidence, vector
@@ -73,12 +75,18 @@ class Engine:
         out = []
         for n, hit in enumerate(hits, start=1):
             paper = self.papers[hit.paper_id]
-            out.append(Source(
-                n=n, paper_id=paper.paper_id, title=paper.title, label=paper.label,
-                abstract=paper.abstract, score=round(hit.score, 4),
-                snippet=hit.snippet.split("\n", 1)[-1] if hit.snippet else paper.abstract[:300],
-                locations=paper.locations,
-            ))
+            out.append(
+                Source(
+                    n=n,
+                    paper_id=paper.paper_id,
+                    title=paper.title,
+                    label=paper.label,
+                    abstract=paper.abstract,
+                    score=round(hit.score, 4),
+                    snippet=hit.snippet.split("\n", 1)[-1] if hit.snippet else paper.abstract[:300],
+                    locations=paper.locations,
+                )
+            )
         return out
 
     def backend(self, name: str) -> ChatBackend:
@@ -134,19 +142,36 @@ class Engine:
         sources = self._pin(sources, standalone.pinned)
         timings["retrieve"] = _ms(mark)
 
-        def finish(text: str, refused: bool, label: str, usage: Usage | None = None,
-                   invalid: list[int] | None = None) -> Answer:
+        def finish(
+            text: str,
+            refused: bool,
+            label: str,
+            usage: Usage | None = None,
+            invalid: list[int] | None = None,
+        ) -> Answer:
             mark = time.perf_counter()
             body = text.split("\n", 1)[1] if label.startswith("extractive") else text
-            checks = [] if refused else check_sentences(
-                answer_sentences(body), sources, self.evidence, self.settings.support_threshold)
+            checks = (
+                []
+                if refused
+                else check_sentences(
+                    answer_sentences(body), sources, self.evidence, self.settings.support_threshold
+                )
+            )
             timings["check"] = _ms(mark)
             timings["total"] = _ms(started)
             return Answer(
-                question=asked, text=text, sources=sources,
+                question=asked,
+                text=text,
+                sources=sources,
                 citations=[] if refused else citations_for(text, sources),
-                refused=refused, backend=label, timings_ms=timings, usage=usage or Usage(),
-                sentences=checks, invalid_citations=invalid or [], notices=notices,
+                refused=refused,
+                backend=label,
+                timings_ms=timings,
+                usage=usage or Usage(),
+                sentences=checks,
+                invalid_citations=invalid or [],
+                notices=notices,
                 standalone_question=standalone.question if history else None,
             )
 
@@ -158,7 +183,9 @@ class Engine:
 
         mark = time.perf_counter()
         if name == "extractive":
-            text = extractive_answer(vector, sources, self.evidence, self.settings.extractive_sentences)
+            text = extractive_answer(
+                vector, sources, self.evidence, self.settings.extractive_sentences
+            )
             timings["answer"] = _ms(mark)
             yield text
             yield finish(text, False, "extractive")
@@ -166,7 +193,8 @@ class Engine:
         try:
             llm = self.backend(name)
             messages = build_messages(
-                standalone.question, sources, llm.context_window, self.settings.llm_max_tokens)
+                standalone.question, sources, llm.context_window, self.settings.llm_max_tokens
+            )
             pieces = []
             for piece in llm.stream(messages, self.settings.llm_max_tokens):
                 pieces.append(piece)
@@ -174,7 +202,9 @@ class Engine:
             raw = "".join(pieces).strip()
         except (LLMError, ConfigError) as exc:
             notices.append(f"{exc} Showing sentences quoted from the abstracts instead.")
-            text = extractive_answer(vector, sources, self.evidence, self.settings.extractive_sentences)
+            text = extractive_answer(
+                vector, sources, self.evidence, self.settings.extractive_sentences
+            )
             timings["answer"] = _ms(mark)
             yield text
             yield finish(text, False, f"extractive (fallback from {name})")
@@ -188,7 +218,8 @@ class Engine:
         if invalid:
             notices.append(
                 "Removed citation(s) to sources that do not exist: "
-                + ", ".join(f"[{n}]" for n in invalid) + "."
+                + ", ".join(f"[{n}]" for n in invalid)
+                + "."
             )
         yield finish(text, False, llm.name, llm.usage, invalid)
 
@@ -201,8 +232,9 @@ class Engine:
             return sources
         rest = [s for s in sources if s.paper_id not in pinned]
         first = [s for pid in pinned for s in sources if s.paper_id == pid]
-        first += self._sources([Hit(pid, 0.0) for pid in pinned if pid not in
-                                {s.paper_id for s in first}])
+        first += self._sources(
+            [Hit(pid, 0.0) for pid in pinned if pid not in {s.paper_id for s in first}]
+        )
         ordered = (first + rest)[: max(len(sources), len(first))]
         for n, source in enumerate(ordered, start=1):
             source.n = n

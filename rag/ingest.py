@@ -112,8 +112,13 @@ def _embed_and_write(
         for start in range(0, len(todo), BATCH_PAPERS):
             batch = todo[start : start + BATCH_PAPERS]
             chunked = [
-                chunk_paper(p.paper_id, p.label, p.abstract, settings.chunk_tokens,
-                            settings.chunk_overlap_sentences)
+                chunk_paper(
+                    p.paper_id,
+                    p.label,
+                    p.abstract,
+                    settings.chunk_tokens,
+                    settings.chunk_overlap_sentences,
+                )
                 for p in batch
             ]
             texts = [c.text for chunks in chunked for c in chunks]

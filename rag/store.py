@@ -42,8 +42,10 @@ class Store:
     # -- opening ---------------------------------------------------------------------------
     def describe(self) -> str:
         s = self.settings
-        return f"chroma-server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else (
-            f"chroma {s.index_path}"
+        return (
+            f"chroma-server {s.chroma_host}:{s.chroma_port}"
+            if s.chroma_host
+            else (f"chroma {s.index_path}")
         )
 
     def exists(self) -> bool:
@@ -134,7 +136,11 @@ class Store:
                 id_=chunk.chunk_id,
                 text=chunk.text,
                 embedding=vector,
-                metadata={"paper_id": paper.paper_id, "label": paper.label, "position": chunk.position},
+                metadata={
+                    "paper_id": paper.paper_id,
+                    "label": paper.label,
+                    "position": chunk.position,
+                },
                 excluded_embed_metadata_keys=["paper_id", "label", "position"],
                 excluded_llm_metadata_keys=["paper_id", "position"],
             )
@@ -161,8 +167,11 @@ class Store:
         """Chunks whose paper has no record (a run killed mid-write, then the file removed)."""
         finished = set(self.papers.get(include=[])["ids"])
         got = self.chunks.get(include=["metadatas"])
-        orphans = [cid for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
-                   if meta.get("paper_id") not in finished]
+        orphans = [
+            cid
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if meta.get("paper_id") not in finished
+        ]
         if orphans:
             self.chunks.delete(ids=orphans)
         return len(orphans)

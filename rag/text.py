@@ -24,6 +24,8 @@ def numbers_in(text: str) -> set[str]:
     found = set()
     for match in _NUMBER.finditer(text):
         value = match.group(0).rstrip("%").lstrip("+")
-        value = value.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", value) else value
+        value = (
+            value.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", value) else value
+        )
         found.add(value)
     return found

@@ -42,6 +42,7 @@ def _mmr(candidates: list, k: int) -> list:
     per_paper: dict[int, int] = {}
     pool = sorted(candidates, key=lambda c: (-c[4], c[0], c[1]))  # deterministic tie order
     while pool and len(chosen) < k:
+
         def gain(c) -> float:
             redundancy = max((float(c[3] @ s[3]) for s in chosen), default=0.0)
             return MMR_LAMBDA * c[4] - (1 - MMR_LAMBDA) * redundancy

@@ -116,8 +116,7 @@ class OpenAIBackend:
         except Exception as exc:  # httpx errors when a stream breaks off halfway
             if type(exc).__module__.startswith(("httpx", "httpcore", "openai")):
                 raise LLMError(
-                    f"The answer stream from {where} broke off ({type(exc).__name__}). "
-                    "Try again."
+                    f"The answer stream from {where} broke off ({type(exc).__name__}). Try again."
                 ) from exc
             raise
 
@@ -150,6 +149,10 @@ def says_not_in_sources(text: str) -> bool:
     lowered = text.lower()
     return NOT_IN_SOURCES.lower() in lowered.replace(" ", "_") or any(
         phrase in lowered
-        for phrase in ("do not answer the question", "don't answer the question",
-                       "not contain information", "no information about")
+        for phrase in (
+            "do not answer the question",
+            "don't answer the question",
+            "not contain information",
+            "no information about",
+        )
     )
