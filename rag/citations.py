@@ -12,7 +12,7 @@ from rag.text import numbers_in
 from rag.types import Citation, SentenceCheck, Source
 
 _MARKER = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
-_ONLY_MARKERS = re.compile(r"^(?:\s*\[[\d,;\s]+\]\s*)+[.]?$")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[\d,;\s]+\])+[.]?")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -48,9 +48,11 @@ def answer_sentences(text: str) -> list[str]:
         if not line:
             continue
         for part in split_sentences(line):
-            if out and _ONLY_MARKERS.match(part):
-                out[-1] = f"{out[-1]} {part}"
-            else:
+            lead = _LEADING_MARKERS.match(part)
+            if out and lead:  # "Claim. [1] Next claim" splits before the [1]: give it back
+                out[-1] = f"{out[-1]} {lead.group(0).strip()}"
+                part = part[lead.end() :].strip()
+            if part:
                 out.append(part)
     return out
 

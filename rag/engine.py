@@ -5,6 +5,7 @@ Opened once (index, models, BM25) and shared by the CLI, the UI and the eval har
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Iterator
@@ -46,6 +47,13 @@ class Engine:
         self.retriever = HybridRetriever(self.index, list(self.papers.values()), settings)
         self.evidence = SentenceIndex(self.embed_model)
         self._backends: dict[str, ChatBackend] = {}
+
+    def with_settings(self, **changes: object) -> Engine:
+        """A view of this engine with other answer settings, sharing the loaded index and models."""
+        clone = copy.copy(self)
+        clone.settings = self.settings.model_copy(update=changes)
+        clone._backends = {}
+        return clone
 
     # -- pieces ------------------------------------------------------------------------------
     def clean_question(self, question: str, notices: list[str]) -> str:
@@ -175,8 +183,9 @@ class Engine:
                 standalone_question=standalone.question if history else None,
             )
 
-        if not sources or (evidence < self.settings.refusal_threshold and not standalone.pinned):
-            text = self._refusal(sources)
+        unknown = self.retriever.unknown_terms(asked)
+        if not standalone.pinned and self._too_weak(sources, evidence, unknown):
+            text = self._refusal(sources, unknown)
             yield text
             yield finish(text, True, name if name == "extractive" else self._label(name))
             return
@@ -212,6 +221,7 @@ class Engine:
         timings["answer"] = _ms(mark)
         if not raw or says_not_in_sources(raw):
             text = self._refusal(sources)
+            yield text
             yield finish(text, True, llm.name, llm.usage)
             return
         text, invalid = clean_markers(raw, len(sources))
@@ -240,10 +250,20 @@ class Engine:
             source.n = n
         return ordered
 
+    def _too_weak(self, sources: list[Source], evidence: float, unknown: list[str]) -> bool:
+        """Thresholds calibrated on eval/questions.jsonl (see README, Evaluation)."""
+        if not sources or evidence < self.settings.refusal_threshold:
+            return True
+        return bool(unknown) and evidence < self.settings.unknown_term_threshold
+
     @staticmethod
-    def _refusal(sources: list[Source]) -> str:
+    def _refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
         closest = "\n".join(f"- [{s.n}] {s.label}" for s in sources[:3]) or "- (none)"
-        return render("refusal", closest=closest)
+        text = render("refusal", closest=closest)
+        if unknown:
+            terms = ", ".join(f"'{t}'" for t in unknown)
+            text = f"No abstract in this collection mentions {terms}. {text}"
+        return text
 
 
 def _ms(since: float) -> float:

@@ -6,6 +6,7 @@ counts once, with its best chunk as the snippet.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,11 +48,35 @@ class BM25Papers:
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+
+
 class HybridRetriever:
     def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
         self.settings = settings
         self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
         self._bm25 = BM25Papers(papers)
+        self._vocabulary = {
+            w.lower() for p in papers for w in _WORD.findall(f"{p.title or ''} {p.abstract}")
+        }
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Names and acronyms in the question (CASP14, Mamba, MMDiT) that no abstract contains.
+
+        A question about something the collection never mentions should be refused even
+        when its general topic is close to some paper.
+        """
+        words = _WORD.findall(question)
+        unknown = []
+        for i, word in enumerate(words):
+            mixed = any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+            named = bool(re.search(r"[A-Z].*[A-Z]", word)) or (i > 0 and word[0].isupper())
+            if not (mixed or named) or word.lower() in self._vocabulary:
+                continue
+            parts = [p for p in word.lower().split("-") if p]
+            if not all(p in self._vocabulary or p.isdigit() for p in parts):
+                unknown.append(word)
+        return unknown
 
     def dense(self, embedding: list[float]) -> list[Hit]:
         from llama_index.core.schema import QueryBundle

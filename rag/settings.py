@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = "hybrid"
     candidates: int = Field(40, description="Chunks fetched from each retriever before fusion.")
     rrf_k: int = 60
-    refusal_threshold: float = Field(0.30, description="Best dense similarity below this: refuse.")
+    refusal_threshold: float = Field(0.45, description="Best dense similarity below this: refuse.")
+    unknown_term_threshold: float = Field(
+        0.60, description="Refuse below this similarity when the question names unknown terms."
+    )
     support_threshold: float = Field(0.55, description="Sentence support below this: flagged.")
 
     # Answering

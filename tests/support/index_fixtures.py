@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +23,24 @@ def make_settings(tmp: Path, **overrides) -> Settings:
     return Settings(_env_file=None, **base)
 
 
+SHARED_INDEX = PROJECT_ROOT / "test-output" / "corpus-index"
+
+
 @pytest.fixture(scope="session")
-def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of a session-wide index of the whole default corpus."""
+def corpus_settings() -> Settings:
+    """Settings of an index of the whole default corpus, read-only for tests.
+
+    It lives in test-output/ and is brought up to date by an incremental ingest (a no-op
+    when nothing changed), under a lock so parallel test sessions don't write at once.
+    """
     from rag.ingest import ingest
 
-    settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
-    ingest([CORPUS], settings, progress=False)
+    SHARED_INDEX.mkdir(parents=True, exist_ok=True)
+    settings = make_settings(SHARED_INDEX)
+    with open(SHARED_INDEX / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ingest([CORPUS], settings, progress=False)
+        fcntl.flock(lock, fcntl.LOCK_UN)
     return settings
 
 

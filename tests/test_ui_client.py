@@ -1,0 +1,138 @@
+"""The chat UI driven over its API with gradio_client: real app, real index, real server."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from rag.settings import Settings
+
+try:
+    from gradio_client import Client
+except ImportError:  # pragma: no cover - a clear failure instead of a skip
+    Client = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
+    if Client is None:
+        pytest.fail("gradio_client is not installed; `make test` installs it.", pytrace=False)
+    from ui.app import build_app, style_options
+
+    app = build_app(engine, corpus_settings)
+    app.launch(
+        server_name="127.0.0.1",
+        server_port=_free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        ssr_mode=False,
+        **style_options(),
+    )
+    try:
+        yield app.local_url
+    finally:
+        app.close()
+
+
+def _ask(client: Any, question: str, top_k: int = 5, backend: str = "extractive") -> tuple:
+    chat, sources_html, data, box = client.predict(question, top_k, backend, api_name="/ask")
+    return chat, sources_html, data, box
+
+
+def _text(message: dict) -> str:
+    """A chat message's text, whatever content shape the client returns."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content)
+
+
+def test_cited_answer_follow_up_and_errors(app_url: str, engine: Any) -> None:
+    client = Client(app_url, verbose=False)
+
+    chat, sources_html, data, box = _ask(client, "How is reinforcement learning used to summarize events?")
+    assert box == ""
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    answer = _text(chat[-1])
+    assert "[1]" in answer, answer
+    # Citations link to the sources panel's cards.
+    assert re.search(r"\[\[1\]\]\(#src-1-1\b", answer), answer
+    assert data["backend"] == "extractive" and not data["refused"]
+    first = data["sources"][0]
+    assert first["n"] == 1 and first["paper_id"] in engine.papers
+    assert data["citations"], data
+    # The panel shows every source with its number, label, score and an anchor.
+    for src in data["sources"]:
+        label = engine.papers[src["paper_id"]].label
+        assert f'id="src-1-{src["n"]}"' in sources_html
+        assert f"[{src['n']}]" in sources_html
+        assert f"score {src['score']:.3f}" in sources_html
+        assert (label[:40].replace("&", "&amp;").replace("<", "&lt;")) in sources_html
+    assert '<mark class="support">' in sources_html  # supporting sentences highlighted
+
+    # A follow-up naming [1] is about the same paper, and the history shows both turns.
+    chat, sources_html, data2, _ = _ask(client, "What did [1] measure?")
+    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    assert data2["sources"][0]["paper_id"] == first["paper_id"]
+    assert data2["standalone_question"] and first["label"][:30] in data2["standalone_question"]
+    assert "[1]" in _text(chat[-1])
+    assert 'id="src-2-1"' in sources_html and "Earlier answers (1)" in sources_html
+
+    # An empty question is a clear message in the chat, not a stack trace...
+    chat, _, error, box = _ask(client, "   ")
+    assert error["kind"] == "QuestionError"
+    last = _text(chat[-1])
+    assert chat[-1]["role"] == "assistant" and "The question is empty" in last
+    assert "Traceback" not in last and len(chat) == 5
+
+    # ...and the app keeps answering, with the conversation intact.
+    chat, _, data3, _ = _ask(client, "Which paper introduces a benchmark for open-ended capabilities?")
+    assert len(chat) == 7 and "[1]" in _text(chat[-1])
+    assert data3["turn"] == 3
+
+    # "New chat" forgets the history: a follow-up has nothing to resolve against.
+    chat, sources_html, data, box = client.predict(api_name="/new_chat")
+    assert chat == [] and data is None and "Sources of the answer appear here" in sources_html
+    chat, _, data4, _ = _ask(client, "How is reinforcement learning used to summarize events?")
+    assert len(chat) == 2 and data4["turn"] == 1 and data4["standalone_question"] is None
+
+
+def test_question_text_is_escaped(app_url: str) -> None:
+    client = Client(app_url, verbose=False)
+    question = "<script>alert(1)</script><b>bold</b> what about timelines?"
+    chat, sources_html, data, _ = _ask(client, question)
+    shown = _text(chat[0])
+    assert "<script>" not in shown and "<b>" not in shown
+    assert "&lt;script&gt;" in shown and "&lt;b&gt;" in shown
+    assert "<script>" not in sources_html and "&lt;script&gt;" in sources_html
+
+
+def test_sessions_are_separate_and_concurrent(app_url: str) -> None:
+    """~20 browser sessions at once each get their own answer and history."""
+    questions = [
+        "How is reinforcement learning used to summarize events?",
+        "Which paper introduces a benchmark for open-ended capabilities?",
+    ]
+
+    def session(i: int) -> tuple[int, int, str]:
+        client = Client(app_url, verbose=False)
+        chat, _, data, _ = _ask(client, questions[i % 2], top_k=3)
+        return len(chat), data["turn"], _text(chat[-1])
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(session, range(20)))
+    for length, turn, text in results:
+        assert length == 2 and turn == 1 and "[1]" in text

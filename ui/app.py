@@ -1,0 +1,290 @@
+"""The Gradio chat: one `Engine` per process, per-browser-session history, cited answers.
+
+`launch(settings)` opens the index and models once and serves the app; `build_app(engine,
+settings)` builds the Blocks so tests can start it on any port.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rag.offline import configure_offline
+
+configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio is imported
+
+import gradio as gr  # noqa: E402
+
+from rag.errors import ConfigError, RagError  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.types import Answer  # noqa: E402
+from ui import render  # noqa: E402
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("extractive", "openai", "local")
+MAX_TURNS = 20  # answers kept per session, for follow-ups and the sources panel
+GENERIC_ERROR = "Something went wrong while answering. Please try again; details are in the log."
+
+CSS = """
+#app-header h1 { margin-bottom: 0.1rem; }
+#offline-note { border-left: 4px solid var(--color-accent); padding: 0.4rem 0.8rem;
+  background: var(--background-fill-secondary); border-radius: 6px; }
+#sources { max-height: 78vh; overflow-y: auto; }
+.src-panel { display: flex; flex-direction: column; gap: 0.6rem; font-size: 0.92rem; }
+.src-title { font-weight: 600; }
+.src-backend, .src-meta, .src-where { color: var(--body-text-color-subdued); font-size: 0.82rem; }
+.src-where { margin-left: 0.4rem; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.55rem 0.75rem; background: var(--background-fill-primary);
+  transition: box-shadow 0.3s; }
+.src-card.cited { border-color: var(--color-accent); }
+.src-card.flash { box-shadow: 0 0 0 3px var(--color-accent-soft, #c7d2fe); }
+.src-n { font-weight: 700; color: var(--color-accent); }
+.src-label { font-weight: 600; }
+.src-badge { background: var(--color-accent); color: white; border-radius: 4px;
+  padding: 0 0.35rem; font-size: 0.75rem; margin-left: 0.3rem; }
+.src-support { margin-left: 0.4rem; }
+.src-abstract { line-height: 1.45; margin: 0.3rem 0 0; white-space: pre-wrap; }
+mark.support { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+.src-warn { border-left: 4px solid #f59e0b; padding: 0.3rem 0.7rem; background: #fffbeb;
+  color: #78350f; border-radius: 6px; }
+.src-warn ul { margin: 0.2rem 0 0 1rem; }
+.src-ok { color: #166534; }
+.src-refused { border-left: 4px solid #dc2626; padding: 0.3rem 0.7rem; background: #fef2f2;
+  color: #7f1d1d; border-radius: 6px; font-weight: 600; }
+.src-notice { color: var(--body-text-color-subdued); }
+.src-empty { color: var(--body-text-color-subdued); padding: 1rem 0; }
+#examples button { font-size: 0.85rem; }
+"""
+
+# Citation links ("#src-<turn>-<n>") scroll the sources panel instead of navigating.
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#src-"]');
+    if (!link) return;
+    const card = document.getElementById(link.getAttribute('href').slice(1));
+    event.preventDefault();
+    event.stopPropagation();
+    if (!card) return;
+    for (let el = card.parentElement; el; el = el.parentElement) {
+      if (el.tagName === 'DETAILS') el.open = true;
+    }
+    const abstract = card.querySelector('details');
+    if (abstract) abstract.open = true;
+    card.scrollIntoView({behavior: 'smooth', block: 'nearest'});
+    card.classList.add('flash');
+    setTimeout(() => card.classList.remove('flash'), 1500);
+  }, true);
+}
+"""
+
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif"]
+
+
+@dataclass
+class Session:
+    """Per-browser-session state: the answers (for follow-ups) and the chat as shown."""
+
+    answers: list[tuple[int, Answer]] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    turns: int = 0
+
+    @property
+    def history(self) -> list[Answer]:
+        return [a for _, a in self.answers]
+
+
+def offline_note(settings: Settings) -> str:
+    return (
+        "**Offline mode** — no LLM is configured, so answers are sentences quoted from the "
+        "abstracts (each with its [n] source). To get written answers, put "
+        "`OPENAI_API_KEY=sk-…` in `.env`, or `OPENAI_BASE_URL=http://localhost:11434/v1` "
+        "for a local Ollama / vLLM / llama.cpp server, then restart `make run`."
+    )
+
+
+def default_backend(settings: Settings) -> str:
+    backend = settings.resolved_backend()
+    return backend if backend in BACKENDS else "extractive"
+
+
+def parse_auth(settings: Settings) -> tuple[str, str] | None:
+    if settings.ui_auth is None:
+        return None
+    user, sep, password = settings.ui_auth.get_secret_value().partition(":")
+    if not sep or not user or not password:
+        raise ConfigError("RAG_UI_AUTH must look like user:password.")
+    return user, password
+
+
+def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
+    """The chat app over an opened engine; queued for `settings.ui_concurrency` sessions."""
+    papers = list(engine.papers.values())
+    examples = render.example_questions(p.title for p in papers)
+
+    def ask(
+        question: str, top_k: float, backend: str, session: Session | None
+    ) -> Iterator[tuple[Any, ...]]:
+        session = session if session is not None else Session()
+        question = question or ""
+        turn = session.turns + 1
+        shown = list(session.messages)
+        if question.strip():
+            shown.append({"role": "user", "content": render.literal_md(question.strip())})
+        pending = [*shown, {"role": "assistant", "content": "*Searching the abstracts…*"}]
+        yield pending, gr.skip(), gr.skip(), "", session
+        answer: Answer | None = None
+        text = ""
+        try:
+            for item in engine.stream(
+                question,
+                top_k=int(top_k) if top_k else None,
+                backend=backend or None,
+                history=session.history,
+            ):
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                text += item
+                content = render.streaming_md(text, turn)
+                yield [*shown, {"role": "assistant", "content": content}], *_skips(4)
+        except RagError as exc:
+            message = render.error_md(str(exc))
+            error = {"error": str(exc), "kind": type(exc).__name__}
+        except Exception:  # noqa: BLE001 - the app must keep serving other questions
+            log.exception("unexpected error answering %r", question[:200])
+            message = render.error_md(GENERIC_ERROR)
+            error = {"error": GENERIC_ERROR, "kind": "InternalError"}
+        else:
+            if answer is None:  # the engine always ends with an Answer; be defensive
+                log.error("engine.stream ended without an Answer for %r", question[:200])
+                message = render.error_md(GENERIC_ERROR)
+                error = {"error": GENERIC_ERROR, "kind": "InternalError"}
+        if answer is None:
+            session.messages = [*shown, {"role": "assistant", "content": message}]
+            yield session.messages, gr.skip(), error, question, session
+            return
+        session.turns = turn
+        session.answers = [*session.answers, (turn, answer)][-MAX_TURNS:]
+        session.messages = [*shown, {"role": "assistant", "content": render.answer_md(answer, turn)}]
+        data = answer.to_json()
+        data["turn"] = turn
+        yield session.messages, render.sources_html(session.answers), data, "", session
+
+    def new_chat() -> tuple[Any, ...]:
+        return [], render.sources_html([]), None, "", Session()
+
+    with gr.Blocks(title="Paper Q&A", fill_width=True) as app:
+        session = gr.State(None)
+        with gr.Column(elem_id="app-header"):
+            gr.Markdown(
+                f"# 📄 Paper Q&A\nAsk questions about **{len(papers)} research-paper "
+                "abstracts**. Every answer cites its sources as [n]; click a number to see "
+                "the abstract, with the sentences that support the answer highlighted."
+            )
+        gr.Markdown(
+            offline_note(settings), elem_id="offline-note", visible=not settings.llm_configured
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Conversation",
+                    height="62vh",
+                    sanitize_html=True,
+                    allow_tags=False,
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],
+                    placeholder="Ask a question about the papers, or pick an example below.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="question",
+                        show_label=False,
+                        placeholder="Ask about the papers… follow-ups can say “What did [2] "
+                        "measure?”",
+                        scale=6,
+                        max_lines=6,
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row(elem_id="examples"):
+                    example_buttons = [
+                        gr.Button(text, size="sm", variant="secondary") for text in examples
+                    ]
+                with gr.Row():
+                    new_chat_button = gr.Button("🗨 New chat", size="sm", elem_id="new-chat")
+                with gr.Accordion("Settings", open=False, elem_id="settings"):
+                    backend = gr.Radio(
+                        list(BACKENDS),
+                        value=default_backend(settings),
+                        label="Answer backend",
+                        info="extractive quotes the abstracts; openai/local need an LLM "
+                        "(falls back to quotes, with a note, when it fails).",
+                    )
+                    top_k = gr.Slider(
+                        1, 20, value=settings.top_k, step=1, label="Sources per answer (top-k)"
+                    )
+            with gr.Column(scale=2, min_width=320):
+                sources = gr.HTML(
+                    render.sources_html([]),
+                    elem_id="sources",
+                    js_on_load=None,
+                    padding=True,
+                )
+        answer_json = gr.JSON(visible=False, label="answer")
+
+        inputs = [question, top_k, backend, session]
+        outputs = [chatbot, sources, answer_json, question, session]
+        common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
+        question.submit(ask, inputs, outputs, api_name="ask", **common)
+        ask_button.click(ask, inputs, outputs, api_visibility="private", **common)
+        for button in example_buttons:
+            button.click(
+                lambda text: text, button, question, api_visibility="private", queue=False
+            ).then(ask, inputs, outputs, api_visibility="private", **common)
+        new_chat_button.click(
+            new_chat, None, outputs, api_name="new_chat", queue=False
+        )
+    app.queue(default_concurrency_limit=settings.ui_concurrency)
+    return app
+
+
+def _skips(n: int) -> tuple[Any, ...]:
+    return tuple(gr.skip() for _ in range(n))
+
+
+def style_options() -> dict[str, Any]:
+    """The look of the app; Gradio 6 takes these in `launch()`, not in `Blocks()`."""
+    theme = gr.themes.Soft(
+        primary_hue="indigo", font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"]
+    )
+    return {"css": CSS, "js": JS, "theme": theme}
+
+
+def launch(
+    settings: Settings, host: str | None = None, port: int | None = None, share: bool = False
+) -> None:
+    """Open the index and models once, then serve the chat until interrupted."""
+    from rag.engine import Engine
+
+    auth = parse_auth(settings)
+    engine = Engine(settings)
+    app = build_app(engine, settings)
+    app.launch(
+        server_name=host or settings.ui_host,
+        server_port=port or settings.ui_port,
+        share=share or settings.ui_share,
+        auth=auth,
+        ssr_mode=False,
+        show_error=False,
+        footer_links=["api"],
+        **style_options(),
+    )

@@ -1,0 +1,226 @@
+"""Turn questions, answers and sources into safe Markdown/HTML for the chat UI.
+
+Everything that comes from data (abstracts, titles, questions, LLM output) is escaped
+here before any markup is added, so HTML or script in it shows as text and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from rag.types import Answer, SentenceCheck, Source
+
+_CITE = re.compile(r"\[(\d+)\]")
+# Markdown punctuation that could turn a question into formatting, links or images.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_BLANK = re.compile(r"\s+")
+_MARKERS_BETWEEN = r"(?:\s*\[\d+\])*\s*"
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def literal_md(text: str) -> str:
+    """Markdown that displays `text` exactly as typed (no HTML, no formatting)."""
+    return esc(_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def anchor(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def _safe_answer_md(text: str) -> str:
+    """Answer text as Markdown: lists and emphasis render, HTML shows as text, no images."""
+    return esc(text).replace("![", "!\\[")
+
+
+def _link_citations(md: str, turn: int, labels: dict[int, str]) -> str:
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in labels:
+            return match.group(0)
+        title = re.sub(r'["()\[\]\\]', "", labels[n])[:120]
+        return f'[[{n}]](#{anchor(turn, n)} "{title}")'
+
+    return _CITE.sub(link, md)
+
+
+def streaming_md(text: str, turn: int, sources: Iterable[Source] = ()) -> str:
+    """What the chat shows while the answer is still arriving."""
+    labels = {s.n: esc(s.label) for s in sources}
+    return _link_citations(_safe_answer_md(text), turn, labels) + " ▍"
+
+
+def _mark_unsupported(md: str, checks: list[SentenceCheck]) -> tuple[str, int]:
+    """Put a warning after each unsupported answer sentence found in the text."""
+    marked = 0
+    for check in checks:
+        words = [re.escape(esc(w)) for w in _BLANK.split(check.text.strip()) if w]
+        if not words:
+            continue
+        pattern = re.compile(_MARKERS_BETWEEN.join(words) + r"(?:\s*\[\d+\])*")
+        reason = _reason(check)
+        new, count = pattern.subn(
+            lambda m, r=reason: f"{m.group(0)} <sup title=\"{r}\">⚠ unsupported</sup>", md, 1
+        )
+        if count:
+            md, marked = new, marked + 1
+    return md, marked
+
+
+def _reason(check: SentenceCheck) -> str:
+    if not check.cites:
+        return "cites no source"
+    parts = [f"best support {check.support:.2f}"]
+    if check.missing_numbers:
+        parts.append("numbers not in the cited abstracts: " + ", ".join(check.missing_numbers))
+    return esc("; ".join(parts))
+
+
+def answer_md(answer: Answer, turn: int) -> str:
+    """The final chat message of one answer."""
+    labels = {s.n: esc(s.label) for s in answer.sources}
+    md = _safe_answer_md(answer.text)
+    unsupported = [] if answer.refused else answer.unsupported
+    md, _ = _mark_unsupported(md, unsupported)
+    md = _link_citations(md, turn, labels)
+    parts = []
+    if answer.refused:
+        parts.append("**🚫 Not answered from the sources.**")
+    parts.append(md)
+    for notice in answer.notices:
+        parts.append(f"> ℹ️ {literal_md(notice)}")
+    if answer.invalid_citations:
+        parts.append(
+            "> ℹ️ Removed citations to sources that do not exist: "
+            + ", ".join(f"\\[{n}\\]" for n in answer.invalid_citations)
+        )
+    footer = [f"answered by `{esc(answer.backend)}`"]
+    if answer.sentences and not answer.refused:
+        ok = len(answer.sentences) - len(answer.unsupported)
+        footer.append(f"{ok}/{len(answer.sentences)} sentences supported")
+    if answer.standalone_question:
+        footer.append(f"understood as: {literal_md(answer.standalone_question)}")
+    parts.append("<sub>" + " · ".join(footer) + "</sub>")
+    return "\n\n".join(parts)
+
+
+def error_md(message: str) -> str:
+    return f"**⚠️ {literal_md(message)}**"
+
+
+# -- sources panel ---------------------------------------------------------------------------
+def highlighted_abstract(abstract: str, supporting: list[str]) -> str:
+    """The abstract as escaped HTML with the supporting sentences in <mark>."""
+    spans: list[tuple[int, int]] = []
+    for sentence in supporting:
+        start = abstract.find(sentence)
+        if start >= 0:
+            spans.append((start, start + len(sentence)))
+    spans.sort()
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(esc(abstract[pos:start]))
+        out.append(f'<mark class="support">{esc(abstract[start:end])}</mark>')
+        pos = end
+    out.append(esc(abstract[pos:]))
+    return "".join(out)
+
+
+def _card(source: Source, turn: int, cited: set[int], *, open_: bool) -> str:
+    classes = "src-card" + (" cited" if source.n in cited else "")
+    badge = '<span class="src-badge">cited</span>' if source.n in cited else ""
+    n_support = len(source.supporting)
+    support = (
+        f'<span class="src-support">{n_support} supporting sentence'
+        f"{'s' if n_support != 1 else ''} highlighted</span>"
+        if n_support
+        else ""
+    )
+    where = esc(", ".join(source.locations[:3]))
+    return (
+        f'<div class="{classes}" id="{anchor(turn, source.n)}">'
+        f'<div class="src-head"><span class="src-n">[{source.n}]</span> '
+        f'<span class="src-label">{esc(source.label)}</span></div>'
+        f'<div class="src-meta">score {source.score:.3f} {badge} {support}'
+        f'<span class="src-where" title="{where}">{where}</span></div>'
+        f"<details{' open' if open_ else ''}><summary>Abstract</summary>"
+        f'<p class="src-abstract">{highlighted_abstract(source.abstract, source.supporting)}</p>'
+        "</details></div>"
+    )
+
+
+def _check_box(answer: Answer) -> str:
+    if answer.refused:
+        return (
+            '<div class="src-refused">🚫 The abstracts do not answer this question; '
+            "these are the closest papers.</div>"
+        )
+    items = []
+    for check in answer.unsupported:
+        items.append(f"<li>{esc(check.text)} <em>({_reason(check)})</em></li>")
+    if not items:
+        if not answer.sentences:
+            return ""
+        return '<div class="src-ok">✓ Every answer sentence is backed by a cited abstract.</div>'
+    return (
+        '<div class="src-warn"><strong>⚠ Not clearly supported by the cited abstracts:</strong>'
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def sources_html(answers: list[tuple[int, Answer]]) -> str:
+    """The panel: the current answer's sources in full, earlier answers' sources folded."""
+    if not answers:
+        return (
+            '<div class="src-panel"><div class="src-empty">Sources of the answer appear here: '
+            "each cited paper with its score and abstract, supporting sentences "
+            "highlighted.</div></div>"
+        )
+    turn, current = answers[-1]
+    cited = {c.n for c in current.citations}
+    parts = [
+        '<div class="src-panel">',
+        f'<div class="src-title">Sources for: <q>{esc(current.question)}</q></div>',
+        f'<div class="src-backend">backend: <code>{esc(current.backend)}</code></div>',
+    ]
+    parts += [f'<div class="src-notice">ℹ️ {esc(n)}</div>' for n in current.notices]
+    parts.append(_check_box(current))
+    parts += [_card(s, turn, cited, open_=s.n in cited) for s in current.sources]
+    if not current.sources:
+        parts.append('<div class="src-empty">No sources were retrieved.</div>')
+    earlier = answers[:-1]
+    if earlier:
+        parts.append(f"<details class='src-earlier'><summary>Earlier answers ({len(earlier)})</summary>")
+        for t, answer in reversed(earlier):
+            parts.append(f'<div class="src-title">{esc(answer.question)}</div>')
+            done = {c.n for c in answer.citations}
+            parts += [_card(s, t, done, open_=False) for s in answer.sources]
+        parts.append("</details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# -- example questions -----------------------------------------------------------------------
+_TEMPLATES = (
+    "What does {name} propose, and how well does it work?",
+    "How is {name} evaluated?",
+    "What problem does {name} address?",
+)
+
+
+def example_questions(titles: Iterable[str | None], limit: int = 4) -> list[str]:
+    """A few fixed questions built from short paper names ("QDET: ..." -> "QDET")."""
+    names: list[str] = []
+    for title in sorted(t for t in titles if t):
+        head = title.split(":", 1)[0].strip()
+        if ":" not in title or not 2 <= len(head) <= 40 or head.lower() in map(str.lower, names):
+            continue
+        names.append(head)
+    picked = names[:: max(1, len(names) // limit)][:limit] if names else []
+    return [_TEMPLATES[i % len(_TEMPLATES)].format(name=name) for i, name in enumerate(picked)]
