@@ -51,7 +51,13 @@ def _cut(sentence: str, budget: int) -> list[str]:
 def chunk_paper(
     paper_id: str, heading: str, abstract: str, max_tokens: int, overlap: int = 1
 ) -> list[Chunk]:
-    """Greedy sentence packing under `max_tokens` (heading included), `overlap` sentences carried."""
+    """Greedy sentence packing under `max_tokens` (heading included); `overlap` sentences carried.
+
+    A heading over half the budget is shortened, so every chunk still fits the model's window.
+    """
+    heading_tokens = encoding().encode(heading, disallowed_special=())
+    if len(heading_tokens) > max_tokens // 2:
+        heading = encoding().decode(heading_tokens[: max_tokens // 2 - 2]).rstrip() + "…"
     head = f"{heading}\n"
     head_tokens = count_tokens(head)
     budget = max(16, max_tokens - head_tokens)

@@ -60,16 +60,25 @@ def ingest(
     store.open(create=True)
     try:
         existing = store.paper_hashes()
+        current = {paper.paper_id for paper in report.papers}
         todo: list[Paper] = []
         moved: list[Paper] = []
+        stale: list[str] = []
         for paper in report.papers:
             known = existing.get(paper.paper_id)
             if known is None or known[0] != paper.content_hash:
+                # The same paper indexed under another id (untitled then, titled now): replace it.
+                old = [a for a in paper.aliases if a in existing and a not in current]
+                stale.extend(old)
+                for pid in [paper.paper_id, *old]:
+                    if pid in existing:
+                        paper.locations = _union(existing[pid][1], paper.locations)
                 todo.append(paper)
             elif set(paper.locations) - set(known[1]):
-                paper.locations = sorted(set(known[1]) | set(paper.locations))
+                paper.locations = _union(known[1], paper.locations)
                 moved.append(paper)
         store.update_locations(moved)
+        store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
         embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
         orphans = store.remove_orphan_chunks()
         n_papers, n_chunks = store.counts()
@@ -92,6 +101,10 @@ def ingest(
         orphans_removed=orphans,
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+def _union(first: list[str], more: list[str]) -> list[str]:
+    return [*first, *(x for x in more if x not in first)]
 
 
 def _embed_and_write(

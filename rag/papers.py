@@ -22,6 +22,9 @@ class Paper:
     abstract: str
     locations: list[str]
     extra: dict[str, Any] = field(default_factory=dict)
+    # Ids the same paper had under another identity (e.g. indexed untitled before a titled copy
+    # turned up): ingestion replaces such entries instead of keeping a duplicate.
+    aliases: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -69,36 +72,48 @@ class MergeReport:
 
 
 def merge(records: Iterable[Record]) -> MergeReport:
-    """Group records that share a normalized title or a normalized abstract."""
-    groups: list[list[Record]] = []
-    by_key: dict[str, int] = {}
-    count = 0
-    for record in records:
-        count += 1
-        keys = _keys(record)
-        hit = next((by_key[k] for k in keys if k in by_key), None)
-        if hit is None:
-            hit = len(groups)
-            groups.append([])
-        groups[hit].append(record)
-        for key in keys:
-            by_key.setdefault(key, hit)
-    return MergeReport(count, [_paper(group) for group in groups])
+    """Group records that share a normalized title or a normalized abstract (transitively).
+
+    Groups and their ids do not depend on the order the records come in.
+    """
+    records = list(records)
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, record in enumerate(records):
+        for key in _keys(record):
+            a, b = root(i), root(first.setdefault(key, i))
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[Record]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(root(i), []).append(record)
+    return MergeReport(len(records), [_paper(group) for group in groups.values()])
 
 
 def _paper(group: list[Record]) -> Paper:
-    titled = [r for r in group if r.title]
-    title = titled[0].title if titled else None
-    abstract = max((r.abstract for r in group), key=len)
+    titles = [r.title for r in group if r.title]
+    title = min(titles, key=lambda t: (normalize_text(t), t)) if titles else None
+    abstract = max((r.abstract for r in group), key=lambda a: (len(a), a))
     identity = f"t:{normalize_text(title)}" if title else f"a:{normalize_text(abstract)}"
+    paper_id = _digest(identity)
+    identities = {f"a:{normalize_text(r.abstract)}" for r in group}
+    identities |= {f"t:{normalize_text(t)}" for t in titles}
+    aliases = sorted({_digest(i) for i in identities} - {paper_id})
     extra: dict[str, Any] = {}
     for record in group:
         for key, value in record.extra.items():
             extra.setdefault(key, value)
     return Paper(
-        paper_id=_digest(identity),
+        paper_id=paper_id,
         title=title,
         abstract=abstract,
         locations=[r.location for r in group],
         extra=extra,
+        aliases=aliases,
     )

@@ -28,6 +28,11 @@ _HEADER_LINE = re.compile(
     re.IGNORECASE,
 )
 _ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s*", re.IGNORECASE)
+# Lines end at \n, \r\n or \r only: str.splitlines() also splits at U+2028, \x0c, ... which are
+# legal inside a JSON string and would shift every reported line number.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
 
 
 @dataclass
@@ -54,7 +59,14 @@ def corpus_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES))
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            if not found:
+                raise CorpusError(
+                    str(path), None, "no .txt, .json, .jsonl or .csv files in this folder."
+                )
+            files.extend(found)
         elif not path.exists():
             raise CorpusError(str(path), None, "no such file or folder.")
         elif path.suffix.lower() not in SUFFIXES:
@@ -72,16 +84,13 @@ def corpus_files(paths: Iterable[Path]) -> list[Path]:
 def read_file(path: Path) -> list[Record]:
     text = _decode(path)
     suffix = path.suffix.lower()
-    if suffix == ".txt":
-        records = list(_read_txt(str(path), text))
-    elif suffix == ".jsonl":
-        records = list(_read_jsonl(str(path), text))
-    elif suffix == ".json":
-        records = list(_read_json(str(path), text))
-    elif suffix == ".csv":
-        records = list(_read_csv(str(path), text))
-    else:
+    readers = {".txt": _read_txt, ".jsonl": _read_jsonl, ".json": _read_json, ".csv": _read_csv}
+    if suffix not in readers:
         raise CorpusError(str(path), None, f"unsupported file type '{suffix}'.")
+    try:
+        records = list(readers[suffix](str(path), text))
+    except RecursionError as exc:  # JSON nested deeper than Python can follow
+        raise CorpusError(str(path), None, "data nested too deeply to read.") from exc
     if not records:
         raise CorpusError(str(path), None, "no abstracts found.", "Is this an abstracts file?")
     return records
@@ -92,8 +101,10 @@ def _decode(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(str(path), None, f"cannot read: {exc.strerror}.") from exc
-    if b"\x00" in data[:8192]:
-        raise CorpusError(str(path), None, "looks like a binary file, not text.")
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise CorpusError(str(path), line, "looks like a binary file, not text (NUL byte).")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -104,7 +115,7 @@ def _decode(path: Path) -> str:
 
 
 def _read_txt(path: str, text: str) -> Iterator[Record]:
-    lines = text.splitlines()
+    lines = _NEWLINE.split(text)
     numbered = [(i + 1, line.strip()) for i, line in enumerate(lines)]
     body = [(n, line) for n, line in numbered if line]
     if not body:
@@ -217,6 +228,10 @@ def _record_from_mapping(path: str, line: int, obj: Any) -> Record:
     title = obj.get("title")
     if title is not None and not isinstance(title, str):
         raise CorpusError(path, line, "'title' must be text.")
+    if title and len(clean(title)) > MAX_TITLE_CHARS:
+        raise CorpusError(
+            path, line, f"'title' is over {MAX_TITLE_CHARS} characters (is it the abstract?)."
+        )
     extra = {
         k: _scalar(v) for k, v in obj.items() if k not in {"title", "abstract"} and v is not None
     }
@@ -232,49 +247,111 @@ def _scalar(value: Any) -> str | int | float | bool:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _loads(path: str, text: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = line if line is not None else exc.lineno
+        raise CorpusError(path, where, f"invalid JSON ({exc.msg}).") from exc
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        where = line if line is not None else 1
+        raise CorpusError(path, where, f"unreadable JSON ({type(exc).__name__}).") from exc
+
+
 def _read_jsonl(path: str, text: str) -> Iterator[Record]:
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(_NEWLINE.split(text), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(path, n, f"invalid JSON ({exc.msg}).") from exc
-        yield _record_from_mapping(path, n, obj)
+        yield _record_from_mapping(path, n, _loads(path, line, n))
 
 
 def _read_json(path: str, text: str) -> Iterator[Record]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(path, exc.lineno, f"invalid JSON ({exc.msg}).") from exc
+    data = _loads(path, text)
+    start = _JSON_WS.match(text).end()  # offset of the list of papers in `text`
     if isinstance(data, dict):
-        data = next(
-            (data[k] for k in ("papers", "records", "data") if isinstance(data.get(k), list)),
-            [data],
-        )
+        lists = ("papers", "records", "data")
+        key = next((k for k in lists if isinstance(data.get(k), list)), None)
+        if key is None:
+            data = [data]  # a single paper object
+        else:
+            data, start = data[key], _value_offset(text, start, key)
     if not isinstance(data, list):
         raise CorpusError(path, 1, "expected a list of paper objects.")
-    for i, obj in enumerate(data, start=1):
-        yield _record_from_mapping(path, i, obj)  # "line" is the item's 1-based position here
+    lines = _item_lines(text, start) if text[start] == "[" else [text.count("\n", 0, start) + 1]
+    for n, obj in zip(lines, data, strict=True):
+        yield _record_from_mapping(path, n, obj)
+
+
+def _value_offset(text: str, i: int, wanted: str) -> int:
+    """Offset of the (last, as json.loads keeps) value of key `wanted` in the object at text[i]."""
+    found, i = -1, _JSON_WS.match(text, i + 1).end()
+    while text[i] != "}":
+        key, i = _DECODER.raw_decode(text, i)
+        i = _JSON_WS.match(text, _JSON_WS.match(text, i).end() + 1).end()  # skip ':'
+        if key == wanted:
+            found = i
+        _, i = _DECODER.raw_decode(text, i)
+        i = _JSON_WS.match(text, i).end()
+        if text[i] == ",":
+            i = _JSON_WS.match(text, i + 1).end()
+    return found
+
+
+def _item_lines(text: str, i: int) -> list[int]:
+    """1-based line of each element of the (valid) JSON array at text[i]."""
+    lines: list[int] = []
+    line, counted = 1, 0
+    i = _JSON_WS.match(text, i + 1).end()
+    while text[i] != "]":
+        line += text.count("\n", counted, i)
+        counted = i
+        lines.append(line)
+        _, i = _DECODER.raw_decode(text, i)
+        i = _JSON_WS.match(text, i).end()
+        if text[i] == ",":
+            i = _JSON_WS.match(text, i + 1).end()
+    return lines
 
 
 def _read_csv(path: str, text: str) -> Iterator[Record]:
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    end = 0
+    while True:
+        start = end + 1  # a quoted field may span lines: report where the row starts
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise CorpusError(path, start, f"malformed CSV ({exc}).") from exc
+        end = reader.line_num
+        if row is None:
+            break
+        if not row:
+            continue
+        if header is None:
+            header = [f.strip().lower() for f in row]
+            _check_header(path, start, header)
+            continue
+        if len(row) > len(header):
+            raise CorpusError(
+                path,
+                start,
+                f"row has {len(row)} fields but the header names {len(header)}.",
+                "Quote fields that contain commas.",
+            )
+        obj: dict[str, Any] = {k: v for k, v in zip(header, row, strict=False) if v != ""}
+        obj.setdefault("title", None)
+        yield _record_from_mapping(path, start, obj)
+    if header is None:
+        _check_header(path, 1, [])
+
+
+def _check_header(path: str, line: int, fields: list[str]) -> None:
     missing = {"title", "abstract"} - set(fields)
     if missing:
         raise CorpusError(
             path,
-            1,
+            line,
             f"CSV header lacks column(s): {', '.join(sorted(missing))}.",
             "The first row must name 'title' and 'abstract' columns.",
         )
-    try:
-        for row in reader:
-            obj = {(k or "").strip().lower(): v for k, v in row.items()}
-            obj = {k: v for k, v in obj.items() if v not in (None, "")}
-            obj.setdefault("title", None)
-            yield _record_from_mapping(path, reader.line_num, obj)
-    except csv.Error as exc:
-        raise CorpusError(path, reader.line_num, f"malformed CSV ({exc}).") from exc

@@ -6,6 +6,7 @@ a paper without a record is unfinished and is redone (its chunks replaced) on th
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -90,10 +91,8 @@ class Store:
 
     def drop(self) -> None:
         for name in (self.papers_name, self.chunks_name):
-            try:
+            with contextlib.suppress(Exception):  # absent collection: nothing to drop
                 self.client.delete_collection(name)
-            except Exception:  # noqa: S110 - absent collection: nothing to drop
-                pass
 
     # -- reading ---------------------------------------------------------------------------
     def paper_hashes(self) -> dict[str, tuple[str, list[str]]]:
@@ -162,6 +161,12 @@ class Store:
                 ids=[p.paper_id for p in papers],
                 metadatas=[{"locations": json.dumps(p.locations)} for p in papers],
             )
+
+    def delete_papers(self, ids: list[str]) -> None:
+        """Forget papers: record first, so a crash in between leaves only orphan chunks."""
+        if ids:
+            self.papers.delete(ids=ids)
+            self.chunks.delete(where={"paper_id": {"$in": ids}})
 
     def remove_orphan_chunks(self) -> int:
         """Chunks whose paper has no record (a run killed mid-write, then the file removed)."""
