@@ -9,9 +9,13 @@ from functools import lru_cache
 from rag.offline import configure_offline
 
 # A sentence ends at . ! ? followed by space and a capital/digit/bracket, except after
-# common abbreviations ("e.g.", "et al.", "Fig.") and single initials.
-_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bvs)(?<!\bFig)(?<!\bEq)(?<!\bcf)(?<!\bapprox)"
-_SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z])(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+# common abbreviations ("e.g.", "et al.", "Fig.") and single initials. The look-behinds sit
+# where the space starts, so each one includes the full stop.
+_ABBREV = "".join(
+    rf"(?<!\b{a})"
+    for a in (r"e\.g\.", r"i\.e\.", r"et al\.", r"vs\.", r"Fig\.", r"Eq\.", r"cf\.", r"approx\.")
+)
+_SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z]\.)(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,16 @@ def chunk_paper(
         parts = _cut(sentence, budget) if n > budget else [sentence]
         pieces.extend((part, (n if len(parts) == 1 else count_tokens(part)) + 1) for part in parts)
     chunks: list[Chunk] = []
-    start = 0
+    start = done = 0
     while start < len(pieces):
         end, used = start, 0
         while end < len(pieces) and (end == start or used + pieces[end][1] <= budget):
             used += pieces[end][1]
             end += 1
+        if end <= done:  # only the carried-over sentences fit: drop the overlap this time
+            start = done
+            continue
+        done = end
         body = " ".join(p for p, _ in pieces[start:end])
         chunks.append(Chunk(paper_id, len(chunks), head + body, head_tokens + used))
         if end >= len(pieces):

@@ -32,8 +32,9 @@ class Paper:
 
     @property
     def content_hash(self) -> str:
-        """Changes exactly when what gets embedded changes."""
-        return _digest(f"{self.title or ''}\n{self.abstract}")
+        """Changes when what gets embedded changes; a title that differs only in case, spacing
+        or punctuation (another scrape of the same paper) does not count as a change."""
+        return _digest(f"{normalize_text(self.title or '')}\n{self.abstract}")
 
 
 def untitled_label(abstract: str) -> str:

@@ -19,7 +19,6 @@ from tests.support.fake_openai import (
 )
 from tests.support.llama_server import LlamaServer
 
-
 MESSAGES = [{"role": "user", "content": "Say hi."}]
 
 

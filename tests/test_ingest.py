@@ -1,0 +1,546 @@
+"""Ingestion into a real Chroma index with real MiniLM embeddings.
+
+Incremental runs, bad files that cost nothing already indexed, model mismatch, the CLI, and
+crash safety under a real `kill -9`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import chunk_paper
+from rag.errors import CorpusError, IndexMismatchError, IndexMissingError
+from rag.ingest import BATCH_PAPERS, ingest, open_store
+from rag.papers import Paper, merge
+from rag.readers import Record, corpus_files, read_file
+from rag.settings import PROJECT_ROOT, Settings
+from rag.text import normalize_text
+from tests.support.index_fixtures import CORPUS, make_settings
+
+SRC_000 = CORPUS / "000_3196bafc52f3dd54.txt"
+SRC_003 = CORPUS / "003_8a5165cefb769214.txt"
+MINILM_DIM = 384
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def slice_003(dest: Path, n_papers: int, skip: int = 0) -> Path:
+    """The listing 003 with only papers skip..skip+n_papers (header kept when skip == 0)."""
+    lines = SRC_003.read_text(encoding="utf-8").split("\n")
+    body = lines[2 + 2 * skip : 2 + 2 * (skip + n_papers)]
+    if skip:
+        body = ["Get trending papers in your email inbox!", "Subscribe" + body[0], *body[1:]]
+    else:
+        body = lines[:2] + body
+    dest.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return dest
+
+
+def records_003() -> list[Record]:
+    return read_file(SRC_003)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def expected_papers(paths: list[Path]) -> list[Paper]:
+    return merge(r for f in corpus_files(paths) for r in read_file(f)).papers
+
+
+def chunks_of(paper: Paper, settings: Settings):
+    return chunk_paper(
+        paper.paper_id,
+        paper.label,
+        paper.abstract,
+        settings.chunk_tokens,
+        settings.chunk_overlap_sentences,
+    )
+
+
+def snapshot(settings: Settings) -> tuple[tuple[int, int], dict[str, tuple]]:
+    store = open_store(settings)
+    store.open()
+    papers = {p.paper_id: (p.content_hash, tuple(p.locations)) for p in store.papers_all()}
+    return store.counts(), papers
+
+
+def assert_index_matches(settings: Settings, paths: list[Path]) -> None:
+    """The index holds exactly the papers of `paths`, each with all its chunks, once."""
+    papers = expected_papers(paths)
+    store = open_store(settings)
+    store.open()
+    records = {r.paper_id: r for r in store.papers_all()}
+    assert set(records) == {p.paper_id for p in papers}
+    expected = {}
+    for paper in papers:
+        record = records[paper.paper_id]
+        assert record.content_hash == paper.content_hash
+        assert set(paper.locations) <= set(record.locations)
+        # A title variant (case, spacing) found later does not re-embed: the stored one stays.
+        assert normalize_text(record.label) == normalize_text(paper.label)
+        assert record.title == paper.title or normalize_text(record.title or "") == normalize_text(
+            paper.title or ""
+        )
+        stored = Paper(paper.paper_id, record.title, record.abstract, record.locations)
+        assert stored.abstract == paper.abstract
+        chunks = chunks_of(stored, settings)
+        assert record.extra is not None and len(chunks) > 0
+        expected.update({c.chunk_id: c for c in chunks})
+    got = store.chunks.get(include=["metadatas", "documents", "embeddings"])
+    ids = got["ids"]
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert set(ids) == set(expected)
+    assert store.counts() == (len(papers), len(expected))
+    for cid, meta, doc, vector in zip(
+        ids, got["metadatas"], got["documents"], got["embeddings"], strict=True
+    ):
+        chunk = expected[cid]
+        assert doc == chunk.text
+        assert (meta["paper_id"], meta["position"]) == (chunk.paper_id, chunk.position)
+        assert len(vector) == MINILM_DIM
+
+
+def run_cli(monkeypatch, capsys, settings: Settings, *argv: str) -> tuple[int, str, str]:
+    """`rag ARGV` in process, configured only through environment variables."""
+    from rag.cli import main
+    from rag.settings import get_settings
+
+    for name in list(os.environ):
+        if name.startswith("RAG_") or name.startswith("OPENAI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(settings.index_path))
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(settings.corpus_path))
+    monkeypatch.setenv("RAG_BACKEND", "extractive")
+    monkeypatch.setenv("RAG_EMBED_MODEL", settings.embed_model)
+    if settings.chroma_host:
+        monkeypatch.setenv("RAG_CHROMA_HOST", settings.chroma_host)
+        monkeypatch.setenv("RAG_CHROMA_PORT", str(settings.chroma_port))
+    monkeypatch.chdir(settings.data_dir)  # no developer .env
+    capsys.readouterr()
+    get_settings.cache_clear()
+    try:
+        code = main(list(argv))
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- a small shared index (000 + the first 10 papers of 003) -----------------------------------
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Settings, Path, object]:
+    tmp = tmp_path_factory.mktemp("small-index")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(SRC_000, corpus / SRC_000.name)
+    slice_003(corpus / "003_slice.txt", 10)
+    settings = make_settings(tmp, corpus_dir=corpus)
+    summary = ingest([corpus], settings, progress=False)
+    return settings, corpus, summary
+
+
+def test_small_corpus_is_indexed_completely(small) -> None:
+    settings, corpus, summary = small
+    papers = expected_papers([corpus])
+    n_chunks = sum(len(chunks_of(p, settings)) for p in papers)
+    assert (summary.files, summary.records, summary.papers) == (2, 20, 20)
+    assert (summary.embedded_papers, summary.unchanged_papers) == (20, 0)
+    assert summary.chunks_embedded == summary.chunks_in_index == n_chunks
+    assert summary.papers_in_index == 20 and summary.orphans_removed == 0
+    assert_index_matches(settings, [corpus])
+    store = open_store(settings)
+    store.open()
+    untitled = [p for p in store.papers_all() if p.title is None]
+    assert len(untitled) == 10
+    assert all(p.label.startswith("Untitled: ") for p in untitled)
+
+
+def test_reingesting_the_same_files_embeds_nothing(small) -> None:
+    settings, corpus, first = small
+    before = snapshot(settings)
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.embedded_papers == 0 and summary.chunks_embedded == 0
+    assert summary.unchanged_papers == 20
+    assert (summary.papers_in_index, summary.chunks_in_index) == (20, first.chunks_in_index)
+    assert snapshot(settings) == before
+
+
+BAD = {
+    "bad-json-line": (
+        "extra.jsonl",
+        b'{"title": "A", "abstract": "' + b"word " * 30 + b'"}\n{oops\n',
+        2,
+    ),
+    "not-utf8": ("extra.txt", b"A Title\n" + b"caf\xe9 " * 30 + b"\n", 2),
+    "binary": ("extra.txt", b"GIF89a\n\x00\x01\x02", 2),
+    "csv-missing-columns": ("extra.csv", b"name,text\nA,B\n", 1),
+    "title-without-abstract": (
+        "extra.txt",
+        b"A Title\n" + b"word " * 30 + b"\nLonely Title\n",
+        3,
+    ),
+    "no-layout": ("extra.txt", b"one\ntwo\nthree\nfour\n", 2),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_file_stops_ingest_and_nothing_indexed_is_lost(small, tmp_path, case) -> None:
+    settings, corpus, _ = small
+    name, content, line = BAD[case]
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    before = snapshot(settings)
+    with pytest.raises(CorpusError) as info:
+        ingest([corpus, bad], settings, progress=False)
+    assert str(info.value).startswith(f"{bad}:{line}: ")
+    assert snapshot(settings) == before
+
+
+def test_a_bad_file_inside_the_corpus_folder_stops_ingest(small, tmp_path) -> None:
+    settings, corpus, _ = small
+    folder = tmp_path / "corpus"
+    shutil.copytree(corpus, folder)
+    (folder / "zz.jsonl").write_text('{"title": "x"}\n', encoding="utf-8")
+    before = snapshot(settings)
+    with pytest.raises(CorpusError, match=r"zz\.jsonl:1: record has no abstract"):
+        ingest([folder], settings, progress=False)
+    assert snapshot(settings) == before
+
+
+def test_unsupported_file_stops_ingest(small, tmp_path) -> None:
+    settings, corpus, _ = small
+    bad = tmp_path / "paper.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    before = snapshot(settings)
+    with pytest.raises(CorpusError, match=r"paper\.pdf: unsupported file type"):
+        ingest([corpus, bad], settings, progress=False)
+    assert snapshot(settings) == before
+
+
+def test_cli_ingest_of_a_bad_file_exits_2_naming_file_and_line(
+    small, tmp_path, monkeypatch, capsys
+) -> None:
+    settings, _, _ = small
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok", "abstract": "' + "word " * 30 + '"}\nnot json\n')
+    before = snapshot(settings)
+    code, out, err = run_cli(monkeypatch, capsys, settings, "ingest", str(bad))
+    assert code == 2
+    assert err.startswith(f"error: {bad}:2: invalid JSON")
+    assert "Traceback" not in err and out == ""
+    assert snapshot(settings) == before
+
+
+def test_cli_ingest_without_paths_uses_the_corpus_folder(small, monkeypatch, capsys) -> None:
+    settings, _, _ = small
+    code, out, _ = run_cli(monkeypatch, capsys, settings, "ingest", "--quiet")
+    assert code == 0
+    assert "2 files, 20 records" in out and "(0 embedded, 20 unchanged)" in out
+
+
+def test_cli_stats_json(small, monkeypatch, capsys) -> None:
+    settings, _, summary = small
+    code, out, _ = run_cli(monkeypatch, capsys, settings, "stats", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["papers"] == 20 and data["chunks"] == summary.chunks_in_index
+    assert data["embedding_model"] == "all-MiniLM-L6-v2"
+    assert data["store"] == f"chroma {settings.index_path}"
+
+
+def test_index_built_with_another_model_is_refused(small, tmp_path) -> None:
+    settings, corpus, _ = small
+    before = snapshot(settings)
+    other = settings.model_copy(update={"embed_model": "other"})
+    with pytest.raises(IndexMismatchError, match=r"rag ingest --rebuild") as info:
+        open_store(other).open()
+    assert "all-MiniLM-L6-v2" in str(info.value) and "other" in str(info.value)
+    with pytest.raises(IndexMismatchError):
+        ingest([corpus], other, progress=False)
+    with pytest.raises(IndexMismatchError, match="chunk_tokens"):
+        open_store(settings.model_copy(update={"chunk_tokens": 128})).open()
+    # Refusing did not rewrite what the index records: the right settings still open it.
+    assert snapshot(settings) == before
+
+
+def test_missing_index_says_how_to_build_it(tmp_path, monkeypatch, capsys) -> None:
+    settings = make_settings(tmp_path)
+    with pytest.raises(IndexMissingError, match="rag ingest"):
+        open_store(settings).open()
+    code, _, err = run_cli(monkeypatch, capsys, settings, "stats")
+    assert code == 2 and err.startswith("error: No index found")
+
+
+# -- incremental runs on their own tiny indexes -----------------------------------------------
+def test_adding_a_file_embeds_only_new_papers_then_rebuild_starts_over(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    slice_003(corpus / "a.txt", 3)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    first = ingest([corpus], settings, progress=False)
+    assert (first.papers, first.embedded_papers) == (3, 3)
+
+    recs = records_003()
+    dup, new1, new2 = recs[0], recs[3], recs[4]
+    write_jsonl(
+        corpus / "b.jsonl",
+        [
+            {"id": "n1", "title": new1.title, "abstract": new1.abstract},
+            {"id": "n2", "title": new2.title, "abstract": new2.abstract},
+            {"id": "d1", "title": dup.title.upper(), "abstract": dup.abstract},
+        ],
+    )
+    new_papers = expected_papers([corpus / "b.jsonl"])[:2]
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.records == 6 and summary.papers == 5 and summary.duplicates_merged == 1
+    assert summary.embedded_papers == 2 and summary.unchanged_papers == 3
+    assert summary.chunks_embedded == sum(len(chunks_of(p, settings)) for p in new_papers)
+    assert summary.chunks_in_index == first.chunks_in_index + summary.chunks_embedded
+    assert_index_matches(settings, [corpus])
+    store = open_store(settings)
+    store.open()
+    [dup_record] = [p for p in store.papers_all() if p.title == dup.title]
+    assert dup_record.locations == ["a.txt:3", "b.jsonl:3"]  # location added, not re-embedded
+    assert dup_record.label == dup.title  # the update kept the rest of the record
+
+    again = ingest([corpus], settings, progress=False)
+    assert again.embedded_papers == 0 and again.chunks_embedded == 0
+
+    code, out, _ = run_cli(monkeypatch, capsys, settings, "ingest", "--rebuild", "--quiet")
+    assert code == 0 and "5 papers (5 embedded, 0 unchanged)" in out
+    assert_index_matches(settings, [corpus])
+
+
+def test_rebuild_drops_papers_no_longer_in_the_files(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    extra = slice_003(corpus / "a.txt", 2)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    extra.write_text(extra.read_text().rsplit("\n", 3)[0] + "\n")  # keep the first paper only
+    assert len(read_file(extra)) == 1
+    assert ingest([corpus], settings, progress=False).papers_in_index == 2  # incremental keeps
+    summary = ingest([corpus], settings, rebuild=True, progress=False)
+    assert summary.embedded_papers == 1 and summary.papers_in_index == 1
+    assert_index_matches(settings, [corpus])
+
+
+def test_untitled_paper_indexed_first_is_replaced_by_its_titled_copy(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    untitled = read_file(SRC_000)[:2]
+    (corpus / "u.txt").write_text(
+        "".join(f"Abstract:{r.abstract}\n" for r in untitled), encoding="utf-8"
+    )
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    [old_id] = [p.paper_id for p in expected_papers([corpus]) if p.abstract == untitled[0].abstract]
+
+    write_jsonl(
+        corpus / "t.jsonl", [{"title": "Query-Driven Timelines", "abstract": untitled[0].abstract}]
+    )
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.papers == 2 and summary.embedded_papers == 1
+    assert summary.papers_in_index == 2  # replaced, not a third (duplicate) entry
+    assert_index_matches(settings, [corpus])
+    store = open_store(settings)
+    store.open()
+    assert old_id not in {p.paper_id for p in store.papers_all()}
+    assert not store.chunks.get(where={"paper_id": old_id})["ids"]
+    [titled] = [p for p in store.papers_all() if p.title]
+    assert titled.title == "Query-Driven Timelines"
+    assert titled.locations == ["u.txt:1", "t.jsonl:1"]
+
+    # Ingesting only the titled file later keeps both locations and changes nothing.
+    again = ingest([corpus / "t.jsonl"], settings, progress=False)
+    assert again.embedded_papers == 0 and again.papers_in_index == 2
+
+
+def test_edited_abstract_is_re_embedded_and_its_old_chunks_replaced(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rec = max(records_003()[:20], key=lambda r: len(r.abstract))
+    path = write_jsonl(corpus / "p.jsonl", [{"title": rec.title, "abstract": rec.abstract}])
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    first = ingest([corpus], settings, progress=False)
+    assert first.chunks_in_index >= 2
+    short = rec.abstract[: rec.abstract.index(". ") + 1]
+    short = short if len(short) >= 80 else rec.abstract[:200]
+    write_jsonl(path, [{"title": rec.title, "abstract": short}])
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.embedded_papers == 1 and summary.papers_in_index == 1
+    assert summary.chunks_in_index == 1  # the old chunks 001... are gone
+    assert_index_matches(settings, [corpus])
+
+
+# -- the whole default corpus (session index) ---------------------------------------------------
+def test_default_corpus_index_is_complete(corpus_settings) -> None:
+    assert_index_matches(corpus_settings, [CORPUS])
+    (papers, _), records = snapshot(corpus_settings)
+    assert papers == 683
+    assert sum(len(locs) for _, locs in records.values()) == 708
+
+
+def test_default_corpus_reingest_embeds_nothing(corpus_settings) -> None:
+    before = snapshot(corpus_settings)
+    summary = ingest([CORPUS], corpus_settings, progress=False)
+    assert (summary.records, summary.papers, summary.duplicates_merged) == (708, 683, 25)
+    assert summary.embedded_papers == 0 and summary.chunks_embedded == 0
+    assert snapshot(corpus_settings) == before
+
+
+def test_default_corpus_stats_json(corpus_settings, monkeypatch, capsys) -> None:
+    code, out, _ = run_cli(monkeypatch, capsys, corpus_settings, "stats", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["papers"] == 683
+    assert data["chunks"] == snapshot(corpus_settings)[0][1]
+    assert data["embedding_model"] == "all-MiniLM-L6-v2"
+    assert data["store"].startswith("chroma ")
+
+
+# -- crash safety: a real kill -9 ----------------------------------------------------------------
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(
+        RAG_DATA_DIR=str(settings.data_dir),
+        RAG_INDEX_DIR=str(settings.index_path),
+        RAG_BACKEND="extractive",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    return env
+
+
+class _Tail:
+    """Collects a child's stream in a thread, so polling never blocks."""
+
+    def __init__(self, stream) -> None:
+        self.data = b""
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream) -> None:
+        for block in iter(lambda: stream.read1(4096), b""):
+            self.data += block
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+
+def test_kill_9_during_cli_ingest_then_rerun_completes(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SRC_000, corpus / SRC_000.name)
+    slice_003(corpus / "003_slice.txt", 30)
+    total = len(expected_papers([corpus]))
+    assert total == 40 and total > BATCH_PAPERS
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(corpus)],
+        cwd=tmp_path,
+        env=_child_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    tail = _Tail(child.stderr)
+    progress = re.compile(rf"Embedding:.*?(\d+)/{total}\b")
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and child.poll() is None:
+            done = [int(n) for n in progress.findall(tail.text)]
+            if done and max(done) >= BATCH_PAPERS:
+                break
+            time.sleep(0.02)
+        assert child.poll() is None, f"ingest ended before the kill:\n{tail.text[-2000:]}"
+        assert time.monotonic() < deadline, f"no progress within 300 s:\n{tail.text[-2000:]}"
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+    # The killed run kept its finished batch and nothing else counts as finished.
+    (papers, _), records = snapshot(settings)
+    assert papers == BATCH_PAPERS, "the kill must land mid-run, after the first batch"
+
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.embedded_papers == total - BATCH_PAPERS
+    assert summary.unchanged_papers == BATCH_PAPERS
+    assert_index_matches(settings, [corpus])
+    assert {pid: rec for pid, rec in snapshot(settings)[1].items() if pid in records} == records
+
+
+_KILL_AFTER_CHUNKS = """
+import os, signal, sys
+from pathlib import Path
+
+import rag.ingest
+from llama_index.vector_stores.chroma import ChromaVectorStore
+from rag.settings import Settings
+
+rag.ingest.BATCH_PAPERS = 2
+add = ChromaVectorStore.add
+calls = []
+
+def add_then_die(self, nodes, **kwargs):
+    out = add(self, nodes, **kwargs)
+    calls.append(len(nodes))
+    if len(calls) == 2:  # second batch: chunks are written, paper records are not
+        os.kill(os.getpid(), signal.SIGKILL)
+    return out
+
+ChromaVectorStore.add = add_then_die
+rag.ingest.ingest([Path(sys.argv[1])], Settings(_env_file=None), progress=False)
+"""
+
+
+def test_kill_9_between_chunks_and_paper_records(tmp_path) -> None:
+    """The worst moment: a batch's chunks are in Chroma but its papers are not committed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    recs = records_003()
+    first = write_jsonl(
+        corpus / "a.jsonl", [{"title": r.title, "abstract": r.abstract} for r in recs[:2]]
+    )
+    write_jsonl(corpus / "b.jsonl", [{"title": r.title, "abstract": r.abstract} for r in recs[2:4]])
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILL_AFTER_CHUNKS, str(corpus)],
+        cwd=tmp_path,
+        env=_child_env(settings),
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+
+    a_chunks = sum(len(chunks_of(p, settings)) for p in expected_papers([first]))
+    b_chunks = sum(len(chunks_of(p, settings)) for p in expected_papers([corpus / "b.jsonl"]))
+    assert snapshot(settings)[0] == (2, a_chunks + b_chunks)  # b's chunks have no paper yet
+
+    # b.jsonl dropped before the re-run: its unfinished chunks are orphans and are removed.
+    summary = ingest([first], settings, progress=False)
+    assert summary.embedded_papers == 0 and summary.orphans_removed == b_chunks
+    assert_index_matches(settings, [first])
+
+    summary = ingest([corpus], settings, progress=False)
+    assert summary.embedded_papers == 2
+    assert_index_matches(settings, [corpus])

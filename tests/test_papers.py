@@ -1,0 +1,182 @@
+"""Dedupe of the real corpus into distinct papers, readable labels, and stable ids."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rag.papers import Paper, merge, untitled_label
+from rag.readers import Record, corpus_files, read_file
+from rag.text import normalize_text
+from tests.support.index_fixtures import CORPUS
+
+SHARED = (
+    "Large language models are increasingly used as agents that plan and call tools over "
+    "long horizons."  # 98 characters shared by two different papers
+)
+REST_A = " We propose a memory module that stores past tool results and cuts token cost by 40%."
+REST_B = " We study their failure modes and release a benchmark of 500 multi-step web tasks."
+
+
+def _corpus_records(files: list[Path] | None = None) -> list[Record]:
+    return [r for f in files or corpus_files([CORPUS]) for r in read_file(f)]
+
+
+@pytest.fixture(scope="module")
+def corpus_papers() -> list[Paper]:
+    return merge(_corpus_records()).papers
+
+
+def _groups(papers: list[Paper]) -> dict[str, frozenset[str]]:
+    return {p.paper_id: frozenset(p.locations) for p in papers}
+
+
+# -- the real corpus -------------------------------------------------------------------------
+def test_default_corpus_gives_683_distinct_papers_from_708_records() -> None:
+    report = merge(_corpus_records())
+    assert report.records == 708
+    assert len(report.papers) == 683
+    assert report.duplicates == 25
+
+
+def test_every_source_location_is_kept(corpus_papers: list[Paper]) -> None:
+    records = _corpus_records()
+    all_locations = [loc for p in corpus_papers for loc in p.locations]
+    assert sorted(all_locations) == sorted(r.location for r in records)
+    assert len(set(all_locations)) == 708
+    # 24 papers repeat: 23 twice and one three times (25 extra records)
+    assert Counter(len(p.locations) for p in corpus_papers) == {1: 659, 2: 23, 3: 1}
+
+
+def test_merged_records_really_are_the_same_paper(corpus_papers: list[Paper]) -> None:
+    by_location = {r.location: r for r in _corpus_records()}
+    for paper in corpus_papers:
+        records = [by_location[loc] for loc in paper.locations]
+        titles = {normalize_text(r.title) for r in records if r.title}
+        abstracts = {normalize_text(r.abstract) for r in records}
+        assert len(titles) <= 1 and len(abstracts) == 1, paper.locations
+        assert paper.abstract == records[0].abstract
+
+
+def test_paper_ids_are_unique(corpus_papers: list[Paper]) -> None:
+    assert len({p.paper_id for p in corpus_papers}) == 683
+
+
+def test_untitled_corpus_papers_get_readable_labels(corpus_papers: list[Paper]) -> None:
+    untitled = [p for p in corpus_papers if p.title is None]
+    assert len(untitled) == 10
+    assert len({p.label for p in untitled}) == 10
+    for paper in untitled:
+        assert paper.label.startswith("Untitled: ")
+        assert "None" not in paper.label
+        words = paper.label.removeprefix("Untitled: ").removesuffix("…").split()
+        assert words and paper.abstract.split()[: len(words)] == words
+        assert len(paper.label) <= len("Untitled: ") + 71
+    titled = [p for p in corpus_papers if p.title]
+    assert all(p.label == p.title for p in titled)
+
+
+# -- synthetic cases --------------------------------------------------------------------------
+def rec(title: str | None, abstract: str, path: str = "x.txt", line: int = 1) -> Record:
+    return Record(title, abstract, path, line)
+
+
+def test_papers_sharing_their_first_60_characters_are_not_merged() -> None:
+    assert len(SHARED) > 60
+    report = merge(
+        [
+            rec("Tool Memory for Agents", SHARED + REST_A, "a.txt", 1),
+            rec("Where Agents Fail", SHARED + REST_B, "b.txt", 1),
+            rec(None, SHARED + REST_A + " Code is released.", "c.txt", 1),
+            rec(None, SHARED + REST_B + " Data is released.", "c.txt", 2),
+        ]
+    )
+    assert len(report.papers) == 4
+    assert len({p.paper_id for p in report.papers}) == 4
+
+
+def test_same_abstract_untitled_and_titled_merges_into_the_titled_paper() -> None:
+    abstract = SHARED + REST_A
+    for order in itertools.permutations(
+        [rec(None, abstract, "u.txt", 3), rec("Tool Memory for Agents", abstract, "t.txt", 8)]
+    ):
+        [paper] = merge(order).papers
+        assert paper.title == "Tool Memory for Agents"
+        assert paper.label == "Tool Memory for Agents"
+        assert sorted(paper.locations) == ["t.txt:8", "u.txt:3"]
+        untitled_id = merge([rec(None, abstract)]).papers[0].paper_id
+        assert untitled_id in paper.aliases  # ingestion replaces an untitled entry by this one
+
+
+def test_spacing_case_and_punctuation_differences_merge() -> None:
+    report = merge(
+        [
+            rec("NUPES : Non-Uniform  Quantization", SHARED + REST_A, "a.txt", 1),
+            rec("nupes: non uniform quantization", SHARED + " " + REST_A.upper(), "b.txt", 5),
+        ]
+    )
+    assert len(report.papers) == 1
+    assert report.papers[0].locations == ["a.txt:1", "b.txt:5"]
+
+
+def test_same_title_with_longer_abstract_keeps_the_longer_one() -> None:
+    short, longer = SHARED + REST_A, SHARED + REST_A + " Code is released."
+    for order in ([short, longer], [longer, short]):
+        [paper] = merge([rec("Tool Memory", a, line=i) for i, a in enumerate(order, 1)]).papers
+        assert paper.abstract == longer
+
+
+def test_untitled_label_is_short_and_never_none() -> None:
+    assert untitled_label("Short abstract here.") == "Untitled: Short abstract here."
+    label = untitled_label(SHARED + REST_A)
+    assert label.startswith("Untitled: Large language models") and label.endswith("…")
+    assert len(label) <= len("Untitled: ") + 71
+    assert merge([rec(None, SHARED)]).papers[0].label == untitled_label(SHARED)
+
+
+# -- stable ids -------------------------------------------------------------------------------
+def test_parse_and_merge_twice_gives_the_same_ids() -> None:
+    first = merge(_corpus_records()).papers
+    second = merge(_corpus_records()).papers
+    assert [(p.paper_id, p.content_hash) for p in first] == [
+        (p.paper_id, p.content_hash) for p in second
+    ]
+
+
+def test_ids_do_not_depend_on_file_order(corpus_papers: list[Paper]) -> None:
+    files = corpus_files([CORPUS])
+    expected = _groups(corpus_papers)
+    for seed in range(3):
+        shuffled = files[:]
+        random.Random(seed).shuffle(shuffled)
+        assert _groups(merge(_corpus_records(shuffled)).papers) == expected
+    assert _groups(merge(_corpus_records(files[::-1])).papers) == expected
+
+
+def test_ids_do_not_depend_on_record_order_when_a_record_links_two_groups() -> None:
+    """Record C shares A's title and B's abstract: all three are one paper, whatever the order."""
+    a = rec("Tool Memory for Agents", SHARED + REST_A, "a.txt", 1)
+    b = rec("Agent Memory Revisited", SHARED + REST_B, "b.txt", 1)
+    c = rec("Tool Memory for Agents", SHARED + REST_B, "c.txt", 1)
+    results = set()
+    for order in itertools.permutations([a, b, c]):
+        [paper] = merge(order).papers
+        results.add((paper.paper_id, paper.title, paper.content_hash))
+    assert len(results) == 1
+
+
+def test_content_hash_changes_with_what_is_embedded() -> None:
+    base = merge([rec("T", SHARED + REST_A)]).papers[0]
+    moved = merge([rec("T", SHARED + REST_A, "other.txt", 99)]).papers[0]
+    retitled = merge([rec("T2", SHARED + REST_A)]).papers[0]
+    edited = merge([rec("T", SHARED + REST_B)]).papers[0]
+    assert moved.content_hash == base.content_hash and moved.paper_id == base.paper_id
+    assert edited.paper_id == base.paper_id and edited.content_hash != base.content_hash
+    assert retitled.content_hash != base.content_hash
+    # Another scrape of the same title (case, spacing) is not a change to re-embed.
+    variant = merge([rec(" t ", SHARED + REST_A)]).papers[0]
+    assert variant.paper_id == base.paper_id and variant.content_hash == base.content_hash
