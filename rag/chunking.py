@@ -24,6 +24,8 @@ class Chunk:
     position: int
     text: str  # title line + sentences: what is embedded and BM25-indexed
     n_tokens: int
+    sentences: tuple[str, ...] = ()  # the body, sentence by sentence: text ends with their join
+    first: int = 0  # index of the first of them among the paper's sentences
 
     @property
     def chunk_id(self) -> str:
@@ -81,8 +83,11 @@ def chunk_paper(
             start = done
             continue
         done = end
-        body = " ".join(p for p, _ in pieces[start:end])
-        chunks.append(Chunk(paper_id, len(chunks), head + body, head_tokens + used))
+        sentences = tuple(p for p, _ in pieces[start:end])
+        body = " ".join(sentences)
+        chunks.append(
+            Chunk(paper_id, len(chunks), head + body, head_tokens + used, sentences, start)
+        )
         if end >= len(pieces):
             break
         start = max(start + 1, end - overlap)

@@ -69,16 +69,21 @@ def check_sentences(
     by_n = {s.n: s for s in sources}
     per_paper = evidence.many([(s.paper_id, s.abstract) for s in sources])
     bare = [_MARKER.sub("", s).strip() for s in sentences]
-    vectors = evidence.embed(bare) if bare else np.zeros((0, 1))
+    quoted = [
+        _quoted_from(text, cited_numbers(s), by_n) for s, text in zip(sentences, bare, strict=True)
+    ]
+    to_embed = [text for text, q in zip(bare, quoted, strict=True) if q is None]
+    embedded = iter(evidence.embed(to_embed)) if to_embed else iter(())
     checks = []
-    for sentence, text, vector in zip(sentences, bare, vectors, strict=True):
+    for sentence, text, quote in zip(sentences, bare, quoted, strict=True):
+        vector = next(embedded) if quote is None else None
         cites = [n for n in cited_numbers(sentence) if n in by_n]
-        best, support_text = 0.0, None
+        best, support_text = (1.0, quote) if quote else (0.0, None)
         cited_numbers_found: set[str] = set()
         for n in cites:
             sents, vecs = per_paper[by_n[n].paper_id]
             cited_numbers_found |= numbers_in(by_n[n].abstract)
-            if len(sents):
+            if vector is not None and len(sents):
                 sims = vecs @ vector
                 i = int(np.argmax(sims))
                 if float(sims[i]) > best:
@@ -91,6 +96,14 @@ def check_sentences(
                 by_n[n].supporting.append(sent)
         checks.append(SentenceCheck(text, cites, round(best, 3), missing, supported))
     return checks
+
+
+def _quoted_from(text: str, cites: list[int], by_n: dict[int, Source]) -> tuple[int, str] | None:
+    """A sentence copied verbatim from a cited abstract is fully supported by it."""
+    for n in cites:
+        if n in by_n and len(text) > 20 and text in by_n[n].abstract:
+            return n, text
+    return None
 
 
 def citations_for(text: str, sources: list[Source]) -> list[Citation]:

@@ -45,7 +45,7 @@ class Engine:
         self.index = make_vector_index(make_vector_store(self.store.chunks), self.embed_model)
         self.papers = {p.paper_id: p for p in self.store.papers_all()}
         self.retriever = HybridRetriever(self.index, list(self.papers.values()), settings)
-        self.evidence = SentenceIndex(self.embed_model)
+        self.evidence = SentenceIndex(self.embed_model, self.store)
         self._backends: dict[str, ChatBackend] = {}
 
     def with_settings(self, **changes: object) -> Engine:

@@ -17,8 +17,9 @@ CACHE_PAPERS = 4096
 
 
 class SentenceIndex:
-    def __init__(self, embed_model: Any) -> None:
+    def __init__(self, embed_model: Any, store: Any = None) -> None:
         self._embed = embed_model
+        self._store = store  # stored sentence vectors (written at ingestion), when there are
         self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -31,10 +32,14 @@ class SentenceIndex:
         return self.many([(paper_id, abstract)])[paper_id]
 
     def many(self, papers: list[tuple[str, str]]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """Sentences and unit vectors of several abstracts, embedding the missing ones in one batch."""
+        """Sentences and unit vectors of several abstracts; missing ones embedded in one batch."""
+        wanted = [pid for pid, _ in papers if pid not in self._cache]
+        if wanted and self._store is not None:
+            for pid, (sents, vecs) in self._store.sentence_vectors(wanted).items():
+                self._cache[pid] = (sents, np.asarray(vecs, dtype=np.float32))
         missing = [(pid, split_sentences(text)) for pid, text in papers if pid not in self._cache]
         flat = [s for _, sents in missing for s in sents]
-        vectors = self.embed(flat)
+        vectors = self.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)
         offset = 0
         for pid, sents in missing:
             self._cache[pid] = (sents, vectors[offset : offset + len(sents)])

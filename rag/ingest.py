@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rag.chunking import chunk_paper
 from rag.components import embed_model_name, make_chroma_client, make_embed_model, make_vector_store
+from rag.encoding import encode_chunks
 from rag.errors import StoreError
 from rag.papers import Paper, merge
 from rag.readers import corpus_files, read_file
@@ -134,14 +135,14 @@ def _embed_and_write(
                 )
                 for p in batch
             ]
-            texts = [c.text for chunks in chunked for c in chunks]
-            vectors = embed_model.get_text_embedding_batch(texts)
+            flat = [c for chunks in chunked for c in chunks]
+            encoded = encode_chunks(embed_model, flat, settings.embed_batch_size)
             items, offset = [], 0
             for paper, chunks in zip(batch, chunked, strict=True):
-                items.append((paper, chunks, vectors[offset : offset + len(chunks)]))
+                items.append((paper, chunks, encoded.chunk_vectors[offset : offset + len(chunks)]))
                 offset += len(chunks)
-            store.write_papers(items, vector_store)
-            total += len(texts)
+            store.write_papers(items, vector_store, encoded.sentences)
+            total += len(flat)
             bar.update(len(batch))
             if on_batch:
                 on_batch(start // BATCH_PAPERS)

@@ -16,7 +16,7 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 1
+SCHEMA = 2  # 2: sentence vectors stored
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Store:
         self.embedding_model = embedding_model
         self.papers_name = f"{settings.collection}_papers"
         self.chunks_name = f"{settings.collection}_chunks"
+        self.sentences_name = f"{settings.collection}_sentences"
 
     # -- opening ---------------------------------------------------------------------------
     def describe(self) -> str:
@@ -77,6 +78,9 @@ class Store:
             self.chunks = self.client.get_or_create_collection(
                 self.chunks_name, metadata={"hnsw:space": "cosine"}
             )
+            self.sentences = self.client.get_or_create_collection(
+                self.sentences_name, metadata={"hnsw:space": "cosine"}
+            )
         except Exception as exc:
             raise StoreError(
                 f"Cannot open the collections in {self.describe()}: {exc}. "
@@ -90,7 +94,7 @@ class Store:
             )
 
     def drop(self) -> None:
-        for name in (self.papers_name, self.chunks_name):
+        for name in (self.papers_name, self.chunks_name, self.sentences_name):
             with contextlib.suppress(Exception):  # absent collection: nothing to drop
                 self.client.delete_collection(name)
 
@@ -123,13 +127,25 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def write_papers(
-        self, items: list[tuple[Paper, list[Chunk], list[list[float]]]], vector_store: Any
+        self,
+        items: list[tuple[Paper, list[Chunk], list[list[float]]]],
+        vector_store: Any,
+        sentences: dict[str, list[tuple[str, list[float]]]],
     ) -> None:
-        """Replace the chunks of these papers, then write their records (the commit marker)."""
+        """Replace the chunks and sentences of these papers, then write their records last
+        (the commit marker)."""
         from llama_index.core.schema import TextNode
 
         ids = [paper.paper_id for paper, _, _ in items]
-        self.chunks.delete(where={"paper_id": {"$in": ids}})
+        self._delete_parts(ids)
+        rows = [(pid, i, text, vec) for pid in ids for i, (text, vec) in enumerate(sentences[pid])]
+        if rows:
+            self.sentences.add(
+                ids=[f"{pid}-s{i:03d}" for pid, i, _, _ in rows],
+                embeddings=[vec for *_, vec in rows],
+                documents=[text for _, _, text, _ in rows],
+                metadatas=[{"paper_id": pid, "position": i} for pid, i, _, _ in rows],
+            )
         nodes = [
             TextNode(
                 id_=chunk.chunk_id,
@@ -166,7 +182,27 @@ class Store:
         """Forget papers: record first, so a crash in between leaves only orphan chunks."""
         if ids:
             self.papers.delete(ids=ids)
-            self.chunks.delete(where={"paper_id": {"$in": ids}})
+            self._delete_parts(ids)
+
+    def _delete_parts(self, ids: list[str]) -> None:
+        for collection in (self.chunks, self.sentences):
+            collection.delete(where={"paper_id": {"$in": ids}})
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, tuple[list[str], list[list[float]]]]:
+        """Stored sentences and vectors of these papers, in abstract order."""
+        got = self.sentences.get(
+            where={"paper_id": {"$in": ids}}, include=["embeddings", "documents", "metadatas"]
+        )
+        rows = sorted(
+            zip(got["metadatas"], got["documents"], got["embeddings"], strict=True),
+            key=lambda r: (r[0]["paper_id"], r[0]["position"]),
+        )
+        out: dict[str, tuple[list[str], list[list[float]]]] = {}
+        for meta, text, vector in rows:
+            texts, vectors = out.setdefault(meta["paper_id"], ([], []))
+            texts.append(text)
+            vectors.append(vector)
+        return out
 
     def remove_orphan_chunks(self) -> int:
         """Chunks whose paper has no record (a run killed mid-write, then the file removed)."""
@@ -179,6 +215,14 @@ class Store:
         ]
         if orphans:
             self.chunks.delete(ids=orphans)
+        got = self.sentences.get(include=["metadatas"])
+        stray = [
+            sid
+            for sid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if meta.get("paper_id") not in finished
+        ]
+        if stray:
+            self.sentences.delete(ids=stray)
         return len(orphans)
 
     @staticmethod

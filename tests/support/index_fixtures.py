@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.errors import IndexMismatchError
 from rag.offline import configure_offline
 from rag.settings import PROJECT_ROOT, Settings
 
@@ -39,7 +40,10 @@ def corpus_settings() -> Settings:
     settings = make_settings(SHARED_INDEX)
     with open(SHARED_INDEX / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        ingest([CORPUS], settings, progress=False)
+        try:
+            ingest([CORPUS], settings, progress=False)
+        except IndexMismatchError:  # built by an older version of the code: start over
+            ingest([CORPUS], settings, progress=False, rebuild=True)
         fcntl.flock(lock, fcntl.LOCK_UN)
     return settings
 
