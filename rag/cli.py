@@ -77,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if not type(exc).__module__.startswith("chromadb"):
+            raise
+        print(
+            f"error: the index could not be read or written ({type(exc).__name__}: {exc}). "
+            "If the disk is full, free some space and re-run; if the index is damaged, run "
+            "`rag ingest --rebuild`.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("interrupted; finished work is kept. Re-run to resume.", file=sys.stderr)
         return 130

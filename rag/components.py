@@ -80,10 +80,18 @@ def make_chroma_client(settings: Settings) -> Any:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
+        forget_chroma_clients()  # Chroma caches the broken client per path otherwise
         raise StoreError(
             f"Cannot open the Chroma index at {path} ({type(exc).__name__}: {exc}). "
             "If the folder is damaged or not a Chroma index, run `rag ingest --rebuild`."
         ) from exc
+
+
+def forget_chroma_clients() -> None:
+    """Drop Chroma's per-process client cache (needed after a failure or a deleted folder)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def make_vector_store(collection: Any) -> Any:

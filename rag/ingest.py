@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rag.chunking import chunk_paper
-from rag.components import embed_model_name, make_chroma_client, make_embed_model, make_vector_store
+from rag.components import (
+    embed_model_name,
+    forget_chroma_clients,
+    make_chroma_client,
+    make_embed_model,
+    make_vector_store,
+)
 from rag.encoding import encode_chunks
-from rag.errors import StoreError
+from rag.errors import RagError, StoreError
 from rag.papers import Paper, merge
 from rag.readers import corpus_files, read_file
 from rag.settings import Settings
 from rag.store import Store
 
 BATCH_PAPERS = 32
+_CHROMA_FILE = re.compile(r"^(chroma\.sqlite3(-wal|-shm|-journal)?|\.lock)$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -55,6 +65,8 @@ def ingest(
     records = [record for path in files for record in read_file(path)]
     report = merge(records)
 
+    if rebuild and not settings.chroma_host:
+        clear_local_index(settings.index_path)  # works even when Chroma cannot open it
     store = open_store(settings)
     if rebuild:
         store.drop()
@@ -83,7 +95,9 @@ def ingest(
         embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
         orphans = store.remove_orphan_chunks()
         n_papers, n_chunks = store.counts()
-    except (OSError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # Chroma raises its own error types, sqlite and OS errors
+        if isinstance(exc, RagError):
+            raise
         raise StoreError(
             f"Writing to the index failed ({type(exc).__name__}: {exc}). Nothing finished was "
             "lost; check that the data folder is writable and has free space, then re-run "
@@ -102,6 +116,27 @@ def ingest(
         orphans_removed=orphans,
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+def clear_local_index(path: Path) -> None:
+    """Delete an on-disk index folder, but only one that holds nothing but Chroma's files."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise StoreError(f"{path} is a file, not an index folder. Set RAG_INDEX_DIR to a folder.")
+    entries = list(path.iterdir())
+    foreign = [
+        e.name
+        for e in entries
+        if not (_CHROMA_FILE.match(e.name) or (e.is_dir() and _UUID.fullmatch(e.name)))
+    ]
+    if foreign:
+        raise StoreError(
+            f"{path} holds files that are not a Chroma index ({', '.join(sorted(foreign)[:5])}); "
+            "not deleting them. Move them away or set RAG_INDEX_DIR to another folder."
+        )
+    forget_chroma_clients()
+    shutil.rmtree(path)
 
 
 def _union(first: list[str], more: list[str]) -> list[str]:
