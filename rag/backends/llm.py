@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ from rag.types import Source, Usage
 
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
 PROMPT_MARGIN = 64
+_TAG = re.compile(r"<(?=\s*/?\s*source\b)", re.IGNORECASE)
 
 
 class ChatBackend(Protocol):
@@ -33,8 +35,8 @@ def build_messages(
     budget = context_window - max_tokens - fixed - PROMPT_MARGIN
     blocks: list[str] = []
     for source in sources:
-        head = f'<source n={source.n} title="{source.label}">\n'
-        body = source.abstract.replace("</source>", "</ source>")  # no delimiter spoofing
+        head = f'<source n={source.n} title="{_inert(source.label).replace(chr(34), chr(39))}">\n'
+        body = _inert(source.abstract)
         cost = count_tokens(head) + count_tokens(body) + 4
         if cost > budget:
             room = budget - count_tokens(head) - 4
@@ -46,6 +48,11 @@ def build_messages(
         budget -= cost
     user = render("answer", sources="\n\n".join(blocks), question=question)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _inert(text: str) -> str:
+    """Source text cannot open or close a <source> block (no delimiter spoofing)."""
+    return _TAG.sub("‹", text)
 
 
 class OpenAIBackend:
