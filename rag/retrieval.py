@@ -105,16 +105,19 @@ class HybridRetriever:
             return dense[:top_k], evidence
         if mode == "bm25":
             return sparse[:top_k], evidence
-        return rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k)[:top_k], evidence
+        weights = {"dense": self.settings.dense_weight, "bm25": 1.0}
+        fused = rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k, weights)
+        return fused[:top_k], evidence
 
 
-def rrf(lists: dict[str, list[Hit]], k: int) -> list[Hit]:
-    """Reciprocal rank fusion: score = sum over retrievers of 1 / (k + rank)."""
+def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = None) -> list[Hit]:
+    """Weighted reciprocal rank fusion: score = sum over retrievers of w / (k + rank)."""
     fused: dict[str, Hit] = {}
     for name, hits in lists.items():
+        weight = (weights or {}).get(name, 1.0)
         for rank, hit in enumerate(hits, start=1):
             into = fused.setdefault(hit.paper_id, Hit(hit.paper_id, 0.0))
-            into.score += 1.0 / (k + rank)
+            into.score += weight / (k + rank)
             into.ranks[name] = rank
             if hit.dense:
                 into.dense, into.snippet = hit.dense, hit.snippet

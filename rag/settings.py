@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     retrieval_mode: RetrievalMode = "hybrid"
     candidates: int = Field(40, description="Chunks fetched from each retriever before fusion.")
-    rrf_k: int = 60
+    rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
+    dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
     refusal_threshold: float = Field(0.45, description="Best dense similarity below this: refuse.")
     unknown_term_threshold: float = Field(
         0.60, description="Refuse below this similarity when the question names unknown terms."

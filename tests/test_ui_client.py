@@ -6,11 +6,15 @@ import re
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from rag.errors import ConfigError
 from rag.settings import Settings
+from tests.support.fake_openai import FakeOpenAI, ok, status
 
 try:
     from gradio_client import Client
@@ -24,25 +28,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
+@contextmanager
+def running(engine: Any, settings: Settings) -> Iterator[str]:
+    """The real app, launched with the options `rag ui` uses, on a free local port."""
     if Client is None:
         pytest.fail("gradio_client is not installed; `make test` installs it.", pytrace=False)
-    from ui.app import build_app, style_options
+    from ui.app import build_app, launch_options
 
-    app = build_app(engine, corpus_settings)
-    app.launch(
-        server_name="127.0.0.1",
-        server_port=_free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        ssr_mode=False,
-        **style_options(),
-    )
+    app = build_app(engine, settings)
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, port=_free_port()))
     try:
         yield app.local_url
     finally:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
+    with running(engine, corpus_settings) as url:
+        yield url
 
 
 def _ask(client: Any, question: str, top_k: int = 5, backend: str = "extractive") -> tuple:
@@ -63,7 +67,9 @@ def _text(message: dict) -> str:
 def test_cited_answer_follow_up_and_errors(app_url: str, engine: Any) -> None:
     client = Client(app_url, verbose=False)
 
-    chat, sources_html, data, box = _ask(client, "How is reinforcement learning used to summarize events?")
+    chat, sources_html, data, box = _ask(
+        client, "How is reinforcement learning used to summarize events?"
+    )
     assert box == ""
     assert [m["role"] for m in chat] == ["user", "assistant"]
     answer = _text(chat[-1])
@@ -99,7 +105,9 @@ def test_cited_answer_follow_up_and_errors(app_url: str, engine: Any) -> None:
     assert "Traceback" not in last and len(chat) == 5
 
     # ...and the app keeps answering, with the conversation intact.
-    chat, _, data3, _ = _ask(client, "Which paper introduces a benchmark for open-ended capabilities?")
+    chat, _, data3, _ = _ask(
+        client, "Which paper introduces a benchmark for open-ended capabilities?"
+    )
     assert len(chat) == 7 and "[1]" in _text(chat[-1])
     assert data3["turn"] == 3
 
@@ -136,3 +144,95 @@ def test_sessions_are_separate_and_concurrent(app_url: str) -> None:
         results = list(pool.map(session, range(20)))
     for length, turn, text in results:
         assert length == 2 and turn == 1 and "[1]" in text
+
+
+def test_llm_answer_streams_and_unsupported_sentences_are_marked(
+    engine: Any, corpus_settings: Settings
+) -> None:
+    question = "How is reinforcement learning used to summarize events?"
+    sources, _, _ = engine.retrieve(question, 5)
+    quoted = sources[0].abstract.split(". ")[0].rstrip(".")
+    text = f"{quoted} [1]. It reaches 99.97% accuracy on every benchmark [1]."
+    with FakeOpenAI([ok(text, chunks=_pieces(text, 6))], chunk_delay=0.05) as srv:
+        llm_engine = engine.with_settings(
+            openai_base_url=srv.base_url,
+            openai_api_key=SecretStr("sk-test"),
+            backend="auto",
+            llm_max_retries=0,
+        )
+        settings = llm_engine.settings
+        assert settings.llm_configured
+        with running(llm_engine, settings) as url:
+            client = Client(url, verbose=False)
+            config = client.config
+            note = next(
+                c
+                for c in config["components"]
+                if c.get("props", {}).get("elem_id") == "offline-note"
+            )
+            assert note["props"]["visible"] is False  # no offline note with an LLM configured
+
+            job = client.submit(question, 5, "openai", api_name="/ask")
+            chat, sources_html, data, _ = job.result()
+            updates = [_text(out[0][-1]) for out in job.outputs() if out[0]]
+            partial = [u for u in updates if u.endswith("▍")]
+            assert len(partial) >= 2, updates  # the answer arrived in pieces
+            assert len({len(u) for u in partial}) >= 2
+
+            assert data["backend"].startswith("openai:") and not data["refused"]
+            answer = _text(chat[-1])
+            assert "[[1]](#src-1-1" in answer
+            unsupported = [s for s in data["sentences"] if not s["supported"]]
+            assert len(unsupported) == 1 and "99.97" in unsupported[0]["missing_numbers"][0]
+            assert answer.count("⚠ unsupported") == 1
+            assert answer.index("99.97") < answer.index("⚠ unsupported")
+            assert 'class="src-warn"' in sources_html and "99.97" in sources_html
+
+            # The LLM failing is a note on a quoted answer, not a crash.
+            srv.set_steps([status(500)])
+            chat, sources_html, data, _ = _ask(client, question, backend="openai")
+            assert data["backend"] == "extractive (fallback from openai)"
+            assert data["notices"] and "Note:" in _text(chat[-1])
+            assert "[1]" in _text(chat[-1]) and "Traceback" not in _text(chat[-1])
+
+
+def _pieces(text: str, n: int) -> list[str]:
+    size = -(-len(text) // n)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_launch_options_are_local_and_private_by_default(corpus_settings: Settings) -> None:
+    from ui.app import launch_options
+
+    options = launch_options(corpus_settings)
+    assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860
+    assert options["share"] is False and options["auth"] is None
+    options = launch_options(corpus_settings, host="0.0.0.0", port=8123, share=True)
+    assert (options["server_name"], options["server_port"], options["share"]) == (
+        "0.0.0.0",
+        8123,
+        True,
+    )
+    bad = corpus_settings.model_copy(update={"ui_auth": SecretStr("no-colon")})
+    with pytest.raises(ConfigError, match="user:password"):
+        launch_options(bad)
+
+
+def test_auth_setting_turns_on_login(engine: Any, corpus_settings: Settings) -> None:
+    settings = corpus_settings.model_copy(update={"ui_auth": SecretStr("reader:s3cret:x")})
+    with running(engine, settings) as url:
+        with pytest.raises(Exception, match="(?i)login|auth|401|403"):
+            Client(url, verbose=False)
+        client = Client(url, auth=("reader", "s3cret:x"), verbose=False)
+        chat, _, data, _ = _ask(client, "How is reinforcement learning used to summarize events?")
+        assert "[1]" in _text(chat[-1])
+
+
+def test_refusal_is_shown_clearly(app_url: str) -> None:
+    client = Client(app_url, verbose=False)
+    chat, sources_html, data, _ = _ask(
+        client, "What is the recipe for a good sourdough bread with rye flour?"
+    )
+    assert data["refused"] is True and data["citations"] == []
+    assert _text(chat[-1]).startswith("**Not answered: the abstracts do not cover this.**")
+    assert 'class="src-refused"' in sources_html and 'class="src-card"' in sources_html

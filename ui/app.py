@@ -35,7 +35,7 @@ CSS = """
 #app-header h1 { margin-bottom: 0.1rem; }
 #offline-note { border-left: 4px solid var(--color-accent); padding: 0.4rem 0.8rem;
   background: var(--background-fill-secondary); border-radius: 6px; }
-#sources { max-height: 78vh; overflow-y: auto; }
+#sources { max-height: 80vh; overflow-y: auto !important; }
 .src-panel { display: flex; flex-direction: column; gap: 0.6rem; font-size: 0.92rem; }
 .src-title { font-weight: 600; }
 .src-backend, .src-meta, .src-where { color: var(--body-text-color-subdued); font-size: 0.82rem; }
@@ -61,6 +61,8 @@ mark.support { background: #fde68a; color: inherit; padding: 0 1px; border-radiu
 .src-notice { color: var(--body-text-color-subdued); }
 .src-empty { color: var(--body-text-color-subdued); padding: 1rem 0; }
 #examples button { font-size: 0.85rem; }
+#examples-label { color: var(--body-text-color-subdued); font-size: 0.85rem;
+  margin-bottom: -0.5rem; }
 """
 
 # Citation links ("#src-<turn>-<n>") scroll the sources panel instead of navigating.
@@ -173,7 +175,10 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             return
         session.turns = turn
         session.answers = [*session.answers, (turn, answer)][-MAX_TURNS:]
-        session.messages = [*shown, {"role": "assistant", "content": render.answer_md(answer, turn)}]
+        session.messages = [
+            *shown,
+            {"role": "assistant", "content": render.answer_md(answer, turn)},
+        ]
         data = answer.to_json()
         data["turn"] = turn
         yield session.messages, render.sources_html(session.answers), data, "", session
@@ -185,7 +190,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         session = gr.State(None)
         with gr.Column(elem_id="app-header"):
             gr.Markdown(
-                f"# 📄 Paper Q&A\nAsk questions about **{len(papers)} research-paper "
+                f"# Paper Q&A\nAsk questions about **{len(papers)} research-paper "
                 "abstracts**. Every answer cites its sources as [n]; click a number to see "
                 "the abstract, with the sentences that support the answer highlighted."
             )
@@ -214,13 +219,14 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                         max_lines=6,
                         autofocus=True,
                     )
-                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    with gr.Column(scale=1, min_width=110):
+                        ask_button = gr.Button("Ask", variant="primary", elem_id="ask")
+                        new_chat_button = gr.Button("New chat", size="sm", elem_id="new-chat")
+                gr.Markdown("Example questions from the collection:", elem_id="examples-label")
                 with gr.Row(elem_id="examples"):
                     example_buttons = [
                         gr.Button(text, size="sm", variant="secondary") for text in examples
                     ]
-                with gr.Row():
-                    new_chat_button = gr.Button("🗨 New chat", size="sm", elem_id="new-chat")
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     backend = gr.Radio(
                         list(BACKENDS),
@@ -250,9 +256,8 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             button.click(
                 lambda text: text, button, question, api_visibility="private", queue=False
             ).then(ask, inputs, outputs, api_visibility="private", **common)
-        new_chat_button.click(
-            new_chat, None, outputs, api_name="new_chat", queue=False
-        )
+        new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
+        chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
     app.queue(default_concurrency_limit=settings.ui_concurrency)
     return app
 
@@ -269,22 +274,29 @@ def style_options() -> dict[str, Any]:
     return {"css": CSS, "js": JS, "theme": theme}
 
 
+def launch_options(
+    settings: Settings, host: str | None = None, port: int | None = None, share: bool = False
+) -> dict[str, Any]:
+    """Everything `Blocks.launch` gets: 127.0.0.1 unless told, login when RAG_UI_AUTH is set,
+    a public link only when asked."""
+    return {
+        "server_name": host or settings.ui_host,
+        "server_port": port or settings.ui_port,
+        "share": bool(share or settings.ui_share),
+        "auth": parse_auth(settings),
+        "ssr_mode": False,
+        "show_error": False,
+        "footer_links": ["api"],
+        **style_options(),
+    }
+
+
 def launch(
     settings: Settings, host: str | None = None, port: int | None = None, share: bool = False
 ) -> None:
     """Open the index and models once, then serve the chat until interrupted."""
     from rag.engine import Engine
 
-    auth = parse_auth(settings)
+    options = launch_options(settings, host, port, share)  # bad RAG_UI_AUTH fails before loading
     engine = Engine(settings)
-    app = build_app(engine, settings)
-    app.launch(
-        server_name=host or settings.ui_host,
-        server_port=port or settings.ui_port,
-        share=share or settings.ui_share,
-        auth=auth,
-        ssr_mode=False,
-        show_error=False,
-        footer_links=["api"],
-        **style_options(),
-    )
+    build_app(engine, settings).launch(**options)

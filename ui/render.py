@@ -14,18 +14,27 @@ from rag.types import Answer, SentenceCheck, Source
 
 _CITE = re.compile(r"\[(\d+)\]")
 # Markdown punctuation that could turn a question into formatting, links or images.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
+SCORE_HELP = "fused retrieval score (dense + BM25, reciprocal-rank fusion); higher is better"
 _BLANK = re.compile(r"\s+")
 _MARKERS_BETWEEN = r"(?:\s*\[\d+\])*\s*"
 
 
 def esc(text: object) -> str:
+    """Text content for HTML or Markdown: tags show as text."""
+    return html.escape(str(text), quote=False)
+
+
+def attr(text: object) -> str:
+    """A value for a double-quoted HTML attribute."""
     return html.escape(str(text), quote=True)
 
 
 def literal_md(text: str) -> str:
     """Markdown that displays `text` exactly as typed (no HTML, no formatting)."""
-    return esc(_MD_SPECIAL.sub(r"\\\1", text))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return esc(_MD_LINE_START.sub(r"\1\2\\\3", text))
 
 
 def anchor(turn: int, n: int) -> str:
@@ -64,7 +73,7 @@ def _mark_unsupported(md: str, checks: list[SentenceCheck]) -> tuple[str, int]:
         pattern = re.compile(_MARKERS_BETWEEN.join(words) + r"(?:\s*\[\d+\])*")
         reason = _reason(check)
         new, count = pattern.subn(
-            lambda m, r=reason: f"{m.group(0)} <sup title=\"{r}\">⚠ unsupported</sup>", md, 1
+            lambda m, r=reason: f'{m.group(0)} <sup title="{attr(r)}">⚠ unsupported</sup>', md, 1
         )
         if count:
             md, marked = new, marked + 1
@@ -77,7 +86,7 @@ def _reason(check: SentenceCheck) -> str:
     parts = [f"best support {check.support:.2f}"]
     if check.missing_numbers:
         parts.append("numbers not in the cited abstracts: " + ", ".join(check.missing_numbers))
-    return esc("; ".join(parts))
+    return "; ".join(parts)
 
 
 def answer_md(answer: Answer, turn: int) -> str:
@@ -89,13 +98,13 @@ def answer_md(answer: Answer, turn: int) -> str:
     md = _link_citations(md, turn, labels)
     parts = []
     if answer.refused:
-        parts.append("**🚫 Not answered from the sources.**")
+        parts.append("**Not answered: the abstracts do not cover this.**")
     parts.append(md)
     for notice in answer.notices:
-        parts.append(f"> ℹ️ {literal_md(notice)}")
+        parts.append(f"> **Note:** {literal_md(notice)}")
     if answer.invalid_citations:
         parts.append(
-            "> ℹ️ Removed citations to sources that do not exist: "
+            "> **Note:** Removed citations to sources that do not exist: "
             + ", ".join(f"\\[{n}\\]" for n in answer.invalid_citations)
         )
     footer = [f"answered by `{esc(answer.backend)}`"]
@@ -103,13 +112,15 @@ def answer_md(answer: Answer, turn: int) -> str:
         ok = len(answer.sentences) - len(answer.unsupported)
         footer.append(f"{ok}/{len(answer.sentences)} sentences supported")
     if answer.standalone_question:
-        footer.append(f"understood as: {literal_md(answer.standalone_question)}")
+        understood = answer.standalone_question
+        understood = understood if len(understood) <= 160 else understood[:160] + "…"
+        footer.append(f"understood as: {literal_md(understood)}")
     parts.append("<sub>" + " · ".join(footer) + "</sub>")
     return "\n\n".join(parts)
 
 
 def error_md(message: str) -> str:
-    return f"**⚠️ {literal_md(message)}**"
+    return f"**⚠ {literal_md(message)}**"
 
 
 # -- sources panel ---------------------------------------------------------------------------
@@ -142,13 +153,14 @@ def _card(source: Source, turn: int, cited: set[int], *, open_: bool) -> str:
         if n_support
         else ""
     )
-    where = esc(", ".join(source.locations[:3]))
+    where = ", ".join(source.locations[:3])
     return (
         f'<div class="{classes}" id="{anchor(turn, source.n)}">'
         f'<div class="src-head"><span class="src-n">[{source.n}]</span> '
         f'<span class="src-label">{esc(source.label)}</span></div>'
-        f'<div class="src-meta">score {source.score:.3f} {badge} {support}'
-        f'<span class="src-where" title="{where}">{where}</span></div>'
+        f'<div class="src-meta"><span title="{SCORE_HELP}">score {source.score:.3f}</span>'
+        f" {badge} {support}"
+        f'<span class="src-where" title="{attr(where)}">{esc(where)}</span></div>'
         f"<details{' open' if open_ else ''}><summary>Abstract</summary>"
         f'<p class="src-abstract">{highlighted_abstract(source.abstract, source.supporting)}</p>'
         "</details></div>"
@@ -158,12 +170,12 @@ def _card(source: Source, turn: int, cited: set[int], *, open_: bool) -> str:
 def _check_box(answer: Answer) -> str:
     if answer.refused:
         return (
-            '<div class="src-refused">🚫 The abstracts do not answer this question; '
+            '<div class="src-refused">The abstracts do not answer this question; '
             "these are the closest papers.</div>"
         )
     items = []
     for check in answer.unsupported:
-        items.append(f"<li>{esc(check.text)} <em>({_reason(check)})</em></li>")
+        items.append(f"<li>{esc(check.text)} <em>({esc(_reason(check))})</em></li>")
     if not items:
         if not answer.sentences:
             return ""
@@ -189,14 +201,18 @@ def sources_html(answers: list[tuple[int, Answer]]) -> str:
         f'<div class="src-title">Sources for: <q>{esc(current.question)}</q></div>',
         f'<div class="src-backend">backend: <code>{esc(current.backend)}</code></div>',
     ]
-    parts += [f'<div class="src-notice">ℹ️ {esc(n)}</div>' for n in current.notices]
+    parts += [
+        f'<div class="src-notice"><strong>Note:</strong> {esc(n)}</div>' for n in current.notices
+    ]
     parts.append(_check_box(current))
     parts += [_card(s, turn, cited, open_=s.n in cited) for s in current.sources]
     if not current.sources:
         parts.append('<div class="src-empty">No sources were retrieved.</div>')
     earlier = answers[:-1]
     if earlier:
-        parts.append(f"<details class='src-earlier'><summary>Earlier answers ({len(earlier)})</summary>")
+        parts.append(
+            f"<details class='src-earlier'><summary>Earlier answers ({len(earlier)})</summary>"
+        )
         for t, answer in reversed(earlier):
             parts.append(f'<div class="src-title">{esc(answer.question)}</div>')
             done = {c.n for c in answer.citations}
@@ -207,6 +223,7 @@ def sources_html(answers: list[tuple[int, Answer]]) -> str:
 
 
 # -- example questions -----------------------------------------------------------------------
+_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$")
 _TEMPLATES = (
     "What does {name} propose, and how well does it work?",
     "How is {name} evaluated?",
@@ -215,12 +232,22 @@ _TEMPLATES = (
 
 
 def example_questions(titles: Iterable[str | None], limit: int = 4) -> list[str]:
-    """A few fixed questions built from short paper names ("QDET: ..." -> "QDET")."""
-    names: list[str] = []
-    for title in sorted(t for t in titles if t):
-        head = title.split(":", 1)[0].strip()
-        if ":" not in title or not 2 <= len(head) <= 40 or head.lower() in map(str.lower, names):
-            continue
-        names.append(head)
-    picked = names[:: max(1, len(names) // limit)][:limit] if names else []
+    """A few fixed questions about papers whose title starts with a short system name.
+
+    "QDET: Query-Driven Event Timeline..." gives "What does QDET propose, ...?"; names are
+    picked evenly from the sorted list, so the examples are stable for a given corpus.
+    """
+    names = sorted(
+        {
+            head
+            for title in titles
+            if title and ":" in title
+            for head in [title.split(":", 1)[0].strip()]
+            if _NAME.match(head) and sum(c.isupper() for c in head) >= 2 and 3 <= len(head) <= 16
+        }
+    )
+    if not names:
+        return []
+    step = max(1, len(names) // limit)
+    picked = names[step // 2 :: step][:limit]
     return [_TEMPLATES[i % len(_TEMPLATES)].format(name=name) for i, name in enumerate(picked)]
