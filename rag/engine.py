@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -47,12 +48,14 @@ class Engine:
         self.retriever = HybridRetriever(self.index, list(self.papers.values()), settings)
         self.evidence = SentenceIndex(self.embed_model, self.store)
         self._backends: dict[str, ChatBackend] = {}
+        self._lock = threading.Lock()
 
     def with_settings(self, **changes: object) -> Engine:
         """A view of this engine with other answer settings, sharing the loaded index and models."""
         clone = copy.copy(self)
         clone.settings = self.settings.model_copy(update=changes)
         clone._backends = {}
+        clone._lock = threading.Lock()
         return clone
 
     # -- pieces ------------------------------------------------------------------------------
@@ -98,6 +101,10 @@ class Engine:
         return out
 
     def backend(self, name: str) -> ChatBackend:
+        with self._lock:  # UI sessions share the engine; build each backend once
+            return self._backend(name)
+
+    def _backend(self, name: str) -> ChatBackend:
         if name not in self._backends:
             if name == "openai":
                 self._backends[name] = OpenAIBackend(self.settings)
@@ -114,7 +121,7 @@ class Engine:
         try:
             llm = self.backend(backend)
             prompt = render("condense", history=history_text(history), question=question)
-            text = "".join(llm.stream([{"role": "user", "content": prompt}], 64)).strip()
+            text = "".join(llm.stream([{"role": "user", "content": prompt}], 64, Usage())).strip()
             return Standalone(text.splitlines()[0].strip() or rule.question, [])
         except (LLMError, ConfigError, IndexError):
             return rule
@@ -204,8 +211,8 @@ class Engine:
             messages = build_messages(
                 standalone.question, sources, llm.context_window, self.settings.llm_max_tokens
             )
-            pieces = []
-            for piece in llm.stream(messages, self.settings.llm_max_tokens):
+            pieces, usage = [], Usage()
+            for piece in llm.stream(messages, self.settings.llm_max_tokens, usage):
                 pieces.append(piece)
                 yield piece
             raw = "".join(pieces).strip()
@@ -222,7 +229,7 @@ class Engine:
         if not raw or says_not_in_sources(raw):
             text = self._refusal(sources)
             yield text
-            yield finish(text, True, llm.name, llm.usage)
+            yield finish(text, True, llm.name, usage)
             return
         text, invalid = clean_markers(raw, len(sources))
         if invalid:
@@ -231,7 +238,7 @@ class Engine:
                 + ", ".join(f"[{n}]" for n in invalid)
                 + "."
             )
-        yield finish(text, False, llm.name, llm.usage, invalid)
+        yield finish(text, False, llm.name, usage, invalid)
 
     def _label(self, name: str) -> str:
         return f"openai:{self.settings.llm_model}" if name == "openai" else name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -21,9 +22,12 @@ _TAG = re.compile(r"<(?=\s*/?\s*source\b)", re.IGNORECASE)
 class ChatBackend(Protocol):
     name: str
     context_window: int
-    usage: Usage
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]: ...
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+    ) -> Iterator[str]:
+        """Yield text pieces; fill `usage` (per call: one backend serves many sessions)."""
+        ...
 
 
 def build_messages(
@@ -64,12 +68,13 @@ class OpenAIBackend:
         self.model = settings.llm_model
         self.name = f"openai:{self.model}"
         self.context_window = settings.llm_context_window
-        self.usage = Usage()
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+    ) -> Iterator[str]:
         import openai
 
-        self.usage = Usage(prompt_tokens=sum(count_tokens(m["content"]) for m in messages))
+        usage.prompt_tokens = sum(count_tokens(m["content"]) for m in messages)
         where = self.settings.openai_base_url or "api.openai.com"
         try:
             response = self.client.chat.completions.create(
@@ -83,13 +88,14 @@ class OpenAIBackend:
             produced = []
             for chunk in response:
                 if chunk.usage:
-                    self.usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    usage.prompt_tokens = chunk.usage.prompt_tokens
+                    usage.completion_tokens = chunk.usage.completion_tokens
                 for choice in chunk.choices:
                     if choice.delta and choice.delta.content:
                         produced.append(choice.delta.content)
                         yield choice.delta.content
-            if not self.usage.completion_tokens:
-                self.usage.completion_tokens = count_tokens("".join(produced))
+            if not usage.completion_tokens:
+                usage.completion_tokens = count_tokens("".join(produced))
         except openai.APITimeoutError as exc:
             raise LLMError(
                 f"The LLM at {where} did not answer within {self.settings.llm_timeout_s:.0f} s "
@@ -136,19 +142,22 @@ class LocalBackend:
         self.llm: Any = make_local_llm(settings)
         self.name = f"local:{self.path.stem}"
         self.context_window = settings.local_context_window
-        self.usage = Usage()
+        self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        self.usage = Usage(prompt_tokens=sum(count_tokens(m["content"]) for m in messages))
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+    ) -> Iterator[str]:
+        usage.prompt_tokens = sum(count_tokens(m["content"]) for m in messages)
         produced = []
-        for chunk in self.llm.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
-        ):
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                produced.append(piece)
-                yield piece
-        self.usage.completion_tokens = count_tokens("".join(produced))
+        with self._lock:
+            for chunk in self.llm.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
+            ):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    produced.append(piece)
+                    yield piece
+        usage.completion_tokens = count_tokens("".join(produced))
 
 
 def says_not_in_sources(text: str) -> bool:
