@@ -16,7 +16,7 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 2  # 2: sentence vectors stored
+SCHEMA = 3  # 2: sentence vectors stored; 3: per-paper part counts
 
 
 @dataclass
@@ -167,7 +167,10 @@ class Store:
             ids=ids,
             embeddings=[_mean(vectors) for _, _, vectors in items],
             documents=[paper.abstract for paper, _, _ in items],
-            metadatas=[self._paper_meta(paper, len(chunks)) for paper, chunks, _ in items],
+            metadatas=[
+                self._paper_meta(paper, len(chunks), len(sentences[paper.paper_id]))
+                for paper, chunks, _ in items
+            ],
         )
 
     def update_locations(self, papers: list[Paper]) -> None:
@@ -205,8 +208,16 @@ class Store:
         return out
 
     def remove_orphan_chunks(self) -> int:
-        """Chunks whose paper has no record (a run killed mid-write, then the file removed)."""
-        finished = set(self.papers.get(include=[])["ids"])
+        """Chunks whose paper has no record (a run killed mid-write, then the file removed).
+
+        The full scan runs only when the stored counts disagree with the paper records.
+        """
+        records = self.papers.get(include=["metadatas"])
+        expected_chunks = sum(m.get("n_chunks", 0) for m in records["metadatas"])
+        expected_sentences = sum(m.get("n_sentences", -1) for m in records["metadatas"])
+        if (self.chunks.count(), self.sentences.count()) == (expected_chunks, expected_sentences):
+            return 0
+        finished = set(records["ids"])
         got = self.chunks.get(include=["metadatas"])
         orphans = [
             cid
@@ -226,7 +237,7 @@ class Store:
         return len(orphans)
 
     @staticmethod
-    def _paper_meta(paper: Paper, n_chunks: int) -> dict[str, Any]:
+    def _paper_meta(paper: Paper, n_chunks: int, n_sentences: int) -> dict[str, Any]:
         return {
             "title": paper.title or "",
             "label": paper.label,
@@ -234,6 +245,7 @@ class Store:
             "locations": json.dumps(paper.locations),
             "extra": json.dumps(paper.extra, ensure_ascii=False),
             "n_chunks": n_chunks,
+            "n_sentences": n_sentences,
         }
 
 

@@ -14,6 +14,8 @@ def normalize_text(text: str) -> str:
 
     Two scrapes of the same paper differ in spacing, dashes and case; this form makes them equal.
     """
+    if text.isascii():  # most abstracts: skip the per-character accent folding
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
     return _NON_ALNUM.sub(" ", folded).strip()
