@@ -7,6 +7,7 @@ counts once, with its best chunk as the snippet.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ class BM25Papers:
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
+RARE_DF = 3  # a name in at most this many papers is "rare"
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
 
@@ -56,27 +58,45 @@ class HybridRetriever:
         self.settings = settings
         self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
         self._bm25 = BM25Papers(papers)
-        self._vocabulary = {
-            w.lower() for p in papers for w in _WORD.findall(f"{p.title or ''} {p.abstract}")
-        }
+        self._df: Counter[str] = Counter(
+            w
+            for p in papers
+            for w in {x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract}")}
+        )
+
+    @staticmethod
+    def _names(question: str) -> list[str]:
+        """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not first word)."""
+        words = _WORD.findall(question)
+        return [
+            w
+            for i, w in enumerate(words)
+            if (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
+            or re.search(r"[A-Z].*[A-Z]", w)
+            or (i > 0 and w[0].isupper())
+        ]
 
     def unknown_terms(self, question: str) -> list[str]:
-        """Names and acronyms in the question (CASP14, Mamba, MMDiT) that no abstract contains.
+        """Names and acronyms in the question that no abstract contains.
 
         A question about something the collection never mentions should be refused even
         when its general topic is close to some paper.
         """
-        words = _WORD.findall(question)
         unknown = []
-        for i, word in enumerate(words):
-            mixed = any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
-            named = bool(re.search(r"[A-Z].*[A-Z]", word)) or (i > 0 and word[0].isupper())
-            if not (mixed or named) or word.lower() in self._vocabulary:
+        for word in self._names(question):
+            if word.lower() in self._df:
                 continue
             parts = [p for p in word.lower().split("-") if p]
-            if not all(p in self._vocabulary or p.isdigit() for p in parts):
+            if not all(p in self._df or p.isdigit() for p in parts):
                 unknown.append(word)
         return unknown
+
+    def rare_names(self, question: str) -> list[str]:
+        """Names in the question that only a few papers contain (NUPES, QDET).
+
+        The embedding model has never seen such names, so keyword search should lead.
+        """
+        return [w for w in self._names(question) if 0 < self._df.get(w.lower(), 0) <= RARE_DF]
 
     def dense(self, embedding: list[float]) -> list[Hit]:
         from llama_index.core.schema import QueryBundle
@@ -105,7 +125,8 @@ class HybridRetriever:
             return dense[:top_k], evidence
         if mode == "bm25":
             return sparse[:top_k], evidence
-        weights = {"dense": self.settings.dense_weight, "bm25": 1.0}
+        bm25_weight = self.settings.rare_name_bm25_weight if self.rare_names(question) else 1.0
+        weights = {"dense": self.settings.dense_weight, "bm25": bm25_weight}
         fused = rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k, weights)
         return fused[:top_k], evidence
 

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     candidates: int = Field(40, description="Chunks fetched from each retriever before fusion.")
     rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
     dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
+    rare_name_bm25_weight: float = Field(
+        2.0, description="BM25 weight when the question names something only 1-3 papers contain."
+    )
     refusal_threshold: float = Field(0.45, description="Best dense similarity below this: refuse.")
     unknown_term_threshold: float = Field(
         0.60, description="Refuse below this similarity when the question names unknown terms."

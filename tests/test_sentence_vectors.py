@@ -25,7 +25,9 @@ def test_pooled_vectors_rank_the_sentence_that_answers(engine):
     nupes = next(p for p in engine.papers.values() if (p.title or "").startswith("NUPES"))
     texts, vectors = engine.evidence.sentences(nupes.paper_id, nupes.abstract)
     query = np.asarray(
-        engine.embed_model.get_query_embedding("which functions are the transformations derived from?")
+        engine.embed_model.get_query_embedding(
+            "which functions are the transformations derived from?"
+        )
     )
     best = texts[int(np.argmax(vectors @ query))]
     assert best == "Such transformations are derived from power functions."

@@ -1,0 +1,115 @@
+"""The ways in, as a user runs them: `from rag import ask`, `rag ask`, and OpenAI embeddings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rag.errors import IndexMismatchError
+from rag.ingest import ingest, open_store
+from tests.support.index_fixtures import CORPUS, make_settings
+
+
+def _env(corpus_settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS), **extra)
+    return env
+
+
+def test_python_api_ask_and_chat(corpus_settings):
+    code = (
+        "import json; from rag import ask, Chat, QuestionError\n"
+        "a = ask('What does NUPES propose for post-training quantization?')\n"
+        "c = Chat(); c.ask('Which papers study quantization of language models?')\n"
+        "f = c.ask('What did [1] measure?')\n"
+        "try:\n    ask('   ')\nexcept QuestionError as e:\n    err = str(e)\n"
+        "print(json.dumps({'a': a.to_json(), 'pinned': f.sources[0].paper_id,"
+        " 'first': c.history[0].sources[0].paper_id, 'err': err}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_env(corpus_settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["a"]["sources"][0]["title"].startswith("NUPES")
+    assert data["a"]["backend"] == "extractive" and "[1]" in data["a"]["answer"]
+    assert data["pinned"] == data["first"]
+    assert "empty" in data["err"]
+
+
+def test_cli_ask_json_shape(corpus_settings):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "ask",
+            "--json",
+            "--top-k",
+            "3",
+            "Which methods make training of speech models more efficient?",
+        ],
+        env=_env(corpus_settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = json.loads(out.stdout)
+    assert {"answer", "citations", "sources", "refused", "backend", "timings_ms"} <= set(data)
+    assert [s["n"] for s in data["sources"]] == [1, 2, 3]
+    assert all({"n", "paper_id", "title", "score"} <= set(s) for s in data["sources"])
+    assert all(1 <= c["n"] <= 3 for c in data["citations"])
+
+
+def test_cli_ask_plain_text_lists_sources(corpus_settings):
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "What does NUPES propose?"],
+        env=_env(corpus_settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Sources (extractive):" in out.stdout and "[1] NUPES" in out.stdout
+
+
+def test_cli_without_index_says_how_to_build_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env["RAG_DATA_DIR"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "anything"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: No index found") and "rag ingest" in out.stderr
+
+
+def test_openai_embeddings_are_recorded_and_a_model_switch_is_refused(tmp_path, fake_openai):
+    from pydantic import SecretStr
+
+    settings = make_settings(
+        tmp_path,
+        embed_backend="openai",
+        openai_base_url=fake_openai.base_url,
+        openai_api_key=SecretStr("sk-test"),
+    )
+    summary = ingest([CORPUS / "000_3196bafc52f3dd54.txt"], settings, progress=False)
+    assert summary.papers_in_index == 10
+    assert fake_openai.posts("/embeddings"), "the embeddings came from the OpenAI endpoint"
+    store = open_store(settings)
+    store.open()
+    assert store.embedding_model == "openai:text-embedding-3-small"
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        open_store(make_settings(tmp_path)).open()
