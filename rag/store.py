@@ -218,23 +218,18 @@ class Store:
         if (self.chunks.count(), self.sentences.count()) == (expected_chunks, expected_sentences):
             return 0
         finished = set(records["ids"])
-        got = self.chunks.get(include=["metadatas"])
-        orphans = [
-            cid
-            for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
-            if meta.get("paper_id") not in finished
-        ]
-        if orphans:
-            self.chunks.delete(ids=orphans)
-        got = self.sentences.get(include=["metadatas"])
-        stray = [
-            sid
-            for sid, meta in zip(got["ids"], got["metadatas"], strict=True)
-            if meta.get("paper_id") not in finished
-        ]
-        if stray:
-            self.sentences.delete(ids=stray)
-        return len(orphans)
+        removed = {}
+        for name, collection in (("chunks", self.chunks), ("sentences", self.sentences)):
+            got = collection.get(include=["metadatas"])
+            orphans = [
+                oid
+                for oid, meta in zip(got["ids"], got["metadatas"], strict=True)
+                if meta.get("paper_id") not in finished
+            ]
+            if orphans:
+                collection.delete(ids=orphans)
+            removed[name] = len(orphans)
+        return removed["chunks"]
 
     @staticmethod
     def _paper_meta(paper: Paper, n_chunks: int, n_sentences: int) -> dict[str, Any]:
