@@ -101,14 +101,14 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def paper_hashes(self) -> dict[str, tuple[str, list[str]]]:
         """paper_id -> (content hash, locations) of every finished paper."""
-        got = self.papers.get(include=["metadatas"])
+        got = _get_all(self.papers, ["metadatas"])
         return {
             pid: (meta["content_hash"], json.loads(meta["locations"]))
             for pid, meta in zip(got["ids"], got["metadatas"], strict=True)
         }
 
     def papers_all(self) -> list[PaperRecord]:
-        got = self.papers.get(include=["metadatas", "documents"])
+        got = _get_all(self.papers, ["metadatas", "documents"])
         return [
             PaperRecord(
                 paper_id=pid,
@@ -212,7 +212,7 @@ class Store:
 
         The full scan runs only when the stored counts disagree with the paper records.
         """
-        records = self.papers.get(include=["metadatas"])
+        records = _get_all(self.papers, ["metadatas"])
         expected_chunks = sum(m.get("n_chunks", 0) for m in records["metadatas"])
         expected_sentences = sum(m.get("n_sentences", -1) for m in records["metadatas"])
         if (self.chunks.count(), self.sentences.count()) == (expected_chunks, expected_sentences):
@@ -220,7 +220,7 @@ class Store:
         finished = set(records["ids"])
         removed = {}
         for name, collection in (("chunks", self.chunks), ("sentences", self.sentences)):
-            got = collection.get(include=["metadatas"])
+            got = _get_all(collection, ["metadatas"])
             orphans = [
                 oid
                 for oid, meta in zip(got["ids"], got["metadatas"], strict=True)
@@ -242,6 +242,20 @@ class Store:
             "n_chunks": n_chunks,
             "n_sentences": n_sentences,
         }
+
+
+def _get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
+    """Read a whole collection in pages: one unpaged get() of ~40k records fails in Chroma
+    ("too many SQL variables")."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        for key in out:
+            out[key].extend(got[key])
+        if len(got["ids"]) < page:
+            return out
+        offset += page
 
 
 def _mean(vectors: list[list[float]]) -> list[float]:
