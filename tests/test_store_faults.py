@@ -21,7 +21,10 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs need
 def _rag(env_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RAG_DATA_DIR": str(env_dir), "RAG_CORPUS_DIR": str(CORPUS)}
     return subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "rag.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
 
