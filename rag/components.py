@@ -48,7 +48,6 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
             model=settings.openai_embed_model,
             api_key=settings.openai_api_key.get_secret_value(),
             api_base=settings.openai_base_url,
-            embed_batch_size=settings.embed_batch_size,
         )
     elif settings.embed_runtime == "torch":
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding

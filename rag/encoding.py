@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 
 from rag.chunking import Chunk
-from rag.onnx_embedding import OnnxEmbedding, TokenOutput, unit_vector
+
+
+@dataclass
+class TokenOutput:
+    """One text's pooled unit vector, its token vectors and their character spans."""
+
+    vector: np.ndarray
+    tokens: np.ndarray
+    offsets: list[tuple[int, int]]
 
 
 @dataclass
@@ -52,7 +60,7 @@ def encode_chunks(embed_model: Any, chunks: list[Chunk], batch_size: int) -> Enc
 
 def _token_outputs(embed_model: Any, texts: list[str], batch_size: int) -> list[TokenOutput] | None:
     """Token vectors and spans from the ONNX runtime, or from sentence-transformers (torch)."""
-    if isinstance(embed_model, OnnxEmbedding):
+    if hasattr(embed_model, "encode_tokens"):  # rag.onnx_embedding.OnnxEmbedding
         return embed_model.encode_tokens(texts, batch_size)
     model = getattr(embed_model, "_model", None)
     if model is None or not hasattr(model, "tokenizer"):
@@ -86,3 +94,7 @@ def _encode_separately(embed_model: Any, chunks: list[Chunk]) -> Encoded:
     for (pid, _, sentence), vector in zip(flat, vectors, strict=True):
         sentences.setdefault(pid, []).append((sentence, vector))
     return Encoded(chunk_vectors, sentences)
+
+
+def unit_vector(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -9,23 +9,14 @@ ingestion pools into sentence vectors (rag/encoding.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
+from rag.encoding import TokenOutput, unit_vector
 from rag.onnx_export import INPUTS
-
-
-@dataclass
-class TokenOutput:
-    """One text's pooled unit vector, its token vectors and their character spans."""
-
-    vector: np.ndarray
-    tokens: np.ndarray
-    offsets: list[tuple[int, int]]
 
 
 class OnnxEmbedding(BaseEmbedding):
@@ -89,7 +80,3 @@ class OnnxEmbedding(BaseEmbedding):
 
     async def _aget_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embedding(text)
-
-
-def unit_vector(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
         200, description="Chunk size budget (tiktoken), under the 256 window."
     )
     chunk_overlap_sentences: int = 1
-    embed_batch_size: int = 64
+    embed_batch_size: int = Field(
+        8, ge=1, description="Texts per local encoder call (8: fastest and leanest on CPU)."
+    )
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50)
