@@ -13,21 +13,16 @@ from typing import Any
 
 from rag.text import normalize_text, numbers_in
 
-METRIC_KEYS = (
-    "hit@1",
-    "recall@5",
-    "recall@10",
-    "mrr",
-    "ndcg@10",
+RETRIEVAL_KEYS = ("hit@1", "recall@5", "recall@10", "mrr", "ndcg@10")
+ANSWER_KEYS = (
     "citation_validity",
     "citation_precision",
     "citation_recall",
     "key_fact_recall",
     "refusal_accuracy",
     "false_refusal_rate",
-    "latency_ms_p50",
-    "latency_ms_p95",
 )
+METRIC_KEYS = (*RETRIEVAL_KEYS, *ANSWER_KEYS, "latency_ms_p50", "latency_ms_p95")
 
 FACT_TERM_SHARE = 0.6  # share of a key fact's content terms the answer must contain
 # fmt: off

@@ -7,15 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-RETRIEVAL_KEYS = ("hit@1", "recall@5", "recall@10", "mrr", "ndcg@10")
-ANSWER_KEYS = (
-    "citation_validity",
-    "citation_precision",
-    "citation_recall",
-    "key_fact_recall",
-    "refusal_accuracy",
-    "false_refusal_rate",
-)
+from eval.metrics import ANSWER_KEYS, RETRIEVAL_KEYS
 
 
 def write_outputs(result: dict[str, Any], out: Path) -> list[Path]:

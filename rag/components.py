@@ -17,8 +17,6 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-LOCAL_EMBED_NAME = "all-MiniLM-L6-v2"
-
 
 def embed_model_name(settings: Settings) -> str:
     """The name recorded in the index, so a different model is caught at open.

@@ -25,7 +25,7 @@ class OnnxEmbedding(BaseEmbedding):
     _session: object = PrivateAttr()
     _tokenizer: object = PrivateAttr()
 
-    def __init__(self, model_file: Path, tokenizer_dir: Path, embed_batch_size: int = 64) -> None:
+    def __init__(self, model_file: Path, tokenizer_dir: Path, embed_batch_size: int) -> None:
         super().__init__(model_name=model_file.name, embed_batch_size=embed_batch_size)
         import onnxruntime
         from tokenizers import Tokenizer
