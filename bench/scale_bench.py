@@ -33,7 +33,7 @@ def task_build(args: dict[str, Any]) -> dict[str, Any]:
 
     from rag.chunking import Chunk
     from rag.components import make_vector_store
-    from rag.ingest import open_store
+    from rag.index_access import IndexWriter, open_store
     from rag.papers import Paper
     from rag.settings import Settings
 
@@ -48,35 +48,35 @@ def task_build(args: dict[str, Any]) -> dict[str, Any]:
     records = [p for p in source.papers_all() if p.paper_id in parts]
 
     settings = Settings()  # RAG_INDEX_DIR: the fresh target folder
-    store = open_store(settings)
-    store.open(create=True)
-    vector_store = make_vector_store(store.chunks)
-    started = time.perf_counter()
-    total = papers = copy = 0
-    batch: list[tuple[Any, list[Any], list[list[float]]]] = []
-    while total < target_chunks:
-        for rec in records:
-            if total >= target_chunks:
-                break
-            pid = rec.paper_id if copy == 0 else f"{rec.paper_id}c{copy}"
-            rows = sorted(parts[rec.paper_id], key=lambda r: r[0])
-            vectors = np.asarray([r[2] for r in rows], dtype=np.float32)
-            if copy:
-                vectors = vectors + rng.normal(0, NOISE_SIGMA, vectors.shape).astype(np.float32)
-                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            paper = Paper(pid, rec.title, rec.abstract, rec.locations, dict(rec.extra))
-            chunks = [Chunk(pid, pos, text, 0) for pos, text, _ in rows]
-            batch.append((paper, chunks, vectors.tolist()))
-            total += len(chunks)
-            papers += 1
-            if len(batch) >= BATCH_PAPERS:
-                store.write_papers(batch, vector_store, {p.paper_id: [] for p, _, _ in batch})
-                batch = []
-        copy += 1
-    if batch:
-        store.write_papers(batch, vector_store, {p.paper_id: [] for p, _, _ in batch})
+    with IndexWriter(settings) as writer:  # published when the block ends
+        store = writer.writable()
+        vector_store = make_vector_store(store.chunks)
+        started = time.perf_counter()
+        total = papers = copy = 0
+        batch: list[tuple[Any, list[Any], list[list[float]]]] = []
+        while total < target_chunks:
+            for rec in records:
+                if total >= target_chunks:
+                    break
+                pid = rec.paper_id if copy == 0 else f"{rec.paper_id}c{copy}"
+                rows = sorted(parts[rec.paper_id], key=lambda r: r[0])
+                vectors = np.asarray([r[2] for r in rows], dtype=np.float32)
+                if copy:
+                    vectors = vectors + rng.normal(0, NOISE_SIGMA, vectors.shape).astype(np.float32)
+                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                paper = Paper(pid, rec.title, rec.abstract, rec.locations, dict(rec.extra))
+                chunks = [Chunk(pid, pos, text, 0) for pos, text, _ in rows]
+                batch.append((paper, chunks, vectors.tolist()))
+                total += len(chunks)
+                papers += 1
+                if len(batch) >= BATCH_PAPERS:
+                    store.write_papers(batch, vector_store, {p.paper_id: [] for p, _, _ in batch})
+                    batch = []
+            copy += 1
+        if batch:
+            store.write_papers(batch, vector_store, {p.paper_id: [] for p, _, _ in batch})
+        n_papers, n_chunks = store.counts()
     build_s = time.perf_counter() - started
-    n_papers, n_chunks = store.counts()
     return {
         "build_s": build_s,
         "papers": n_papers,

@@ -21,6 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="drop the index and start over")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("check", help="find papers with missing chunks or vectors, and orphans")
+    p.add_argument("--repair", action="store_true", help="re-embed what is missing, drop orphans")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("stats", help="what is in the index")
     p.add_argument("--json", action="store_true")
 
@@ -57,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     from rag.settings import get_settings
 
     configure_offline()
-    settings = get_settings()
     try:
+        settings = get_settings()
         if args.command == "ingest":
             return _ingest(args, settings)
+        if args.command == "check":
+            return _check(args, settings)
         if args.command == "stats":
             return _stats(args, settings)
         if args.command == "ask":
@@ -101,19 +107,48 @@ def _ingest(args: argparse.Namespace, settings) -> int:
         settings,
         rebuild=args.rebuild,
         progress=not args.quiet,
+        on_wait=_say,
     )
     s = summary
+    for line in s.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
     print(
         f"{s.files} files, {s.records} records, {s.duplicates_merged} duplicates merged, "
         f"{s.papers} papers ({s.embedded_papers} embedded, {s.unchanged_papers} unchanged), "
         f"{s.chunks_embedded} chunks embedded; index holds {s.papers_in_index} papers / "
         f"{s.chunks_in_index} chunks; {s.seconds:.1f} s"
+        + (f"; {len(s.skipped)} records skipped" if s.skipped else "")
+        + (f"; {s.repaired_papers} incomplete papers repaired" if s.repaired_papers else "")
     )
     return 0
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _check(args: argparse.Namespace, settings) -> int:
+    from rag.ingest import check_index
+
+    report = check_index(settings, repair_it=args.repair, on_wait=_say)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(
+            f"{report.papers} papers, {report.chunks} chunks, {report.sentences} sentence vectors; "
+            f"incomplete papers: {len(report.incomplete)}, not found by search: "
+            f"{len(report.unsearchable)}, orphan chunks: {report.orphan_chunks}, orphan "
+            f"sentences: {report.orphan_sentences}, records without text: "
+            f"{len(report.empty_records)}"
+        )
+        if args.repair:
+            print(f"repaired {report.repaired} papers, removed {report.orphans_removed} orphans")
+        print("ok" if report.ok else "problems found: run `rag check --repair`")
+    return 0 if report.ok else 1
+
+
 def _stats(args: argparse.Namespace, settings) -> int:
-    from rag.ingest import open_store
+    from rag.index_access import open_store
 
     store = open_store(settings)
     store.open()

@@ -6,6 +6,7 @@ Heavy libraries are imported inside the builders so `rag --help` stays fast.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +70,9 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
     return model
 
 
-def make_chroma_client(settings: Settings) -> Any:
-    """Embedded Chroma on disk, or a `chroma run` server when RAG_CHROMA_HOST is set."""
+def make_chroma_client(settings: Settings, path: Path | None = None) -> Any:
+    """Embedded Chroma in `path` (a generation folder), or a `chroma run` server when
+    RAG_CHROMA_HOST is set."""
     configure_offline()
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -87,12 +89,18 @@ def make_chroma_client(settings: Settings) -> Any:
                 f"({exc}). Start it with `chroma run --path DIR --port {settings.chroma_port}` "
                 "or unset RAG_CHROMA_HOST to use the embedded store."
             ) from exc
-    path = settings.index_path
+    path = path or settings.index_path
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         forget_chroma_clients()  # Chroma caches the broken client per path otherwise
+        if not os.access(path if path.exists() else path.parent, os.W_OK):
+            raise StoreError(
+                f"Cannot open the Chroma index at {path}: the folder is read-only, and Chroma "
+                "needs to write even to read. Make it writable, or copy the index folder "
+                "somewhere writable and point RAG_INDEX_DIR at the copy."
+            ) from exc
         raise StoreError(
             f"Cannot open the Chroma index at {path} ({type(exc).__name__}: {exc}). "
             "If the folder is damaged or not a Chroma index, run `rag ingest --rebuild`."

@@ -10,6 +10,8 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,30 +27,106 @@ from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model, make_vector_index, make_vector_store
 from rag.conversation import Standalone, history_text, resolve
-from rag.errors import ConfigError, LLMError, QuestionError
+from rag.errors import ConfigError, IndexMissingError, LLMError, QuestionError
 from rag.evidence import SentenceIndex
-from rag.ingest import open_store
+from rag.index_access import Snapshot, index_stamp, open_snapshot
 from rag.prompts import render
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
+from rag.store import PaperRecord
 from rag.types import Answer, Source, Usage
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 BACKENDS = ("extractive", "openai", "local")
+RELOAD_CHECK_S = 1.0
+MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
+
+
+@dataclass
+class IndexView:
+    """Everything answering reads from one published index, opened and swapped together."""
+
+    snapshot: Snapshot
+    index: Any
+    papers: dict[str, PaperRecord]
+    retriever: HybridRetriever
+    evidence: SentenceIndex
+    users: int = 0  # answers in progress on this view; it is closed when retired and idle
 
 
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = open_store(settings)
-        self.store.open()
         self.embed_model = make_embed_model(settings)
-        self.index = make_vector_index(make_vector_store(self.store.chunks), self.embed_model)
-        self.papers = {p.paper_id: p for p in self.store.papers_all()}
-        self.retriever = HybridRetriever(self.index, list(self.papers.values()), settings)
-        self.evidence = SentenceIndex(self.embed_model, self.store)
+        self._views = threading.Lock()
+        self._view = self._open_view()
+        self._retired: list[IndexView] = []
+        self._checked = time.monotonic()
         self._backends: dict[str, ChatBackend] = {}
         self._lock = threading.Lock()
+
+    def _open_view(self) -> IndexView:
+        snapshot = open_snapshot(self.settings)
+        try:
+            records = snapshot.store.papers_all()
+            if not records:
+                raise IndexMissingError(
+                    f"The index ({snapshot.store.describe()}) holds no papers yet. "
+                    "Add abstracts with `rag ingest`."
+                )
+            index = make_vector_index(make_vector_store(snapshot.store.chunks), self.embed_model)
+            return IndexView(
+                snapshot,
+                index,
+                {p.paper_id: p for p in records},
+                HybridRetriever(index, records, self.settings),
+                SentenceIndex(self.embed_model, snapshot.store),
+            )
+        except BaseException:
+            snapshot.close()
+            raise
+
+    # The published index as of the last reload (answers in progress keep the view they began on).
+    store = property(lambda self: self._view.snapshot.store)
+    index = property(lambda self: self._view.index)
+    papers = property(lambda self: self._view.papers)
+    retriever = property(lambda self: self._view.retriever)
+    evidence = property(lambda self: self._view.evidence)
+
+    def reload_if_changed(self, force: bool = False) -> str | None:
+        """Swap in a newly published index; say what changed. Checked at most once a second."""
+        if not force and time.monotonic() - self._checked < RELOAD_CHECK_S:
+            return None
+        self._checked = time.monotonic()
+        old = self._view
+        if index_stamp(self.settings, old.snapshot.store) == old.snapshot.stamp:
+            return None
+        with self._views:
+            if self._view is not old:  # another request reloaded meanwhile
+                return None
+            fresh = self._open_view()
+            self._view = fresh
+            self._retired.append(old)
+            self._close_idle()
+        return (
+            f"The index was updated: it now holds {len(fresh.papers)} papers "
+            f"(was {len(old.papers)})."
+        )
+
+    def _enter(self) -> IndexView:
+        with self._views:
+            self._view.users += 1
+            return self._view
+
+    def _leave(self, view: IndexView) -> None:
+        with self._views:
+            view.users -= 1
+            self._close_idle()
+
+    def _close_idle(self) -> None:
+        for view in [v for v in self._retired if v.users == 0]:
+            self._retired.remove(view)
+            view.snapshot.close()
 
     def with_settings(self, **changes: object) -> Engine:
         """A view of this engine with other answer settings, sharing the loaded index and models."""
@@ -70,25 +148,44 @@ class Engine:
         return text
 
     def retrieve(
-        self, question: str, top_k: int | None = None, mode: RetrievalMode | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+        view: IndexView | None = None,
     ) -> tuple[list[Source], float, np.ndarray]:
         """Numbered sources for a question, the evidence strength, and the query vector."""
+        view = view or self._view
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
-        hits, evidence = self.retriever.retrieve(
+        hits, evidence = view.retriever.retrieve(
             question,
             vector.tolist(),
-            top_k or self.settings.top_k,
+            self.top_k(top_k),
             mode or self.settings.retrieval_mode,
         )
-        return self._sources(hits), evidence, vector
+        return self._sources(hits, view), evidence, vector
 
-    def _sources(self, hits: list[Hit]) -> list[Source]:
+    def top_k(self, value: object) -> int:
+        """The one validation of top_k, for the CLI, Python and the UI alike."""
+        if value is None:
+            return self.settings.top_k
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOP_K:
+            raise QuestionError(
+                f"top_k must be a whole number from 1 to {MAX_TOP_K}, not {value!r}."
+            )
+        return value
+
+    def _sources(self, hits: list[Hit], view: IndexView) -> list[Source]:
         out = []
-        for n, hit in enumerate(hits, start=1):
-            paper = self.papers[hit.paper_id]
+        for hit in hits:
+            paper = view.papers.get(hit.paper_id)
+            if paper is None:  # a chunk whose paper this snapshot does not hold: never cite it
+                continue
             out.append(
                 Source(
-                    n=n,
+                    n=len(out) + 1,
                     paper_id=paper.paper_id,
                     title=paper.title,
                     label=paper.label,
@@ -130,19 +227,36 @@ class Engine:
     def ask(self, question: str, **kwargs) -> Answer:
         return next(item for item in self.stream(question, **kwargs) if isinstance(item, Answer))
 
-    def stream(
+    def stream(self, question: str, **options: Any) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they come, then the checked `Answer`.
+
+        A newly published index is picked up first; the whole answer then reads that one
+        snapshot, even if another reload happens meanwhile.
+        """
+        self.top_k(options.get("top_k"))  # a bad top_k fails before any work
+        notices: list[str] = []
+        reloaded = self.reload_if_changed()
+        if reloaded:
+            notices.append(reloaded)
+        view = self._enter()
+        try:
+            yield from self._answer(view, question, notices, **options)
+        finally:
+            self._leave(view)
+
+    def _answer(
         self,
+        view: IndexView,
         question: str,
+        notices: list[str],
         *,
         top_k: int | None = None,
         backend: str | None = None,
         history: list[Answer] | None = None,
         mode: RetrievalMode | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield answer text pieces as they come, then the checked `Answer`."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        notices: list[str] = []
         name = backend or self.settings.resolved_backend()
         if name not in BACKENDS:
             raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
@@ -153,8 +267,8 @@ class Engine:
         standalone = self._standalone(asked, history, name)
         timings["rewrite"] = _ms(mark)
         mark = time.perf_counter()
-        sources, evidence, vector = self.retrieve(standalone.question, top_k, mode)
-        sources = self._pin(sources, standalone.pinned)
+        sources, evidence, vector = self.retrieve(standalone.question, top_k, mode, view)
+        sources = self._pin(sources, standalone.pinned, view)
         timings["retrieve"] = _ms(mark)
 
         def finish(
@@ -170,7 +284,7 @@ class Engine:
                 []
                 if refused
                 else check_sentences(
-                    answer_sentences(body), sources, self.evidence, self.settings.support_threshold
+                    answer_sentences(body), sources, view.evidence, self.settings.support_threshold
                 )
             )
             timings["check"] = _ms(mark)
@@ -190,7 +304,7 @@ class Engine:
                 standalone_question=standalone.question if history else None,
             )
 
-        unknown = self.retriever.unknown_terms(asked)
+        unknown = view.retriever.unknown_terms(asked)
         if not standalone.pinned and self._too_weak(sources, evidence, unknown):
             text = self._refusal(sources, unknown)
             yield text
@@ -200,7 +314,7 @@ class Engine:
         mark = time.perf_counter()
         if name == "extractive":
             text = extractive_answer(
-                vector, sources, self.evidence, self.settings.extractive_sentences
+                vector, sources, view.evidence, self.settings.extractive_sentences
             )
             timings["answer"] = _ms(mark)
             yield text
@@ -219,7 +333,7 @@ class Engine:
         except (LLMError, ConfigError) as exc:
             notices.append(f"{exc} Showing sentences quoted from the abstracts instead.")
             text = extractive_answer(
-                vector, sources, self.evidence, self.settings.extractive_sentences
+                vector, sources, view.evidence, self.settings.extractive_sentences
             )
             timings["answer"] = _ms(mark)
             yield text
@@ -243,14 +357,14 @@ class Engine:
     def _label(self, name: str) -> str:
         return f"openai:{self.settings.llm_model}" if name == "openai" else name
 
-    def _pin(self, sources: list[Source], pinned: list[str]) -> list[Source]:
+    def _pin(self, sources: list[Source], pinned: list[str], view: IndexView) -> list[Source]:
         """Papers the follow-up named as [n] come first, even if retrieval missed them."""
         if not pinned:
             return sources
         rest = [s for s in sources if s.paper_id not in pinned]
         first = [s for pid in pinned for s in sources if s.paper_id == pid]
         first += self._sources(
-            [Hit(pid, 0.0) for pid in pinned if pid not in {s.paper_id for s in first}]
+            [Hit(pid, 0.0) for pid in pinned if pid not in {s.paper_id for s in first}], view
         )
         ordered = (first + rest)[: max(len(sources), len(first))]
         for n, source in enumerate(ordered, start=1):

@@ -1,32 +1,28 @@
-"""From abstract files to the index: parse all, merge, embed only what changed, commit per batch."""
+"""From abstract files to the index: parse all, merge, embed only what changed, commit per batch.
+
+One writer at a time (an inter-process lock); an embedded index is written to a copy that
+is published when the run ends, so readers never see a half-written index.
+"""
 
 from __future__ import annotations
 
-import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rag.chunking import chunk_paper
-from rag.components import (
-    embed_model_name,
-    forget_chroma_clients,
-    make_chroma_client,
-    make_embed_model,
-    make_vector_store,
-)
+from rag.components import make_embed_model, make_vector_store
 from rag.encoding import encode_chunks
 from rag.errors import RagError, StoreError
+from rag.index_access import IndexWriter
+from rag.integrity import IntegrityReport, check, repair
 from rag.papers import Paper, merge
-from rag.readers import corpus_files, read_file
+from rag.readers import Record, corpus_files, read_file
 from rag.settings import Settings
 from rag.store import Store
 
 BATCH_PAPERS = 32
-_CHROMA_FILE = re.compile(r"^(chroma\.sqlite3(-wal|-shm|-journal)?|\.lock)$")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -42,13 +38,11 @@ class IngestSummary:
     chunks_in_index: int
     orphans_removed: int
     seconds: float
+    repaired_papers: int = 0  # found incomplete by the closing check and re-embedded
+    skipped: list[str] = field(default_factory=list)  # records left out, with file:line and why
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def open_store(settings: Settings) -> Store:
-    return Store(make_chroma_client(settings), settings, embed_model_name(settings))
 
 
 def ingest(
@@ -58,43 +52,30 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     on_batch: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Read every file first (a bad file stops here, before any write), then embed what changed."""
     started = time.perf_counter()
     files = corpus_files(paths)
-    records = [record for path in files for record in read_file(path)]
+    max_bytes = settings.max_file_mb * 2**20
+    records, skipped = within_limits(
+        [record for path in files for record in read_file(path, max_bytes)],
+        settings.max_abstract_chars,
+    )
     report = merge(records)
-
-    if rebuild and not settings.chroma_host:
-        clear_local_index(settings.index_path)  # works even when Chroma cannot open it
-    store = open_store(settings)
-    if rebuild:
-        store.drop()
-    store.open(create=True)
     try:
-        existing = store.paper_hashes()
-        current = {paper.paper_id for paper in report.papers}
-        todo: list[Paper] = []
-        moved: list[Paper] = []
-        stale: list[str] = []
-        for paper in report.papers:
-            known = existing.get(paper.paper_id)
-            if known is None or known[0] != paper.content_hash:
-                # The same paper indexed under another id (untitled then, titled now): replace it.
-                old = [a for a in paper.aliases if a in existing and a not in current]
-                stale.extend(old)
-                for pid in [paper.paper_id, *old]:
-                    if pid in existing:
-                        paper.locations = _union(existing[pid][1], paper.locations)
-                todo.append(paper)
-            elif set(paper.locations) - set(known[1]):
-                paper.locations = _union(known[1], paper.locations)
-                moved.append(paper)
-        store.update_locations(moved)
-        store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
-        embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
-        orphans = store.remove_orphan_chunks()
-        n_papers, n_chunks = store.counts()
+        with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
+            todo, moved, stale = _plan(writer.store, report.papers)
+            health = check(writer.store)
+            if todo or moved or stale or not health.ok:
+                store = writer.writable()
+                store.update_locations(moved)
+                store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
+                embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
+                health = _check_and_repair(store, settings)
+            else:
+                embedded_chunks = 0
+            n_papers, n_chunks = writer.store.counts()
     except Exception as exc:  # Chroma raises its own error types, sqlite and OS errors
         if isinstance(exc, RagError):
             raise
@@ -113,30 +94,79 @@ def ingest(
         chunks_embedded=embedded_chunks,
         papers_in_index=n_papers,
         chunks_in_index=n_chunks,
-        orphans_removed=orphans,
+        orphans_removed=health.orphans_removed,
+        repaired_papers=health.repaired,
+        skipped=skipped,
         seconds=round(time.perf_counter() - started, 2),
     )
 
 
-def clear_local_index(path: Path) -> None:
-    """Delete an on-disk index folder, but only one that holds nothing but Chroma's files."""
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise StoreError(f"{path} is a file, not an index folder. Set RAG_INDEX_DIR to a folder.")
-    entries = list(path.iterdir())
-    foreign = [
-        e.name
-        for e in entries
-        if not (_CHROMA_FILE.match(e.name) or (e.is_dir() and _UUID.fullmatch(e.name)))
-    ]
-    if foreign:
-        raise StoreError(
-            f"{path} holds files that are not a Chroma index ({', '.join(sorted(foreign)[:5])}); "
-            "not deleting them. Move them away or set RAG_INDEX_DIR to another folder."
-        )
-    forget_chroma_clients()
-    shutil.rmtree(path)
+def check_index(
+    settings: Settings, *, repair_it: bool = False, on_wait: Callable[[str], None] | None = None
+) -> IntegrityReport:
+    """`rag check`: the full integrity scan; with `repair_it`, fix what it finds."""
+    if not repair_it:
+        from rag.index_access import open_snapshot
+
+        snapshot = open_snapshot(settings)
+        try:
+            return check(snapshot.store, full=True)
+        finally:
+            snapshot.close()
+    with IndexWriter(settings, on_wait=on_wait) as writer:
+        found = check(writer.store, full=True)
+        if found.ok:
+            return found
+        return _check_and_repair(writer.writable(), settings, found)
+
+
+def within_limits(records: list[Record], max_chars: int) -> tuple[list[Record], list[str]]:
+    """Records with an abstract too long to be one are left out and reported, not fatal."""
+    kept, skipped = [], []
+    for record in records:
+        if len(record.abstract) > max_chars:
+            skipped.append(
+                f"{record.location}: abstract of {len(record.abstract):,} characters is over "
+                f"the {max_chars:,} limit (RAG_MAX_ABSTRACT_CHARS); skipped."
+            )
+        else:
+            kept.append(record)
+    return kept, skipped
+
+
+def _plan(store: Store, papers: list[Paper]) -> tuple[list[Paper], list[Paper], list[str]]:
+    """What to embed, whose locations to update, and which old ids to forget."""
+    existing = store.paper_hashes()
+    current = {paper.paper_id for paper in papers}
+    todo: list[Paper] = []
+    moved: list[Paper] = []
+    stale: list[str] = []
+    for paper in papers:
+        known = existing.get(paper.paper_id)
+        if known is None or known[0] != paper.content_hash:
+            # The same paper indexed under another id (untitled then, titled now): replace it.
+            old = [a for a in paper.aliases if a in existing and a not in current]
+            stale.extend(old)
+            for pid in [paper.paper_id, *old]:
+                if pid in existing:
+                    paper.locations = _union(existing[pid][1], paper.locations)
+            todo.append(paper)
+        elif set(paper.locations) - set(known[1]):
+            paper.locations = _union(known[1], paper.locations)
+            moved.append(paper)
+    return todo, moved, stale
+
+
+def _check_and_repair(
+    store: Store, settings: Settings, found: IntegrityReport | None = None
+) -> IntegrityReport:
+    found = found or check(store)
+    if found.ok:
+        return found
+    repair(store, found, lambda papers: _embed_and_write(store, papers, settings, False, None))
+    fixed = check(store, full=True)
+    fixed.repaired, fixed.orphans_removed = found.repaired, found.orphans_removed
+    return fixed
 
 
 def _union(first: list[str], more: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,8 +82,8 @@ def corpus_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def read_file(path: Path) -> list[Record]:
-    text = _decode(path)
+def read_file(path: Path, max_bytes: int = 512 * 2**20) -> list[Record]:
+    text = _decode(path, max_bytes)
     suffix = path.suffix.lower()
     readers = {".txt": _read_txt, ".jsonl": _read_jsonl, ".json": _read_json, ".csv": _read_csv}
     if suffix not in readers:
@@ -96,12 +97,29 @@ def read_file(path: Path) -> list[Record]:
     return records
 
 
-def _decode(path: Path) -> str:
+def _decode(path: Path, max_bytes: int) -> str:
+    """The file's text: regular files only, at most `max_bytes` (FIFOs and devices never end)."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise CorpusError(
+                str(path),
+                None,
+                "not a regular file (a pipe, device or socket).",
+                "Pass a saved abstracts file.",
+            )
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise CorpusError(str(path), None, f"cannot read: {exc.strerror}.") from exc
-    nul = data.find(b"\x00", 0, 8192)
+    if len(data) > max_bytes:
+        raise CorpusError(
+            str(path),
+            None,
+            f"larger than the {max_bytes // 2**20} MB limit.",
+            "Split the file, or raise RAG_MAX_FILE_MB.",
+        )
+    nul = data.find(b"\x00")
     if nul >= 0:
         line = data[:nul].count(b"\n") + 1
         raise CorpusError(str(path), line, "looks like a binary file, not text (NUL byte).")

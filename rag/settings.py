@@ -13,6 +13,7 @@ Backend = Literal["auto", "extractive", "openai", "local"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRETS = ("openai_api_key", "ui_auth")  # never echoed, even in an error
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
         None, description="Embedded Chroma folder; default DATA_DIR/index."
     )
     collection: str = "papers"
+    ingest_lock_wait_s: float = Field(
+        600.0, ge=0, description="How long an ingest waits for another one writing the index."
+    )
+    max_file_mb: int = Field(512, ge=1, description="Larger corpus files are refused.")
+    max_abstract_chars: int = Field(
+        20_000, ge=100, description="Longer abstracts are skipped and reported."
+    )
     chroma_host: str | None = Field(None, description="Use a `chroma run` server instead of disk.")
     chroma_port: int = 8000
 
@@ -114,4 +122,23 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env/.env; a bad value is a one-line `ConfigError` naming the variable."""
+    from pydantic import ValidationError
+
+    from rag.errors import ConfigError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            field = Settings.model_fields.get(name)
+            env = (field.validation_alias if field else None) or f"RAG_{name.upper()}"
+            value = "(hidden)" if name in SECRETS else repr(error.get("input"))[:60]
+            problems.append(f"{env}={value}: {error['msg']}")
+        raise ConfigError("Bad setting: " + "; ".join(problems) + " (see .env.example).") from None

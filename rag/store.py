@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rag.chunking import Chunk
@@ -33,10 +35,14 @@ class PaperRecord:
 
 
 class Store:
-    def __init__(self, client: Any, settings: Settings, embedding_model: str) -> None:
+    def __init__(
+        self, client: Any, settings: Settings, embedding_model: str, path: Path | None = None
+    ) -> None:
         self.client = client
         self.settings = settings
         self.embedding_model = embedding_model
+        self.path = path  # the generation folder of an embedded index; None for a server
+        self.lease: Any = None  # a reader's hold on that generation (see rag/index_access.py)
         self.papers_name = f"{settings.collection}_papers"
         self.chunks_name = f"{settings.collection}_chunks"
         self.sentences_name = f"{settings.collection}_sentences"
@@ -47,8 +53,25 @@ class Store:
         return (
             f"chroma-server {s.chroma_host}:{s.chroma_port}"
             if s.chroma_host
-            else (f"chroma {s.index_path}")
+            else f"chroma {s.index_path}"
+            + (f" ({self.path.name})" if self.path and self.path != s.index_path else "")
         )
+
+    def close(self) -> None:
+        """Release Chroma's files (an embedded client holds them until closed)."""
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    def stamp(self) -> str:
+        """The server's generation counter (embedded indexes use generation folders)."""
+        meta = self.client.get_collection(self.papers_name).metadata or {}
+        return str(meta.get("generation", 0))
+
+    def bump_stamp(self) -> None:
+        meta = dict(self.papers.metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to modify it
+        self.papers.modify(metadata=meta)
 
     def exists(self) -> bool:
         try:
@@ -101,26 +124,21 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def paper_hashes(self) -> dict[str, tuple[str, list[str]]]:
         """paper_id -> (content hash, locations) of every finished paper."""
-        got = _get_all(self.papers, ["metadatas"])
+        got = get_all(self.papers, ["metadatas"])
         return {
             pid: (meta["content_hash"], json.loads(meta["locations"]))
             for pid, meta in zip(got["ids"], got["metadatas"], strict=True)
         }
 
     def papers_all(self) -> list[PaperRecord]:
-        got = _get_all(self.papers, ["metadatas", "documents"])
-        return [
-            PaperRecord(
-                paper_id=pid,
-                title=meta["title"] or None,
-                label=meta["label"],
-                abstract=doc,
-                content_hash=meta["content_hash"],
-                locations=json.loads(meta["locations"]),
-                extra=json.loads(meta.get("extra", "{}")),
-            )
-            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
-        ]
+        return _records(get_all(self.papers, ["metadatas", "documents"]))
+
+    def papers_by_id(self, ids: list[str]) -> list[PaperRecord]:
+        out: list[PaperRecord] = []
+        for start in range(0, len(ids), 5000):
+            got = self.papers.get(ids=ids[start : start + 5000], include=["metadatas", "documents"])
+            out.extend(_records(got))
+        return out
 
     def counts(self) -> tuple[int, int]:
         return self.papers.count(), self.chunks.count()
@@ -139,12 +157,12 @@ class Store:
         ids = [paper.paper_id for paper, _, _ in items]
         self._delete_parts(ids)
         rows = [(pid, i, text, vec) for pid in ids for i, (text, vec) in enumerate(sentences[pid])]
-        if rows:
+        for part in self._batches(rows):
             self.sentences.add(
-                ids=[f"{pid}-s{i:03d}" for pid, i, _, _ in rows],
-                embeddings=[vec for *_, vec in rows],
-                documents=[text for _, _, text, _ in rows],
-                metadatas=[{"paper_id": pid, "position": i} for pid, i, _, _ in rows],
+                ids=[f"{pid}-s{i:03d}" for pid, i, _, _ in part],
+                embeddings=[vec for *_, vec in part],
+                documents=[text for _, _, text, _ in part],
+                metadatas=[{"paper_id": pid, "position": i} for pid, i, _, _ in part],
             )
         nodes = [
             TextNode(
@@ -162,7 +180,8 @@ class Store:
             for paper, chunks, vectors in items
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]
-        vector_store.add(nodes)
+        for part in self._batches(nodes):
+            vector_store.add(part)
         self.papers.upsert(
             ids=ids,
             embeddings=[_mean(vectors) for _, _, vectors in items],
@@ -172,6 +191,12 @@ class Store:
                 for paper, chunks, _ in items
             ],
         )
+
+    def _batches(self, rows: list) -> Iterator[list]:
+        """Slices Chroma accepts in one call (its limit depends on the SQLite build)."""
+        size = max(1, int(self.client.get_max_batch_size()))
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
 
     def update_locations(self, papers: list[Paper]) -> None:
         """Same content found in more files: record where, embed nothing."""
@@ -207,30 +232,6 @@ class Store:
             vectors.append(vector)
         return out
 
-    def remove_orphan_chunks(self) -> int:
-        """Chunks whose paper has no record (a run killed mid-write, then the file removed).
-
-        The full scan runs only when the stored counts disagree with the paper records.
-        """
-        records = _get_all(self.papers, ["metadatas"])
-        expected_chunks = sum(m.get("n_chunks", 0) for m in records["metadatas"])
-        expected_sentences = sum(m.get("n_sentences", -1) for m in records["metadatas"])
-        if (self.chunks.count(), self.sentences.count()) == (expected_chunks, expected_sentences):
-            return 0
-        finished = set(records["ids"])
-        removed = {}
-        for name, collection in (("chunks", self.chunks), ("sentences", self.sentences)):
-            got = _get_all(collection, ["metadatas"])
-            orphans = [
-                oid
-                for oid, meta in zip(got["ids"], got["metadatas"], strict=True)
-                if meta.get("paper_id") not in finished
-            ]
-            if orphans:
-                collection.delete(ids=orphans)
-            removed[name] = len(orphans)
-        return removed["chunks"]
-
     @staticmethod
     def _paper_meta(paper: Paper, n_chunks: int, n_sentences: int) -> dict[str, Any]:
         return {
@@ -244,7 +245,7 @@ class Store:
         }
 
 
-def _get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
+def get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
     """Read a whole collection in pages: one unpaged get() of ~40k records fails in Chroma
     ("too many SQL variables")."""
     out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
@@ -256,6 +257,21 @@ def _get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str,
         if len(got["ids"]) < page:
             return out
         offset += page
+
+
+def _records(got: dict[str, list]) -> list[PaperRecord]:
+    return [
+        PaperRecord(
+            paper_id=pid,
+            title=meta["title"] or None,
+            label=meta["label"],
+            abstract=doc,
+            content_hash=meta["content_hash"],
+            locations=json.loads(meta["locations"]),
+            extra=json.loads(meta.get("extra", "{}")),
+        )
+        for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+    ]
 
 
 def _mean(vectors: list[list[float]]) -> list[float]:

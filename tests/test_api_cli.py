@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from rag.errors import IndexMismatchError
-from rag.ingest import ingest, open_store
+from rag.index_access import open_store
+from rag.ingest import ingest
 from tests.support.index_fixtures import CORPUS, make_settings
 
 

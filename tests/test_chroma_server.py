@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest, open_store
+from rag.index_access import open_store
+from rag.ingest import ingest
 from rag.settings import Settings
 from tests.support.index_fixtures import CORPUS, make_settings
 from tests.support.llama_server import free_port

@@ -19,12 +19,16 @@ from pathlib import Path
 
 import pytest
 
+from rag import generations
 from rag.chunking import chunk_paper
+from rag.components import embed_model_name, make_chroma_client
 from rag.errors import CorpusError, IndexMismatchError, IndexMissingError
-from rag.ingest import BATCH_PAPERS, ingest, open_store
+from rag.index_access import open_store
+from rag.ingest import BATCH_PAPERS, ingest
 from rag.papers import Paper, merge
 from rag.readers import Record, corpus_files, read_file
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store import Store
 from rag.text import normalize_text
 from tests.support.index_fixtures import CORPUS, make_settings
 
@@ -69,8 +73,14 @@ def chunks_of(paper: Paper, settings: Settings):
     )
 
 
-def snapshot(settings: Settings) -> tuple[tuple[int, int], dict[str, tuple]]:
-    store = open_store(settings)
+def snapshot(settings: Settings, unpublished: bool = False) -> tuple[tuple[int, int], dict]:
+    """Counts and paper records of the published index, or of a killed writer's work folder."""
+    if unpublished:
+        work = generations.unfinished(settings.index_path)
+        assert work is not None, "the killed run left no work folder to resume"
+        store = Store(make_chroma_client(settings, work), settings, embed_model_name(settings))
+    else:
+        store = open_store(settings)
     store.open()
     papers = {p.paper_id: (p.content_hash, tuple(p.locations)) for p in store.papers_all()}
     return store.counts(), papers
@@ -258,7 +268,7 @@ def test_cli_stats_json(small, monkeypatch, capsys) -> None:
     data = json.loads(out)
     assert data["papers"] == 20 and data["chunks"] == summary.chunks_in_index
     assert data["embedding_model"] == "all-MiniLM-L6-v2 (int8)"
-    assert data["store"] == f"chroma {settings.index_path}"
+    assert data["store"] == f"chroma {settings.index_path} (gen-000001)"
 
 
 def test_index_built_with_another_model_is_refused(small, tmp_path) -> None:
@@ -481,8 +491,11 @@ def test_kill_9_during_cli_ingest_then_rerun_completes(tmp_path) -> None:
             child.kill()
             child.wait()
 
-    # The killed run kept its finished batch and nothing else counts as finished.
-    (papers, _), records = snapshot(settings)
+    # Readers see nothing of the killed run; its work folder kept its finished batch and
+    # nothing else counts as finished there.
+    with pytest.raises(IndexMissingError):
+        snapshot(settings)
+    (papers, _), records = snapshot(settings, unpublished=True)
     assert papers == BATCH_PAPERS, "the kill must land mid-run, after the first batch"
 
     summary = ingest([corpus], settings, progress=False)
@@ -537,7 +550,8 @@ def test_kill_9_between_chunks_and_paper_records(tmp_path) -> None:
 
     a_chunks = sum(len(chunks_of(p, settings)) for p in expected_papers([first]))
     b_chunks = sum(len(chunks_of(p, settings)) for p in expected_papers([corpus / "b.jsonl"]))
-    assert snapshot(settings)[0] == (2, a_chunks + b_chunks)  # b's chunks have no paper yet
+    # b's chunks have no paper yet (in the work folder; readers see nothing of this run)
+    assert snapshot(settings, unpublished=True)[0] == (2, a_chunks + b_chunks)
 
     # b.jsonl dropped before the re-run: its unfinished chunks are orphans and are removed.
     summary = ingest([first], settings, progress=False)

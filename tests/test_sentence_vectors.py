@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.chunking import split_sentences
-from rag.ingest import open_store
+from rag.index_access import open_store
 
 
 def test_every_paper_has_one_unit_vector_per_sentence(corpus_settings, engine):

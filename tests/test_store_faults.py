@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
-from rag.ingest import ingest, open_store
+from rag.index_access import open_store
+from rag.ingest import ingest
 from tests.support.index_fixtures import CORPUS, make_settings
 
 SMALL = CORPUS / "000_3196bafc52f3dd54.txt"  # 10 untitled abstracts

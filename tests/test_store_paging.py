@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.components import make_chroma_client
-from rag.store import _get_all
+from rag.store import get_all
 from tests.support.index_fixtures import make_settings
 
 
@@ -17,7 +17,7 @@ def test_get_all_reads_every_record_across_pages(tmp_path):
         documents=[f"doc {i}" for i in range(23)],
         metadatas=[{"i": i} for i in range(23)],
     )
-    got = _get_all(collection, ["metadatas", "documents"], page=5)
+    got = get_all(collection, ["metadatas", "documents"], page=5)
     assert sorted(got["ids"]) == ids
     assert len(got["documents"]) == len(got["metadatas"]) == 23
     assert {m["i"] for m in got["metadatas"]} == set(range(23))

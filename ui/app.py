@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKENDS = ("extractive", "openai", "local")
+MAX_SHOWN_CHARS = 2000  # of a question, in the chat
 MAX_TURNS = 20  # answers kept per session, for follow-ups and the sources panel
 GENERIC_ERROR = "Something went wrong while answering. Please try again; details are in the log."
 
@@ -103,6 +104,14 @@ class Session:
         return [a for _, a in self.answers]
 
 
+def shorten(question: str) -> str:
+    """What the chat shows of a question: a long paste is cut, not echoed in every reply."""
+    text = question.strip()
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    return f"{text[:MAX_SHOWN_CHARS]}… ({len(text):,} characters; shortened here)"
+
+
 def offline_note(settings: Settings) -> str:
     return (
         "**Offline mode** — no LLM is configured, so answers are sentences quoted from the "
@@ -139,7 +148,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         turn = session.turns + 1
         shown = list(session.messages)
         if question.strip():
-            shown.append({"role": "user", "content": render.literal_md(question.strip())})
+            shown.append({"role": "user", "content": render.literal_md(shorten(question))})
         pending = [*shown, {"role": "assistant", "content": "*Searching the abstracts…*"}]
         yield pending, gr.skip(), gr.skip(), "", session
         answer: Answer | None = None
