@@ -23,8 +23,8 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         RAG_BACKEND="extractive",
         PYTHONUNBUFFERED="1",
         PYTHONPATH=str(PROJECT_ROOT),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
