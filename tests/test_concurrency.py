@@ -146,3 +146,48 @@ def test_a_changed_paper_is_answered_from_its_new_text_by_an_open_engine(tmp_pat
     answer = engine.ask(f"{paper.title} ZEBRAQ benchmark")
     assert answer.sources and answer.sources[0].title == paper.title
     assert "ZEBRAQ" in answer.sources[0].abstract
+
+
+def test_a_ui_process_serves_through_ingest_and_rebuild_then_shows_the_new_papers(
+    two_corpora,
+) -> None:
+    """`rag ui` in its own process; another process adds 176 papers, then rebuilds."""
+    from gradio_client import Client
+
+    from tests.support.llama_server import free_port
+
+    settings, _, both = two_corpora
+    port = free_port()
+    ui = Rag(settings, "ui", "--port", str(port))
+    title = next(r.title for r in read_file(BIG) if r.title)
+    results: list[dict] = []
+    stop = threading.Event()
+    try:
+        ui.wait_for(f"127.0.0.1:{port}", timeout=120)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+
+        def keep_asking() -> None:
+            while not stop.is_set():
+                _, _, data, _ = client.predict(
+                    "How do events evolve over time in news search?", 5, "extractive",
+                    api_name="/ask",
+                )  # fmt: skip
+                results.append(data)
+
+        asker = threading.Thread(target=keep_asking, daemon=True)
+        asker.start()
+        added = rag(settings, "ingest", "--quiet", str(both))
+        assert added.returncode == 0, added.stderr[-2000:]
+        rebuilt = rag(settings, "ingest", "--quiet", "--rebuild", str(both))
+        assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+        stop.set()
+        asker.join(timeout=60)
+        _, _, data, _ = client.predict(title, 5, "extractive", api_name="/ask")
+    finally:
+        stop.set()
+        ui.stop()
+    errors = [r for r in results if not r or "error" in r]
+    assert len(results) > 10 and errors == [], errors[:3]
+    assert data["sources"][0]["label"] == title, "new papers are answered without a restart"
+    notices = [n for r in [*results, data] for n in r["notices"]]
+    assert any("index was updated" in n for n in notices)
