@@ -21,6 +21,7 @@ from rag.errors import (
     RagError,
     StoreError,
 )
+from rag.filters import Filters
 from rag.types import Answer, Citation, SentenceCheck, Source
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "CorpusError",
+    "Filters",
     "IndexMismatchError",
     "IndexMissingError",
     "LLMError",
@@ -67,9 +69,15 @@ def ask(
     top_k: int | None = None,
     backend: str | None = None,
     history: list[Answer] | None = None,
+    filters: Filters | dict | None = None,
 ) -> Answer:
-    """Answer one question with citations; see `Answer` for what comes back."""
-    return get_engine().ask(question, top_k=top_k, backend=backend, history=history)
+    """Answer one question with citations; see `Answer` for what comes back.
+
+    `filters` limits the papers used: `{"since": 2023, "authors": ["Smith"], "categories":
+    ["cs.CL"]}` (keys: since, until, authors, venues, categories, paper_ids)."""
+    return get_engine().ask(
+        question, top_k=top_k, backend=backend, history=history, filters=filters
+    )
 
 
 def stream(
@@ -78,6 +86,9 @@ def stream(
     top_k: int | None = None,
     backend: str | None = None,
     history: list[Answer] | None = None,
+    filters: Filters | dict | None = None,
 ) -> Iterator[str | Answer]:
     """Yield text pieces as they are produced, then the final `Answer`."""
-    return get_engine().stream(question, top_k=top_k, backend=backend, history=history)
+    return get_engine().stream(
+        question, top_k=top_k, backend=backend, history=history, filters=filters
+    )

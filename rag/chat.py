@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from rag.filters import Filters
 from rag.types import Answer
 
 if TYPE_CHECKING:
@@ -15,10 +16,16 @@ MAX_TURNS = 20
 
 class Chat:
     def __init__(
-        self, engine: Engine | None = None, *, top_k: int | None = None, backend: str | None = None
+        self,
+        engine: Engine | None = None,
+        *,
+        top_k: int | None = None,
+        backend: str | None = None,
+        filters: Filters | dict | None = None,
     ) -> None:
         self._engine = engine
         self.top_k, self.backend = top_k, backend
+        self.filters = Filters.of(filters)  # every question of this conversation
         self.history: list[Answer] = []
 
     @property
@@ -31,7 +38,11 @@ class Chat:
 
     def stream(self, question: str) -> Iterator[str | Answer]:
         for item in self.engine.stream(
-            question, top_k=self.top_k, backend=self.backend, history=self.history
+            question,
+            top_k=self.top_k,
+            backend=self.backend,
+            history=self.history,
+            filters=self.filters,
         ):
             if isinstance(item, Answer):
                 self.history = [*self.history, item][-MAX_TURNS:]

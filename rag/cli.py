@@ -34,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["extractive", "openai", "local"])
     p.add_argument("--top-k", type=int)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode")
+    p.add_argument("--since", type=int, metavar="YEAR", help="only papers from this year on")
+    p.add_argument("--until", type=int, metavar="YEAR", help="only papers up to this year")
+    for flag, what in (
+        ("author", "an author's name, or part of it"),
+        ("venue", "a venue or journal, or part of it"),
+        ("category", "a category or keyword (cs matches cs.CL)"),
+        ("paper-id", "a paper id (a reading list)"),
+    ):
+        p.add_argument(f"--{flag}", action="append", help=f"only papers with {what}; repeatable")
 
     p = sub.add_parser("ui", help="start the chat UI")
     p.add_argument("--host")
@@ -173,16 +182,28 @@ def _stats(args: argparse.Namespace, settings) -> int:
 
 def _ask(args: argparse.Namespace, settings) -> int:
     from rag.engine import Engine
+    from rag.metadata import PaperMeta
 
     engine = Engine(settings)
+    options = {
+        "top_k": args.top_k,
+        "backend": args.backend,
+        "mode": args.mode,
+        "filters": {
+            "since": args.since,
+            "until": args.until,
+            "authors": args.author,
+            "venues": args.venue,
+            "categories": args.category,
+            "paper_ids": args.paper_id,
+        },
+    }
     if args.json:
-        answer = engine.ask(args.question, top_k=args.top_k, backend=args.backend, mode=args.mode)
+        answer = engine.ask(args.question, **options)
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
     answer = None
-    for item in engine.stream(
-        args.question, top_k=args.top_k, backend=args.backend, mode=args.mode
-    ):
+    for item in engine.stream(args.question, **options):
         if isinstance(item, str):
             print(item, end="", flush=True)
         else:
@@ -195,7 +216,11 @@ def _ask(args: argparse.Namespace, settings) -> int:
         print(f"unsupported: {check.text}")
     print(f"\nSources ({answer.backend}):")
     for s in answer.sources:
-        print(f"  [{s.n}] {s.label}  (score {s.score:.3f}; {', '.join(s.locations)})")
+        byline = PaperMeta(authors=s.authors, year=s.year).byline()
+        print(f"  [{s.n}] {s.label}" + (f" — {byline}" if byline else ""))
+        print(
+            f"      score {s.score:.3f}; {', '.join(s.locations)}" + (f"; {s.url}" if s.url else "")
+        )
     return 0
 
 

@@ -29,7 +29,9 @@ from rag.components import make_embed_model, make_vector_index, make_vector_stor
 from rag.conversation import Standalone, history_text, resolve
 from rag.errors import ConfigError, IndexMissingError, LLMError, QuestionError
 from rag.evidence import SentenceIndex
+from rag.filters import Filters
 from rag.index_access import Snapshot, index_stamp, open_snapshot
+from rag.metadata import PaperMeta, from_extra
 from rag.prompts import render
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
@@ -49,6 +51,7 @@ class IndexView:
     snapshot: Snapshot
     index: Any
     papers: dict[str, PaperRecord]
+    meta: dict[str, PaperMeta]  # typed metadata per paper, for filters and sources
     retriever: HybridRetriever
     evidence: SentenceIndex
     users: int = 0  # answers in progress on this view; it is closed when retired and idle
@@ -79,6 +82,7 @@ class Engine:
                 snapshot,
                 index,
                 {p.paper_id: p for p in records},
+                {p.paper_id: from_extra(p.extra) for p in records},
                 HybridRetriever(index, records, self.settings),
                 SentenceIndex(self.embed_model, snapshot.store),
             )
@@ -153,6 +157,7 @@ class Engine:
         top_k: int | None = None,
         mode: RetrievalMode | None = None,
         view: IndexView | None = None,
+        filters: Filters | None = None,
     ) -> tuple[list[Source], float, np.ndarray]:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         view = view or self._view
@@ -162,6 +167,7 @@ class Engine:
             vector.tolist(),
             self.top_k(top_k),
             mode or self.settings.retrieval_mode,
+            filters.select(view.meta) if filters and filters.active else None,
         )
         return self._sources(hits, view), evidence, vector
 
@@ -183,8 +189,17 @@ class Engine:
             paper = view.papers.get(hit.paper_id)
             if paper is None:  # a chunk whose paper this snapshot does not hold: never cite it
                 continue
+            meta = view.meta[paper.paper_id]
             out.append(
                 Source(
+                    authors=meta.authors,
+                    year=meta.year,
+                    venue=meta.venue,
+                    categories=meta.categories,
+                    doi=meta.doi,
+                    arxiv_id=meta.arxiv_id,
+                    pmid=meta.pmid,
+                    url=meta.link,
                     n=len(out) + 1,
                     paper_id=paper.paper_id,
                     title=paper.title,
@@ -233,7 +248,8 @@ class Engine:
         A newly published index is picked up first; the whole answer then reads that one
         snapshot, even if another reload happens meanwhile.
         """
-        self.top_k(options.get("top_k"))  # a bad top_k fails before any work
+        self.top_k(options.get("top_k"))  # bad input fails before any work
+        options["filters"] = Filters.of(options.get("filters"))
         notices: list[str] = []
         reloaded = self.reload_if_changed()
         if reloaded:
@@ -254,6 +270,7 @@ class Engine:
         backend: str | None = None,
         history: list[Answer] | None = None,
         mode: RetrievalMode | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -267,7 +284,7 @@ class Engine:
         standalone = self._standalone(asked, history, name)
         timings["rewrite"] = _ms(mark)
         mark = time.perf_counter()
-        sources, evidence, vector = self.retrieve(standalone.question, top_k, mode, view)
+        sources, evidence, vector = self.retrieve(standalone.question, top_k, mode, view, filters)
         sources = self._pin(sources, standalone.pinned, view)
         timings["retrieve"] = _ms(mark)
 
@@ -279,7 +296,7 @@ class Engine:
             invalid: list[int] | None = None,
         ) -> Answer:
             mark = time.perf_counter()
-            body = text.split("\n", 1)[1] if label.startswith("extractive") else text
+            body = text.split("\n", 1)[-1] if label.startswith("extractive") else text
             checks = (
                 []
                 if refused
@@ -304,6 +321,11 @@ class Engine:
                 standalone_question=standalone.question if history else None,
             )
 
+        if filters and filters.active and not sources:
+            text = render("no_match", filters=filters.describe())
+            yield text
+            yield finish(text, True, name if name == "extractive" else self._label(name))
+            return
         unknown = view.retriever.unknown_terms(asked)
         if not standalone.pinned and self._too_weak(sources, evidence, unknown):
             text = self._refusal(sources, unknown)

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.metadata import from_extra
 from rag.settings import RetrievalMode, Settings
 from rag.store import PaperRecord
 
@@ -33,22 +34,33 @@ class BM25Papers:
 
         self._stemmer = Stemmer.Stemmer("english")
         self._ids = [p.paper_id for p in papers]
-        texts = [f"{p.title or ''}. {p.title or ''}. {p.abstract}" for p in papers]
+        texts = [f"{p.title or ''}. {p.title or ''}. {p.abstract} {_byline(p)}" for p in papers]
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
         self._bm25 = bm25s.BM25()
         self._bm25.index(tokens, show_progress=False)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Best papers for the query; with `allowed`, every other paper is masked out."""
         import bm25s
+        import numpy as np
 
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
         if not tokens.vocab:
             return []
         k = min(k, len(self._ids))
-        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((pid in allowed for pid in self._ids), dtype=np.float32)
+        docs, scores = self._bm25.retrieve(
+            tokens, k=k, show_progress=False, n_threads=1, weight_mask=mask
+        )
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
+MAX_IN_IDS = 5000  # filters selecting more papers than this post-filter a wider search
+WIDER_SEARCH = 10
 RARE_DF = 3  # a name in at most this many papers is "rare"
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
@@ -56,12 +68,15 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 class HybridRetriever:
     def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
         self.settings = settings
+        self._index = vector_index
         self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
         self._bm25 = BM25Papers(papers)
         self._df: Counter[str] = Counter(
             w
             for p in papers
-            for w in {x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract}")}
+            for w in {
+                x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract} {_byline(p)}")
+            }
         )
 
     @staticmethod
@@ -98,26 +113,56 @@ class HybridRetriever:
         """
         return [w for w in self._names(question) if 0 < self._df.get(w.lower(), 0) <= RARE_DF]
 
-    def dense(self, embedding: list[float]) -> list[Hit]:
+    def dense(self, embedding: list[float], allowed: set[str] | None = None) -> list[Hit]:
         from llama_index.core.schema import QueryBundle
 
-        nodes = self._dense.retrieve(QueryBundle(query_str="", embedding=embedding))
+        if allowed is None:
+            retriever = self._dense
+        elif len(allowed) <= MAX_IN_IDS:
+            retriever = self._filtered(allowed)
+        else:  # too many ids for one SQL query: search wider, keep the allowed ones
+            k = self._dense.similarity_top_k * WIDER_SEARCH
+            retriever = self._index.as_retriever(similarity_top_k=k)
+        nodes = retriever.retrieve(QueryBundle(query_str="", embedding=embedding))
+        nodes = [n for n in nodes if allowed is None or n.node.metadata.get("paper_id") in allowed]
         best: dict[str, Hit] = {}
         for node in nodes:  # best first
-            pid = node.node.metadata["paper_id"]
-            if pid not in best:
+            pid = node.node.metadata.get("paper_id")
+            if pid and pid not in best:
                 score = float(node.score or 0.0)
                 best[pid] = Hit(pid, score, dense=score, snippet=node.node.get_content())
         return list(best.values())
 
+    def _filtered(self, allowed: set[str]) -> Any:
+        """A dense retriever that Chroma restricts to these papers (`paper_id $in …`)."""
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+        ids = sorted(allowed)
+        if not ids:
+            ids = [""]  # Chroma refuses an empty $in; no paper has this id
+        only = MetadataFilter(key="paper_id", value=ids, operator=FilterOperator.IN)
+        return self._index.as_retriever(
+            similarity_top_k=self._dense.similarity_top_k, filters=MetadataFilters(filters=[only])
+        )
+
     def retrieve(
-        self, question: str, embedding: list[float], top_k: int, mode: RetrievalMode
+        self,
+        question: str,
+        embedding: list[float],
+        top_k: int,
+        mode: RetrievalMode,
+        allowed: set[str] | None = None,
     ) -> tuple[list[Hit], float]:
-        """The top papers for `mode`, and the best dense similarity (the evidence strength)."""
-        dense = self.dense(embedding)
+        """The top papers for `mode`, and the best dense similarity (the evidence strength).
+
+        `allowed` (from filters) restricts both retrievers to those paper ids."""
+        dense = self.dense(embedding, allowed)
         evidence = dense[0].dense if dense else 0.0
         sparse = (
-            [Hit(pid, s) for pid, s in self._bm25.search(question, self.settings.candidates)]
+            [
+                Hit(pid, s)
+                for pid, s in self._bm25.search(question, self.settings.candidates, allowed)
+            ]
             if mode in ("bm25", "hybrid")
             else []
         )
@@ -129,6 +174,12 @@ class HybridRetriever:
         weights = {"dense": self.settings.dense_weight, "bm25": bm25_weight}
         fused = rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k, weights)
         return fused[:top_k], evidence
+
+
+def _byline(paper: PaperRecord) -> str:
+    """Authors and venue, so "papers by Smith" or a journal name finds them by keyword."""
+    meta = from_extra(paper.extra)
+    return " ".join([*meta.authors, meta.venue or ""])
 
 
 def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = None) -> list[Hit]:

@@ -19,6 +19,15 @@ class Source:
     snippet: str = ""  # best matching chunk text
     supporting: list[str] = field(default_factory=list)  # abstract sentences backing the answer
     locations: list[str] = field(default_factory=list)  # "file:line" of every copy in the corpus
+    # Bibliographic metadata, where the source file had it (see rag/metadata.py).
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    categories: list[str] = field(default_factory=list)
+    doi: str | None = None
+    arxiv_id: str | None = None
+    pmid: str | None = None
+    url: str | None = None  # doi.org, arxiv.org or PubMed link when an id is known
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from rag.settings import PROJECT_ROOT, Settings
+from tests.support.llama_server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,18 +27,13 @@ TIMEOUT_MS = 90_000
 XSS = "<script>window.__pwned=1</script><b>bold</b>"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
     from ui.app import build_app, launch_options
 
     app = build_app(engine, corpus_settings)
-    options = launch_options(corpus_settings, port=_free_port())
+    options = launch_options(corpus_settings, port=free_port())
     app.launch(prevent_thread_lock=True, quiet=True, **options)
     try:
         yield app.local_url

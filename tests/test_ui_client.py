@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,32 +13,12 @@ from pydantic import SecretStr
 from rag.errors import ConfigError
 from rag.settings import Settings
 from tests.support.fake_openai import FakeOpenAI, ok, status
+from tests.support.ui_app import running
 
 try:
     from gradio_client import Client
 except ImportError:  # pragma: no cover - a clear failure instead of a skip
     Client = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running(engine: Any, settings: Settings) -> Iterator[str]:
-    """The real app, launched with the options `rag ui` uses, on a free local port."""
-    if Client is None:
-        pytest.fail("gradio_client is not installed; `make test` installs it.", pytrace=False)
-    from ui.app import build_app, launch_options
-
-    app = build_app(engine, settings)
-    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, port=_free_port()))
-    try:
-        yield app.local_url
-    finally:
-        app.close()
 
 
 @pytest.fixture(scope="module")

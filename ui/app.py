@@ -112,6 +112,21 @@ def shorten(question: str) -> str:
     return f"{text[:MAX_SHOWN_CHARS]}… ({len(text):,} characters; shortened here)"
 
 
+def ui_filters(since: str, until: str, authors: str, categories: str, venues: str) -> dict:
+    """The filter boxes as `Filters` input; lists are comma-separated."""
+
+    def items(text: str | None) -> list[str]:
+        return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+    return {
+        "since": (since or "").strip() or None,  # checked as years by `Filters`
+        "until": (until or "").strip() or None,
+        "authors": items(authors),
+        "categories": items(categories),
+        "venues": items(venues),
+    }
+
+
 def offline_note(settings: Settings) -> str:
     return (
         "**Offline mode** — no LLM is configured, so answers are sentences quoted from the "
@@ -141,7 +156,15 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
     examples = render.example_questions(p.title for p in papers)
 
     def ask(
-        question: str, top_k: float, backend: str, session: Session | None
+        question: str,
+        top_k: float,
+        backend: str,
+        since: str,
+        until: str,
+        authors: str,
+        categories: str,
+        venues: str,
+        session: Session | None,
     ) -> Iterator[tuple[Any, ...]]:
         session = session if session is not None else Session()
         question = question or ""
@@ -159,6 +182,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 top_k=int(top_k) if top_k else None,
                 backend=backend or None,
                 history=session.history,
+                filters=ui_filters(since, until, authors, categories, venues),
             ):
                 if isinstance(item, Answer):
                     answer = item
@@ -247,6 +271,14 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                     top_k = gr.Slider(
                         1, 20, value=settings.top_k, step=1, label="Sources per answer (top-k)"
                     )
+                    gr.Markdown("Only papers that match (empty: all papers):")
+                    with gr.Row():
+                        since = gr.Textbox("", label="Since year", placeholder="2023")
+                        until = gr.Textbox("", label="Until year", placeholder="2024")
+                    with gr.Row():
+                        authors = gr.Textbox("", label="Authors", placeholder="Smith, Lee")
+                        categories = gr.Textbox("", label="Categories", placeholder="cs.CL")
+                        venues = gr.Textbox("", label="Venues", placeholder="NeurIPS")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     render.sources_html([]),
@@ -256,7 +288,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 )
         answer_json = gr.JSON(visible=False, label="answer")
 
-        inputs = [question, top_k, backend, session]
+        inputs = [question, top_k, backend, since, until, authors, categories, venues, session]
         outputs = [chatbot, sources, answer_json, question, session]
         common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
         question.submit(ask, inputs, outputs, api_name="ask", **common)

@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from rag.metadata import PaperMeta
 from rag.types import Answer, SentenceCheck, Source
 
 _CITE = re.compile(r"\[(\d+)\]")
@@ -158,6 +159,7 @@ def _card(source: Source, turn: int, cited: set[int], *, open_: bool) -> str:
         f'<div class="{classes}" id="{anchor(turn, source.n)}">'
         f'<div class="src-head"><span class="src-n">[{source.n}]</span> '
         f'<span class="src-label">{esc(source.label)}</span></div>'
+        f"{_biblio(source)}"
         f'<div class="src-meta"><span title="{SCORE_HELP}">score {source.score:.3f}</span>'
         f" {badge} {support}"
         f'<span class="src-where" title="{attr(where)}">{esc(where)}</span></div>'
@@ -165,6 +167,29 @@ def _card(source: Source, turn: int, cited: set[int], *, open_: bool) -> str:
         f'<p class="src-abstract">{highlighted_abstract(source.abstract, source.supporting)}</p>'
         "</details></div>"
     )
+
+
+def _biblio(source: Source) -> str:
+    """Authors, year and venue, and a link to the paper (doi.org, arxiv.org, PubMed)."""
+    byline = PaperMeta(authors=source.authors, year=source.year).byline()
+    text = " · ".join(x for x in (byline, source.venue or "") if x)
+    link = ""
+    if source.url and source.url.startswith(("https://", "http://")):
+        link = (
+            f' <a class="src-link" href="{attr(source.url)}" target="_blank" '
+            f'rel="noopener noreferrer">{esc(_link_label(source))}</a>'
+        )
+    if not text and not link:
+        return ""
+    return f'<div class="src-biblio">{esc(text)}{link}</div>'
+
+
+def _link_label(source: Source) -> str:
+    if source.doi:
+        return f"doi:{source.doi}"
+    if source.arxiv_id:
+        return f"arXiv:{source.arxiv_id}"
+    return f"PMID {source.pmid}" if source.pmid else "link"
 
 
 def _check_box(answer: Answer) -> str:

@@ -1,0 +1,154 @@
+"""Metadata as typed fields, and filters applied alike in dense, BM25 and hybrid retrieval."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.errors import QuestionError
+from rag.filters import Filters
+from rag.ingest import ingest
+from rag.metadata import from_extra
+from rag.readers import read_file
+from tests.support.index_fixtures import CORPUS, make_settings
+from tests.support.processes import rag
+
+PAPERS = [r for r in read_file(CORPUS / "004_6a1ff8404f9e97b3.txt") if r.title][:12]
+CATEGORIES = ["cs.CL", "cs.LG", "q-bio.BM"]
+AUTHORS = ["Smith, Alice", "Okafor, Chidi", "Tanaka, Yui", "Novak, Petra"]
+
+
+def _rows() -> list[dict]:
+    """arXiv-snapshot-like records: authors, dates, categories, ids (written for this test)."""
+    return [
+        {
+            "id": f"2{i % 4 + 1}01.{10000 + i}",
+            "title": r.title,
+            "abstract": r.abstract,
+            "authors": f"{AUTHORS[i % 4].split(', ')[1]} {AUTHORS[i % 4].split(', ')[0]} and "
+            "Lee Min",
+            "update_date": f"202{i % 4 + 1}-0{i % 9 + 1}-15",
+            "categories": f"{CATEGORIES[i % 3]} stat.ML",
+            "journal-ref": "Nature Methods 12 (2023)" if i % 5 == 0 else None,
+            "doi": f"10.1234/test.{i}" if i % 2 == 0 else None,
+        }
+        for i, r in enumerate(PAPERS)
+    ]
+
+
+@pytest.fixture(scope="module")
+def meta_engine(tmp_path_factory):
+    from rag.engine import Engine
+
+    tmp = tmp_path_factory.mktemp("meta")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "arxiv.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows()))
+    settings = make_settings(tmp, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    return Engine(settings), settings
+
+
+def test_metadata_from_the_shapes_exporters_use() -> None:
+    meta = from_extra(
+        {"authors": "A. Smith, B. Lee and C. Wu", "update_date": "2023-05-01", "id": "2305.01234",
+         "categories": "cs.CL cs.LG"}
+    )  # fmt: skip
+    assert meta.authors == ["A. Smith", "B. Lee", "C. Wu"] and meta.year == 2023
+    assert meta.categories == ["cs.CL", "cs.LG"] and meta.arxiv_id == "2305.01234"
+    assert meta.link == "https://arxiv.org/abs/2305.01234"
+    assert meta.byline() == "Smith, Lee et al. (2023)"
+    bib = from_extra({"author": "Smith, John and Lee, Anna", "year": "2021", "journal": "Nature",
+                      "doi": "https://doi.org/10.1038/xyz.1"})  # fmt: skip
+    assert bib.authors == ["Smith, John", "Lee, Anna"] and bib.venue == "Nature"
+    assert bib.link == "https://doi.org/10.1038/xyz.1"
+    assert from_extra({"authors": ["Wu, C", "Ng, A"], "pmid": "123"}).link.endswith("/123/")
+    assert from_extra({}).byline() == "" and from_extra({}).link is None
+
+
+def test_filters_are_checked() -> None:
+    with pytest.raises(QuestionError, match="since 2024 > until 2023"):
+        Filters.of({"since": 2024, "until": 2023})
+    with pytest.raises(QuestionError, match="must be a year"):
+        Filters.of({"since": "last year"})
+    with pytest.raises(QuestionError, match="Unknown filter"):
+        Filters.of({"author": "Smith"})
+    assert not Filters.of({"since": None, "authors": []}).active
+    assert Filters.of({"authors": "Smith"}).authors == ("Smith",)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_each_filter_holds_in_every_retrieval_mode(meta_engine, mode) -> None:
+    engine, _ = meta_engine
+    question = "How can models be trained more efficiently?"
+    cases = {
+        "since": ({"since": 2023}, lambda s: s.year >= 2023),
+        "until": ({"until": 2022}, lambda s: s.year <= 2022),
+        "author": ({"authors": ["okafor"]}, lambda s: any("Okafor" in a for a in s.authors)),
+        "category": ({"categories": ["q-bio"]}, lambda s: "q-bio.BM" in s.categories),
+        "venue": ({"venues": ["nature methods"]}, lambda s: s.venue and "Nature" in s.venue),
+    }
+    for name, (filters, holds) in cases.items():
+        answer = engine.ask(question, mode=mode, top_k=10, filters=filters)
+        allowed = Filters.of(filters).select(engine._view.meta)
+        assert allowed, name
+        got = [s for s in answer.sources]
+        assert all(holds(s) for s in got), (name, [(s.year, s.authors) for s in got])
+        if mode == "dense":  # dense always ranks every allowed paper it can
+            assert {s.paper_id for s in got} == set(list(allowed)[:10]) or len(got) == 10
+
+
+def test_a_reading_list_and_a_filter_that_matches_nothing(meta_engine) -> None:
+    engine, _ = meta_engine
+    ids = sorted(engine.papers)[:2]
+    answer = engine.ask("What do these papers propose?", filters={"paper_ids": ids})
+    assert {s.paper_id for s in answer.sources} <= set(ids)
+    none = engine.ask("What do these papers propose?", filters={"since": 2030})
+    assert none.refused and none.sources == []
+    assert none.text.startswith("No paper in this collection matches the filters (years 2030-…)")
+
+
+def test_sources_carry_metadata_and_authors_are_searchable(meta_engine) -> None:
+    engine, _ = meta_engine
+    sources, _, _ = engine.retrieve("Which papers did Tanaka write?", mode="bm25")
+    assert "Yui Tanaka" in sources[0].authors
+    assert engine.retriever.unknown_terms("Which papers did Tanaka write?") == []
+    answer = engine.ask("How can models be trained more efficiently?", filters={"authors": "yui"})
+    data = answer.to_json()["sources"][0]
+    assert data["year"] in (2021, 2022, 2023, 2024) and data["authors"][0] == "Yui Tanaka"
+    assert data["url"].startswith(("https://doi.org/10.1234/", "https://arxiv.org/abs/2"))
+    assert "stat.ML" in data["categories"]
+
+
+def test_cli_filters_and_metadata_in_the_output(meta_engine) -> None:
+    _, settings = meta_engine
+    done = rag(settings, "ask", "--since", "2023", "--category", "cs.CL", "--json",
+               "How can models be trained more efficiently?")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    sources = json.loads(done.stdout)["sources"]
+    assert sources and all(s["year"] >= 2023 and "cs.CL" in s["categories"] for s in sources)
+    text = rag(settings, "ask", "--author", "Novak", "Which methods are proposed?")
+    assert text.returncode == 0, text.stderr[-2000:]
+    assert "— Novak, Min (202" in text.stdout and "https://" in text.stdout
+
+
+def test_ui_filter_boxes_apply_and_sources_show_the_byline_and_link(meta_engine) -> None:
+    from gradio_client import Client
+
+    from tests.support.ui_app import running
+
+    engine, settings = meta_engine
+    with running(engine, settings) as url:
+        client = Client(url, verbose=False)
+        _, html, data, _ = client.predict(
+            "How can models be trained more efficiently?", 5, "extractive", "2023", "", "",
+            "cs", "", api_name="/ask",
+        )  # fmt: skip
+        assert data["sources"] and all(s["year"] >= 2023 for s in data["sources"])
+        assert all(any(c.startswith("cs.") for c in s["categories"]) for s in data["sources"])
+        assert 'class="src-biblio"' in html and 'href="https://' in html
+        _, _, error, _ = client.predict(
+            "How can models be trained?", 5, "extractive", "soon", "", "", "", "", api_name="/ask"
+        )
+        assert error["kind"] == "QuestionError" and "must be a year" in error["error"]
