@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.chunking import chunk_paper
 from rag.components import make_embed_model, make_vector_store
@@ -53,8 +54,11 @@ def ingest(
     progress: bool = True,
     on_batch: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    embed_model: Any = None,
 ) -> IngestSummary:
-    """Read every file first (a bad file stops here, before any write), then embed what changed."""
+    """Read every file first (a bad file stops here, before any write), then embed what changed.
+
+    `embed_model` lets a process that already loaded the encoder (the UI) reuse it."""
     started = time.perf_counter()
     files = corpus_files(paths)
     max_bytes = settings.max_file_mb * 2**20
@@ -71,8 +75,10 @@ def ingest(
                 store = writer.writable()
                 store.update_locations(moved)
                 store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
-                embedded_chunks = _embed_and_write(store, todo, settings, progress, on_batch)
-                health = _check_and_repair(store, settings)
+                embedded_chunks = _embed_and_write(
+                    store, todo, settings, progress, on_batch, embed_model
+                )
+                health = _check_and_repair(store, settings, embed_model=embed_model)
             else:
                 embedded_chunks = 0
             n_papers, n_chunks = writer.store.counts()
@@ -158,12 +164,19 @@ def _plan(store: Store, papers: list[Paper]) -> tuple[list[Paper], list[Paper], 
 
 
 def _check_and_repair(
-    store: Store, settings: Settings, found: IntegrityReport | None = None
+    store: Store,
+    settings: Settings,
+    found: IntegrityReport | None = None,
+    embed_model: Any = None,
 ) -> IntegrityReport:
     found = found or check(store)
     if found.ok:
         return found
-    repair(store, found, lambda papers: _embed_and_write(store, papers, settings, False, None))
+    repair(
+        store,
+        found,
+        lambda papers: _embed_and_write(store, papers, settings, False, None, embed_model),
+    )
     fixed = check(store, full=True)
     fixed.repaired, fixed.orphans_removed = found.repaired, found.orphans_removed
     return fixed
@@ -179,12 +192,13 @@ def _embed_and_write(
     settings: Settings,
     progress: bool,
     on_batch: Callable[[int], None] | None,
+    embed_model: Any = None,
 ) -> int:
     if not todo:
         return 0
     from tqdm import tqdm
 
-    embed_model = make_embed_model(settings)  # loaded only when something must be embedded
+    embed_model = embed_model or make_embed_model(settings)  # loaded only when needed
     vector_store = make_vector_store(store.chunks)
     total = 0
     with tqdm(total=len(todo), unit="paper", desc="Embedding", disable=not progress) as bar:

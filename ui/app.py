@@ -18,9 +18,10 @@ configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio
 import gradio as gr  # noqa: E402
 
 from rag.errors import ConfigError, RagError  # noqa: E402
+from rag.readers import SUFFIXES  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Answer  # noqa: E402
-from ui import render  # noqa: E402
+from ui import render, uploads  # noqa: E402
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKENDS = ("extractive", "openai", "local")
+REFRESH_S = 15  # how often the header checks for a newer index
+TRACK_TQDM = gr.Progress(track_tqdm=True)  # Gradio shows ingestion's tqdm bar as progress
 MAX_SHOWN_CHARS = 2000  # of a question, in the chat
 MAX_TURNS = 20  # answers kept per session, for follow-ups and the sources panel
 GENERIC_ERROR = "Something went wrong while answering. Please try again; details are in the log."
@@ -222,11 +225,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="Paper Q&A", fill_width=True) as app:
         session = gr.State(None)
         with gr.Column(elem_id="app-header"):
-            gr.Markdown(
-                f"# Paper Q&A\nAsk questions about **{len(papers)} research-paper "
-                "abstracts**. Every answer cites its sources as [n]; click a number to see "
-                "the abstract, with the sentences that support the answer highlighted."
-            )
+            header = gr.Markdown(uploads.header_md(len(papers)))
         gr.Markdown(
             offline_note(settings), elem_id="offline-note", visible=not settings.llm_configured
         )
@@ -279,6 +278,14 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                         authors = gr.Textbox("", label="Authors", placeholder="Smith, Lee")
                         categories = gr.Textbox("", label="Categories", placeholder="cs.CL")
                         venues = gr.Textbox("", label="Venues", placeholder="NeurIPS")
+                with gr.Accordion("Add papers", open=False, elem_id="add-papers"):
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=sorted(SUFFIXES),
+                        label="Abstract files (" + ", ".join(sorted(SUFFIXES)) + ")",
+                    )
+                    add_button = gr.Button("Add to the collection", elem_id="add")
+                    added = gr.Markdown(elem_id="added")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     render.sources_html([]),
@@ -299,6 +306,18 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             ).then(ask, inputs, outputs, api_visibility="private", **common)
         new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
         chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
+
+        def add(paths: list[str] | None, progress=TRACK_TQDM) -> tuple:
+            report = uploads.add_papers(engine, settings, paths)
+            return report, uploads.header_md(len(engine.papers))
+
+        def refresh() -> str:
+            """Papers another process added show up here, and in answers, without a restart."""
+            engine.reload_if_changed()
+            return uploads.header_md(len(engine.papers))
+
+        add_button.click(add, files, [added, header], api_name="add_papers", concurrency_limit=1)
+        gr.Timer(REFRESH_S).tick(refresh, None, header, api_visibility="private", queue=False)
     app.queue(default_concurrency_limit=settings.ui_concurrency)
     return app
 
