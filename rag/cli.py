@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "md", "bib"],
+        help="text (streamed, default), json, md (answer + references) or bib (cited papers)",
+    )
     p.add_argument("--backend", choices=["extractive", "openai", "local"])
     p.add_argument("--top-k", type=int)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode")
@@ -198,9 +203,13 @@ def _ask(args: argparse.Namespace, settings) -> int:
             "paper_ids": args.paper_id,
         },
     }
-    if args.json:
+    form = "json" if args.json else args.format or "text"
+    if form != "text":
         answer = engine.ask(args.question, **options)
-        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        if form == "json":
+            print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        else:
+            print(answer.to_markdown() if form == "md" else answer.to_bibtex(), end="")
         return 0
     answer = None
     for item in engine.stream(args.question, **options):

@@ -132,6 +132,20 @@ class Engine:
             self._retired.remove(view)
             view.snapshot.close()
 
+    def as_retriever(self, **options: Any) -> Any:
+        """A LlamaIndex `BaseRetriever` (hybrid, one node per paper); options: top_k, mode,
+        filters."""
+        from rag.llama_adapters import PaperRetriever
+
+        return PaperRetriever(self, **options)
+
+    def as_query_engine(self, **options: Any) -> Any:
+        """A LlamaIndex query engine whose `Response` is the checked, cited answer; options:
+        top_k, backend, filters."""
+        from rag.llama_adapters import PaperQueryEngine
+
+        return PaperQueryEngine(engine=self, **options)
+
     def with_settings(self, **changes: object) -> Engine:
         """A view of this engine with other answer settings, sharing the loaded index and models."""
         clone = copy.copy(self)

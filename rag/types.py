@@ -73,6 +73,18 @@ class Answer:
     def unsupported(self) -> list[SentenceCheck]:
         return [s for s in self.sentences if not s.supported]
 
+    def to_markdown(self) -> str:
+        """The answer with numbered references (authors, year, title, venue, link)."""
+        from rag.exports import to_markdown
+
+        return to_markdown(self)
+
+    def to_bibtex(self) -> str:
+        """BibTeX entries of the cited papers."""
+        from rag.exports import to_bibtex
+
+        return to_bibtex(self)
+
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of `rag ask --json`."""
         data = asdict(self)

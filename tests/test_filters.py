@@ -8,46 +8,8 @@ import pytest
 
 from rag.errors import QuestionError
 from rag.filters import Filters
-from rag.ingest import ingest
 from rag.metadata import from_extra
-from rag.readers import read_file
-from tests.support.index_fixtures import CORPUS, make_settings
 from tests.support.processes import rag
-
-PAPERS = [r for r in read_file(CORPUS / "004_6a1ff8404f9e97b3.txt") if r.title][:12]
-CATEGORIES = ["cs.CL", "cs.LG", "q-bio.BM"]
-AUTHORS = ["Smith, Alice", "Okafor, Chidi", "Tanaka, Yui", "Novak, Petra"]
-
-
-def _rows() -> list[dict]:
-    """arXiv-snapshot-like records: authors, dates, categories, ids (written for this test)."""
-    return [
-        {
-            "id": f"2{i % 4 + 1}01.{10000 + i}",
-            "title": r.title,
-            "abstract": r.abstract,
-            "authors": f"{AUTHORS[i % 4].split(', ')[1]} {AUTHORS[i % 4].split(', ')[0]} and "
-            "Lee Min",
-            "update_date": f"202{i % 4 + 1}-0{i % 9 + 1}-15",
-            "categories": f"{CATEGORIES[i % 3]} stat.ML",
-            "journal-ref": "Nature Methods 12 (2023)" if i % 5 == 0 else None,
-            "doi": f"10.1234/test.{i}" if i % 2 == 0 else None,
-        }
-        for i, r in enumerate(PAPERS)
-    ]
-
-
-@pytest.fixture(scope="module")
-def meta_engine(tmp_path_factory):
-    from rag.engine import Engine
-
-    tmp = tmp_path_factory.mktemp("meta")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    (corpus / "arxiv.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows()))
-    settings = make_settings(tmp, corpus_dir=corpus)
-    ingest([corpus], settings, progress=False)
-    return Engine(settings), settings
 
 
 def test_metadata_from_the_shapes_exporters_use() -> None:
