@@ -27,7 +27,6 @@ TIMEOUT_MS = 90_000
 XSS = "<script>window.__pwned=1</script><b>bold</b>"
 
 
-
 @pytest.fixture(scope="module")
 def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
     from ui.app import build_app, launch_options
@@ -111,6 +110,13 @@ def test_ask_shows_cited_answer_and_sources(page: Any) -> None:
     assert "answered by extractive" in bot.inner_text()
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / "ui-answer.png"))
+
+    # The answer can be taken away: Markdown with references, BibTeX of the cited papers.
+    page.locator("#export").get_by_text("Export the last answer").click()
+    page.wait_for_function(
+        """() => { const t = document.querySelector('#export').textContent;
+                   return t.includes('**References**') && t.includes('@misc{'); }"""
+    )
 
     # A citation scrolls the panel to its source instead of leaving the page.
     url = page.url

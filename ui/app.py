@@ -219,6 +219,12 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         data["turn"] = turn
         yield session.messages, render.sources_html(session.answers), data, "", session
 
+    def export(session: Session | None) -> tuple[str, str]:
+        if not session or not session.answers:
+            return "", ""
+        answer = session.answers[-1][1]
+        return answer.to_markdown(), answer.to_bibtex()
+
     def new_chat() -> tuple[Any, ...]:
         return [], render.sources_html([]), None, "", Session()
 
@@ -286,6 +292,9 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                     )
                     add_button = gr.Button("Add to the collection", elem_id="add")
                     added = gr.Markdown(elem_id="added")
+                with gr.Accordion("Export the last answer", open=False, elem_id="export"):
+                    export_md = gr.Code("", language="markdown", label="Markdown with references")
+                    export_bib = gr.Code("", label="BibTeX of the cited papers")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     render.sources_html([]),
@@ -298,12 +307,19 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         inputs = [question, top_k, backend, since, until, authors, categories, venues, session]
         outputs = [chatbot, sources, answer_json, question, session]
         common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
-        question.submit(ask, inputs, outputs, api_name="ask", **common)
-        ask_button.click(ask, inputs, outputs, api_visibility="private", **common)
+        exported: dict[str, Any] = {"api_visibility": "private", "queue": False}
+        question.submit(ask, inputs, outputs, api_name="ask", **common).then(
+            export, session, [export_md, export_bib], **exported
+        )
+        ask_button.click(ask, inputs, outputs, api_visibility="private", **common).then(
+            export, session, [export_md, export_bib], **exported
+        )
         for button in example_buttons:
             button.click(
                 lambda text: text, button, question, api_visibility="private", queue=False
-            ).then(ask, inputs, outputs, api_visibility="private", **common)
+            ).then(ask, inputs, outputs, api_visibility="private", **common).then(
+                export, session, [export_md, export_bib], **exported
+            )
         new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
         chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
 
