@@ -8,7 +8,8 @@ print(answer.text, [s.label for s in answer.sources])
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rag.chat import Chat
 from rag.errors import (
@@ -26,6 +27,7 @@ from rag.types import Answer, Citation, SentenceCheck, Source
 
 if TYPE_CHECKING:
     from rag.engine import Engine
+    from rag.settings import Settings
 
 __all__ = [
     "Answer",
@@ -44,6 +46,7 @@ __all__ = [
     "StoreError",
     "ask",
     "get_engine",
+    "open",
     "stream",
 ]
 
@@ -61,6 +64,29 @@ def get_engine() -> Engine:
         configure_offline()
         _engine = Engine(get_settings())
     return _engine
+
+
+def open(target: str | Path | Settings | None = None, **overrides: Any) -> Engine:  # noqa: A001
+    """An engine over one index; several can live in one process.
+
+    `target` is a `Settings`, a data folder (holding `index/` and `abstracts/`), an index
+    folder, or None for env/.env. Keyword arguments override single settings:
+    `rag.open("~/papers", top_k=8, backend="extractive")`.
+    """
+    from rag.engine import Engine
+    from rag.offline import configure_offline
+    from rag.settings import Settings, load_settings
+
+    configure_offline()
+    if isinstance(target, Settings):
+        settings = target.model_copy(update=overrides) if overrides else target
+    else:
+        if target is not None:
+            folder = Path(target).expanduser()
+            is_index = (folder / "CURRENT").exists() or (folder / "chroma.sqlite3").exists()
+            overrides = {("index_dir" if is_index else "data_dir"): folder, **overrides}
+        settings = load_settings(**overrides)
+    return Engine(settings)
 
 
 def ask(

@@ -10,7 +10,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,72 +24,31 @@ from rag.backends.llm import (
 )
 from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
-from rag.components import make_embed_model, make_vector_index, make_vector_store
+from rag.components import make_embed_model
 from rag.conversation import Standalone, history_text, resolve
-from rag.errors import ConfigError, IndexMissingError, LLMError, QuestionError
-from rag.evidence import SentenceIndex
+from rag.errors import ConfigError, LLMError, QuestionError
 from rag.filters import Filters
-from rag.index_access import Snapshot, index_stamp, open_snapshot
-from rag.metadata import PaperMeta, from_extra
+from rag.index_views import IndexView, IndexViews
 from rag.prompts import render
-from rag.retrieval import Hit, HybridRetriever
+from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
-from rag.store import PaperRecord
 from rag.types import Answer, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 BACKENDS = ("extractive", "openai", "local")
-RELOAD_CHECK_S = 1.0
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
-
-
-@dataclass
-class IndexView:
-    """Everything answering reads from one published index, opened and swapped together."""
-
-    snapshot: Snapshot
-    index: Any
-    papers: dict[str, PaperRecord]
-    meta: dict[str, PaperMeta]  # typed metadata per paper, for filters and sources
-    retriever: HybridRetriever
-    evidence: SentenceIndex
-    users: int = 0  # answers in progress on this view; it is closed when retired and idle
 
 
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.embed_model = make_embed_model(settings)
-        self._views = threading.Lock()
-        self._view = self._open_view()
-        self._retired: list[IndexView] = []
-        self._checked = time.monotonic()
+        self._views = IndexViews(settings, self.embed_model)  # shared by `with_settings` views
         self._backends: dict[str, ChatBackend] = {}
         self._lock = threading.Lock()
 
-    def _open_view(self) -> IndexView:
-        snapshot = open_snapshot(self.settings)
-        try:
-            records = snapshot.store.papers_all()
-            if not records:
-                raise IndexMissingError(
-                    f"The index ({snapshot.store.describe()}) holds no papers yet. "
-                    "Add abstracts with `rag ingest`."
-                )
-            index = make_vector_index(make_vector_store(snapshot.store.chunks), self.embed_model)
-            return IndexView(
-                snapshot,
-                index,
-                {p.paper_id: p for p in records},
-                {p.paper_id: from_extra(p.extra) for p in records},
-                HybridRetriever(index, records, self.settings),
-                SentenceIndex(self.embed_model, snapshot.store),
-            )
-        except BaseException:
-            snapshot.close()
-            raise
-
     # The published index as of the last reload (answers in progress keep the view they began on).
+    _view = property(lambda self: self._views.current)
     store = property(lambda self: self._view.snapshot.store)
     index = property(lambda self: self._view.index)
     papers = property(lambda self: self._view.papers)
@@ -98,39 +56,8 @@ class Engine:
     evidence = property(lambda self: self._view.evidence)
 
     def reload_if_changed(self, force: bool = False) -> str | None:
-        """Swap in a newly published index; say what changed. Checked at most once a second."""
-        if not force and time.monotonic() - self._checked < RELOAD_CHECK_S:
-            return None
-        self._checked = time.monotonic()
-        old = self._view
-        if index_stamp(self.settings, old.snapshot.store) == old.snapshot.stamp:
-            return None
-        with self._views:
-            if self._view is not old:  # another request reloaded meanwhile
-                return None
-            fresh = self._open_view()
-            self._view = fresh
-            self._retired.append(old)
-            self._close_idle()
-        return (
-            f"The index was updated: it now holds {len(fresh.papers)} papers "
-            f"(was {len(old.papers)})."
-        )
-
-    def _enter(self) -> IndexView:
-        with self._views:
-            self._view.users += 1
-            return self._view
-
-    def _leave(self, view: IndexView) -> None:
-        with self._views:
-            view.users -= 1
-            self._close_idle()
-
-    def _close_idle(self) -> None:
-        for view in [v for v in self._retired if v.users == 0]:
-            self._retired.remove(view)
-            view.snapshot.close()
+        """Swap in a newly published index; say what changed."""
+        return self._views.reload_if_changed(force)
 
     def as_retriever(self, **options: Any) -> Any:
         """A LlamaIndex `BaseRetriever` (hybrid, one node per paper); options: top_k, mode,
@@ -176,7 +103,8 @@ class Engine:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         view = view or self._view
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
-        hits, evidence = view.retriever.retrieve(
+        retriever = view.retriever.with_settings(self.settings)
+        hits, evidence = retriever.retrieve(
             question,
             vector.tolist(),
             self.top_k(top_k),
@@ -268,11 +196,11 @@ class Engine:
         reloaded = self.reload_if_changed()
         if reloaded:
             notices.append(reloaded)
-        view = self._enter()
+        view = self._views.enter()
         try:
             yield from self._answer(view, question, notices, **options)
         finally:
-            self._leave(view)
+            self._views.leave(view)
 
     def _answer(
         self,

@@ -6,6 +6,7 @@ counts once, with its best chunk as the snippet.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -78,6 +79,15 @@ class HybridRetriever:
                 x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract} {_byline(p)}")
             }
         )
+
+    def with_settings(self, settings: Settings) -> HybridRetriever:
+        """The same indexes under other settings (an `Engine.with_settings` view)."""
+        if settings is self.settings:
+            return self
+        clone = copy.copy(self)
+        clone.settings = settings
+        clone._dense = self._index.as_retriever(similarity_top_k=settings.candidates)
+        return clone
 
     @staticmethod
     def _names(question: str) -> list[str]:

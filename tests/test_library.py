@@ -114,3 +114,24 @@ def test_faithfulness_evaluator_reads_the_cited_abstracts(meta_engine) -> None:
         assert first[-60:].replace('"', "") in sent.replace('\\"', "").replace('"', "")
         server.set_steps([ok("NO")])
         assert FaithfulnessEvaluator(llm=llm).evaluate_response(response=response).passing is False
+
+
+def test_rag_open_two_engines_in_one_process(meta_engine, corpus_settings) -> None:
+    import rag
+
+    _, settings = meta_engine
+    small = rag.open(settings.data_dir, backend="extractive", top_k=3)
+    default = rag.open(corpus_settings)
+    by_index = rag.open(settings.index_path)
+    assert len(small.papers) == len(by_index.papers) == 12 and len(default.papers) == 683
+    assert len(small.ask(QUESTION).sources) == 3
+    assert default.ask("What does NUPES propose?").sources[0].label.startswith("NUPES")
+
+
+def test_with_settings_changes_retrieval_too(meta_engine) -> None:
+    engine, _ = meta_engine
+    narrow = engine.with_settings(candidates=3)
+    wide, _, _ = engine.retrieve(QUESTION, top_k=10, mode="dense")
+    few, _, _ = narrow.retrieve(QUESTION, top_k=10, mode="dense")
+    assert len(wide) == 10 and len(few) == 3
+    assert [s.paper_id for s in few] == [s.paper_id for s in wide[:3]]

@@ -1,0 +1,102 @@
+"""What answering reads from the index, kept consistent while other processes write.
+
+An `IndexView` is everything opened from one published index (store, vector index, paper
+records and metadata, retriever, sentence vectors). Each answer holds the view it started
+on; a newly published index is opened beside it and swapped in, and the old view is closed
+once the last answer using it ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rag.components import make_vector_index, make_vector_store
+from rag.errors import IndexMissingError
+from rag.evidence import SentenceIndex
+from rag.index_access import Snapshot, index_stamp, open_snapshot
+from rag.metadata import PaperMeta, from_extra
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.store import PaperRecord
+
+RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
+
+
+@dataclass
+class IndexView:
+    snapshot: Snapshot
+    index: Any
+    papers: dict[str, PaperRecord]
+    meta: dict[str, PaperMeta]  # typed metadata per paper, for filters and sources
+    retriever: HybridRetriever
+    evidence: SentenceIndex
+    users: int = 0  # answers in progress on this view; it is closed when retired and idle
+
+
+class IndexViews:
+    def __init__(self, settings: Settings, embed_model: Any) -> None:
+        self.settings, self.embed_model = settings, embed_model
+        self._lock = threading.Lock()
+        self.current = self._open()
+        self._retired: list[IndexView] = []
+        self._checked = time.monotonic()
+
+    def _open(self) -> IndexView:
+        snapshot = open_snapshot(self.settings)
+        try:
+            records = snapshot.store.papers_all()
+            if not records:
+                raise IndexMissingError(
+                    f"The index ({snapshot.store.describe()}) holds no papers yet. "
+                    "Add abstracts with `rag ingest`."
+                )
+            index = make_vector_index(make_vector_store(snapshot.store.chunks), self.embed_model)
+            return IndexView(
+                snapshot,
+                index,
+                {p.paper_id: p for p in records},
+                {p.paper_id: from_extra(p.extra) for p in records},
+                HybridRetriever(index, records, self.settings),
+                SentenceIndex(self.embed_model, snapshot.store),
+            )
+        except BaseException:
+            snapshot.close()
+            raise
+
+    def reload_if_changed(self, force: bool = False) -> str | None:
+        """Open a newly published index and swap it in; say what changed."""
+        if not force and time.monotonic() - self._checked < RELOAD_CHECK_S:
+            return None
+        self._checked = time.monotonic()
+        old = self.current
+        if index_stamp(self.settings, old.snapshot.store) == old.snapshot.stamp:
+            return None
+        with self._lock:
+            if self.current is not old:  # another request reloaded meanwhile
+                return None
+            fresh = self._open()
+            self.current = fresh
+            self._retired.append(old)
+            self._close_idle()
+        return (
+            f"The index was updated: it now holds {len(fresh.papers)} papers "
+            f"(was {len(old.papers)})."
+        )
+
+    def enter(self) -> IndexView:
+        with self._lock:
+            self.current.users += 1
+            return self.current
+
+    def leave(self, view: IndexView) -> None:
+        with self._lock:
+            view.users -= 1
+            self._close_idle()
+
+    def _close_idle(self) -> None:
+        for view in [v for v in self._retired if v.users == 0]:
+            self._retired.remove(view)
+            view.snapshot.close()
