@@ -30,6 +30,7 @@ from rag.errors import ConfigError, LLMError, QuestionError
 from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
 from rag.prompts import render
+from rag.question_filters import filters_from_question
 from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
 from rag.types import Answer, Source, Usage
@@ -225,8 +226,9 @@ class Engine:
         mark = time.perf_counter()
         standalone = self._standalone(asked, history, name)
         timings["rewrite"] = _ms(mark)
+        query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()
-        sources, evidence, vector = self.retrieve(standalone.question, top_k, mode, view, filters)
+        sources, evidence, vector = self.retrieve(query, top_k, mode, view, filters)
         sources = self._pin(sources, standalone.pinned, view)
         timings["retrieve"] = _ms(mark)
 
@@ -317,6 +319,20 @@ class Engine:
                 + "."
             )
         yield finish(text, False, llm.name, usage, invalid)
+
+    @staticmethod
+    def _stated_filters(
+        question: str, filters: Filters | None, view: IndexView, notices: list[str]
+    ) -> tuple[str, Filters | None]:
+        """Filters the question states ("since 2023", "by Smith"), unless some were given;
+        applied only when papers match them, and always said."""
+        if filters and filters.active:
+            return question, filters
+        stated, rest = filters_from_question(question, view.meta)
+        if not stated.active or not stated.select(view.meta):
+            return question, filters
+        notices.append(f"Filtered from the question: {stated.describe()}.")
+        return rest, stated
 
     def _label(self, name: str) -> str:
         return f"openai:{self.settings.llm_model}" if name == "openai" else name

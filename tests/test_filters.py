@@ -114,3 +114,30 @@ def test_ui_filter_boxes_apply_and_sources_show_the_byline_and_link(meta_engine)
             "How can models be trained?", 5, "extractive", "soon", "", "", "", "", api_name="/ask"
         )
         assert error["kind"] == "QuestionError" and "must be a year" in error["error"]
+
+
+def test_filters_stated_in_the_question() -> None:
+    from rag.metadata import PaperMeta
+    from rag.question_filters import filters_from_question
+
+    papers = {"a": PaperMeta(authors=["Alice Smith"], year=2021), "b": PaperMeta(year=2024)}
+    got, rest = filters_from_question("Which papers by Smith since 2020 study pruning?", papers)
+    assert (got.since, got.until, got.authors) == (2020, None, ("Smith",))
+    assert rest == "Which papers study pruning?"
+    got, _ = filters_from_question("What was published between 2024 and 2022 on LLMs?", papers)
+    assert (got.since, got.until) == (2022, 2024)
+    got, _ = filters_from_question("Work after 2023 on speech", papers)
+    assert got.since == 2024
+    # Unknown surnames, numbers that are not years, and collections without years: no filter.
+    assert not filters_from_question("papers by Jones on parsing", papers)[0].active
+    assert not filters_from_question("Is 2048 tokens enough since 5090 GPUs?", papers)[0].active
+    assert not filters_from_question("since 2023?", {"x": PaperMeta()})[0].active
+
+
+def test_a_stated_filter_is_applied_and_announced(meta_engine) -> None:
+    engine, _ = meta_engine
+    answer = engine.ask("How can models be trained more efficiently, in papers since 2024?")
+    assert answer.sources and all(s.year >= 2024 for s in answer.sources)
+    assert "Filtered from the question: years 2024-…." in answer.notices
+    plain = engine.ask("How can models be trained more efficiently?")
+    assert not any("Filtered" in n for n in plain.notices)

@@ -1,0 +1,62 @@
+"""Filters a question states in words: "since 2023", "between 2020 and 2022", "by Smith".
+
+Only unambiguous phrasings are read, and only against what the collection knows: a year
+phrase counts when some papers have a year, an author when a paper has that surname. The
+phrase is then taken out of the question so it does not steer retrieval, and the answer
+says which filter was applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from rag.filters import Filters
+from rag.metadata import PaperMeta
+
+_Y = r"((?:18|19|20)\d\d)"
+_RANGE = re.compile(rf"\b(?:between|from)\s+{_Y}\s+(?:and|to|-)\s+{_Y}\b", re.IGNORECASE)
+_SINCE = re.compile(rf"\b(?:since|after|from)\s+{_Y}(?:\s+on(?:wards?)?)?\b", re.IGNORECASE)
+_UNTIL = re.compile(rf"\b(?:before|until|up to)\s+{_Y}\b", re.IGNORECASE)
+_IN = re.compile(rf"\b(?:published|written|appeared)\s+in\s+{_Y}\b", re.IGNORECASE)
+_BY = re.compile(
+    r"\b(?:papers?|work|articles?|studies)\s+by\s+([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?)"
+)
+
+
+def filters_from_question(question: str, papers: Mapping[str, PaperMeta]) -> tuple[Filters, str]:
+    """The filters the question states, and the question without those phrases."""
+    found: dict[str, object] = {}
+    text = question
+    if any(m.year for m in papers.values()):
+        for pattern in (_RANGE, _IN, _SINCE, _UNTIL):
+            match = pattern.search(text)
+            if not match:
+                continue
+            years = [int(y) for y in match.groups() if y]
+            if pattern is _RANGE:
+                found["since"], found["until"] = min(years), max(years)
+            elif pattern is _IN:
+                found["since"] = found["until"] = years[0]
+            elif pattern is _SINCE:
+                after = match.group(0).lower().startswith("after")
+                found.setdefault("since", years[0] + (1 if after else 0))
+            else:
+                before = match.group(0).lower().startswith("before")
+                found.setdefault("until", years[0] - (1 if before else 0))
+            text = text[: match.start()] + text[match.end() :]
+    match = _BY.search(text)
+    if match:
+        name = match.group(1).split()[-1]
+        surnames = {_surname(a) for m in papers.values() for a in m.authors}
+        if name.lower() in surnames:
+            found["authors"] = [name]
+            text = text[: match.start(1) - 3].rstrip() + " " + text[match.end() :]
+    cleaned = " ".join(text.split()).strip(" ,")
+    if not found or len(cleaned) < 3:
+        return Filters(), question
+    return Filters.of(found), cleaned
+
+
+def _surname(author: str) -> str:
+    return (author.split(",")[0] if "," in author else author.split()[-1]).strip().lower()
