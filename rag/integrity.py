@@ -48,7 +48,7 @@ class IntegrityReport:
 
 def check(store: Store, *, full: bool = False) -> IntegrityReport:
     """Quick unless `full`: a consistent total skips the per-paper scan."""
-    records = get_all(store.papers, ["metadatas", "documents"])
+    records = get_all(store.papers, ["metadatas", "documents"] if full else ["metadatas"])
     report = IntegrityReport(
         papers=len(records["ids"]), chunks=store.chunks.count(), sentences=store.sentences.count()
     )
@@ -56,9 +56,10 @@ def check(store: Store, *, full: bool = False) -> IntegrityReport:
         pid: (meta.get("n_chunks", 0), meta.get("n_sentences", 0))
         for pid, meta in zip(records["ids"], records["metadatas"], strict=True)
     }
-    report.empty_records = [
-        pid for pid, doc in zip(records["ids"], records["documents"], strict=True) if not doc
-    ]
+    if full:
+        report.empty_records = [
+            pid for pid, doc in zip(records["ids"], records["documents"], strict=True) if not doc
+        ]
     totals = (sum(c for c, _ in expected.values()), sum(n for _, n in expected.values()))
     if not full and totals == (report.chunks, report.sentences):
         return report
