@@ -138,6 +138,7 @@ def _stats(args: argparse.Namespace, settings) -> int:
 
 def _ask(args: argparse.Namespace, settings) -> int:
     from rag.engine import Engine
+    from rag.types import Retract
 
     engine = Engine(settings)
     if args.json:
@@ -148,7 +149,9 @@ def _ask(args: argparse.Namespace, settings) -> int:
     for item in engine.stream(
         args.question, top_k=args.top_k, backend=args.backend, mode=args.mode
     ):
-        if isinstance(item, str):
+        if isinstance(item, Retract):
+            print(f"\n\n--- withdrawn, not the answer: {item.reason}\n", flush=True)
+        elif isinstance(item, str):
             print(item, end="", flush=True)
         else:
             answer = item

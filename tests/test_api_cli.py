@@ -11,6 +11,7 @@ import pytest
 
 from rag.errors import IndexMismatchError
 from rag.ingest import ingest, open_store
+from tests.support.fake_openai import events
 from tests.support.index_fixtures import CORPUS, make_settings
 
 
@@ -113,3 +114,29 @@ def test_openai_embeddings_are_recorded_and_a_model_switch_is_refused(tmp_path, 
     assert store.embedding_model == "openai:text-embedding-3-small"
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         open_store(make_settings(tmp_path)).open()
+
+
+CHUNK = (
+    '{"id":"c1","object":"chat.completion.chunk","created":0,"model":"m",'
+    '"choices":[{"index":0,"delta":{"content":"Quantization maps weights"}}]}'
+)
+
+
+@pytest.mark.parametrize("reply", ["{garbage", '{"id":"c1","choices":null}'])
+def test_cli_ask_withdraws_a_broken_llm_answer_and_prints_the_quoted_one(
+    corpus_settings, fake_openai, reply
+):
+    fake_openai.set_steps([events(CHUNK, reply)])
+    env = _env(corpus_settings, OPENAI_BASE_URL=fake_openai.base_url, RAG_LLM_MAX_RETRIES="0")
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "How are LLM weights quantized to low bits?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    streamed, withdrawn, rest = out.stdout.partition("--- withdrawn, not the answer: The LLM")
+    assert streamed.strip() == "Quantization maps weights" and withdrawn, out.stdout
+    assert "\n- " in rest and "[1]" in rest, "the quoted answer follows"
+    assert "note: The LLM at" in rest and "Sources (extractive (fallback from openai)):" in rest
