@@ -17,9 +17,10 @@ configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio
 
 import gradio as gr  # noqa: E402
 
+from rag.backends.budget import llm_sessions  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.types import Answer  # noqa: E402
+from rag.types import Answer, Retract  # noqa: E402
 from ui import render  # noqa: E402
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
 
 
 def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
-    """The chat app over an opened engine; queued for `settings.ui_concurrency` sessions."""
+    """The chat app over an opened engine; `settings.ui_concurrency` sessions plus LLM ones."""
     papers = list(engine.papers.values())
     examples = render.example_questions(p.title for p in papers)
 
@@ -154,7 +155,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 if isinstance(item, Answer):
                     answer = item
                     break
-                text += item
+                text = "" if isinstance(item, Retract) else text + item  # replaced, not appended
                 content = render.streaming_md(text, turn)
                 yield [*shown, {"role": "assistant", "content": content}], *_skips(4)
         except RagError as exc:
@@ -258,7 +259,9 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             ).then(ask, inputs, outputs, api_visibility="private", **common)
         new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
         chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
-    app.queue(default_concurrency_limit=settings.ui_concurrency)
+    # LLM answers (running or waiting for the LLM) can hold at most llm_sessions() slots, so
+    # ui_concurrency slots always remain for answers that need no LLM.
+    app.queue(default_concurrency_limit=settings.ui_concurrency + llm_sessions(settings))
     return app
 
 
