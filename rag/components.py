@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from rag.errors import ConfigError, StoreError
 from rag.offline import configure_offline
 from rag.onnx_export import ensure_onnx_model, source_model_path
+from rag.redact import redact_logs
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ def make_openai_client(settings: Settings, event_hooks: dict[str, list[Any]] | N
             "No LLM configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local "
             "OpenAI-compatible server (Ollama, vLLM, llama.cpp), in .env."
         )
+    redact_logs()
     base_url, auth = settings.openai_base_url, None
     if base_url and "@" in (parts := urlsplit(base_url)).netloc:
         auth = BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
