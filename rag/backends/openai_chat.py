@@ -39,6 +39,37 @@ _CURRENT: contextvars.ContextVar[_Attempts | None] = contextvars.ContextVar(
 )
 
 
+_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (  # openai exception names, message
+    (
+        ("APITimeoutError",),
+        "The LLM at {where} did not answer within {budget} (RAG_LLM_TIMEOUT_S, the whole "
+        "answer including retries). Try again, or raise RAG_LLM_TIMEOUT_S.",
+    ),
+    (
+        ("AuthenticationError",),
+        "The LLM at {where} rejected the API key (401). Check OPENAI_API_KEY in .env.",
+    ),
+    (
+        ("RateLimitError",),
+        "The LLM at {where} is rate limiting (429) and still was after {retries} retries. "
+        "Wait a minute and ask again.",
+    ),
+    (
+        ("NotFoundError",),
+        "The LLM at {where} does not know model '{model}' (404). "
+        "Set RAG_LLM_MODEL to a model it serves.",
+    ),
+    (
+        ("APIConnectionError",),
+        "Cannot connect to the LLM at {where}. Is the server running and OPENAI_BASE_URL right?",
+    ),
+    (
+        ("APIStatusError",),
+        "The LLM at {where} failed with HTTP {status} after {retries} retries. Try again later.",
+    ),
+)
+
+
 class _Malformed(Exception):
     """The server's reply is not an OpenAI chat completion stream."""
 
@@ -90,8 +121,10 @@ class OpenAIBackend:
                 for piece in _pieces(chunk, usage):
                     produced.append(piece)
                     yield piece
-                if deadline.expired:
-                    raise TimeoutError("still streaming at the deadline")
+                if deadline.expired:  # a drip: each read is quick, the whole is too slow
+                    import openai
+
+                    raise openai.APITimeoutError(request=response.response.request)
         finally:
             response.close()
         if not "".join(produced).strip():
@@ -119,35 +152,17 @@ class OpenAIBackend:
                 f"more than is left of the {budget} an answer may take (RAG_LLM_TIMEOUT_S). "
                 "Wait a minute and ask again."
             )
-        if isinstance(exc, TimeoutError | openai.APITimeoutError):
-            return LLMError(
-                f"The LLM at {where} did not answer within {budget} (RAG_LLM_TIMEOUT_S, the "
-                "whole answer including retries). Try again, or raise RAG_LLM_TIMEOUT_S."
-            )
-        if isinstance(exc, openai.AuthenticationError):
-            return LLMError(
-                f"The LLM at {where} rejected the API key (401). Check OPENAI_API_KEY in .env."
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return LLMError(
-                f"The LLM at {where} is rate limiting (429) and still was after {retries} "
-                "retries. Wait a minute and ask again."
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return LLMError(
-                f"The LLM at {where} does not know model '{self.model}' (404). "
-                "Set RAG_LLM_MODEL to a model it serves."
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMError(
-                f"Cannot connect to the LLM at {where}. Is the server running and "
-                "OPENAI_BASE_URL right?"
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return LLMError(
-                f"The LLM at {where} failed with HTTP {exc.status_code} after {retries} "
-                "retries. Try again later."
-            )
+        for kinds, text in _FAILURES:  # the first that matches: subclasses come first
+            if isinstance(exc, tuple(getattr(openai, kind) for kind in kinds)):
+                return LLMError(
+                    text.format(
+                        where=where,
+                        budget=budget,
+                        retries=retries,
+                        model=self.model,
+                        status=getattr(exc, "status_code", "?"),
+                    )
+                )
         if type(exc).__module__.startswith(("httpx", "httpcore", "openai")):
             return LLMError(  # a stream that broke off halfway, or an error event in it
                 f"The answer stream from {where} broke off ({type(exc).__name__}). Try again."

@@ -25,6 +25,7 @@ import json
 import math
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -208,6 +209,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # never wait for keep-alive or hanging handler threads
     allow_reuse_address = True
     fake: FakeOpenAI
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (it gave up on a slow reply) is expected, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
