@@ -20,6 +20,7 @@ from tests.support.fake_openai import (
     hang,
     ok,
     raw,
+    stall,
     status,
 )
 
@@ -134,6 +135,22 @@ def test_a_slow_drip_is_cut_at_the_deadline_and_its_text_withdrawn(engine, fake_
     (cut,) = _retracts(items)
     assert "Quantization" in "".join(items[:cut]), "the drip streamed before the deadline"
     assert "".join(items[cut:-1]) == answer.text and "Quantization Quantization" not in answer.text
+
+
+def test_a_server_going_quiet_mid_answer_is_cut_at_the_deadline(engine, fake_openai):
+    """Five words over ~5 s, then silence: the read after the last word starts with the
+    budget almost spent, and may not wait a whole read timeout (6 s, ending at ~10 s)."""
+    words = "Quantization maps the weights down"
+    fake_openai.set_steps([stall(words, every=1.0, seconds=60)])
+    llm = _openai(engine, fake_openai.base_url, llm_timeout_s=6.0, llm_max_retries=0)
+    started = time.monotonic()
+    items = list(llm.stream(QUESTION))
+    took = time.monotonic() - started
+    answer = items[-1]
+    assert any("did not answer within 6 s" in n for n in answer.notices), answer.notices
+    assert took < 8.5, f"{took:.1f} s: the read after the last word waited its own 6 s"
+    (cut,) = _retracts(items)
+    assert "".join(items[:cut]) == words
 
 
 def test_retry_after_longer_than_the_budget_gives_up_at_once(engine, fake_openai):

@@ -9,7 +9,10 @@ drip that outlasts the deadline raise LLMError, never a traceback or a false ref
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,6 +119,11 @@ class OpenAIBackend:
 
     def _read(self, response: Any, usage: Usage, deadline: Deadline) -> Iterator[str]:
         produced: list[str] = []
+        # A read blocked past the deadline (the server went quiet mid-answer) is woken up:
+        # the read timeout was set when the answer started, so it alone could run over.
+        watchdog = threading.Timer(deadline.remaining(), _hang_up, (response.response,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             for chunk in _chunks(response):
                 for piece in _pieces(chunk, usage):
@@ -126,6 +134,7 @@ class OpenAIBackend:
 
                     raise openai.APITimeoutError(request=response.response.request)
         finally:
+            watchdog.cancel()
             response.close()
         if not "".join(produced).strip():
             kind = response.response.headers.get("content-type", "no content type")
@@ -141,6 +150,8 @@ class OpenAIBackend:
         budget = f"{attempts.deadline.seconds:g} s"
         if isinstance(exc, LLMError):
             return exc
+        if attempts.deadline.expired and attempts.asked_wait is None:
+            exc = openai.APITimeoutError(request=None)  # whatever broke, time ran out first
         if isinstance(exc, _Malformed):
             return LLMError(
                 f"The LLM at {where} sent {exc}. Is OPENAI_BASE_URL an OpenAI-compatible "
@@ -200,6 +211,15 @@ def _pieces(chunk: Any, usage: Usage) -> Iterator[str]:
             raise _Malformed(f"a chunk whose content is {type(content).__name__}, not text")
         if content:
             yield content
+
+
+def _hang_up(response: Any) -> None:
+    """Shut the answer's socket, so a read blocked on it returns at once."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _hold_request(request: Any) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "hang",
     "ok",
     "raw",
+    "stall",
     "status",
 ]
 
@@ -61,7 +62,7 @@ class Step:
     """One scripted answer. Build it with ``ok``, ``status``, ``hang``, ``break_stream``,
     ``drip``, ``raw`` or ``events``."""
 
-    kind: str  # "ok" | "status" | "hang" | "break_stream" | "drip" | "raw" | "events"
+    kind: str  # "ok" | "status" | "hang" | "break_stream" | "drip" | "stall" | "raw" | "events"
     text: str = ""
     chunks: tuple[str, ...] | None = None  # explicit streaming pieces for the text
     code: int = 200
@@ -70,6 +71,7 @@ class Step:
     headers: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
     after_chunks: int = 0
+    silence: float = 0.0  # stall: seconds without a byte after the last chunk
     finish_reason: str = "stop"
 
 
@@ -128,6 +130,18 @@ def drip(text: str = "One word at a time.", every: float = 1.0) -> Step:
     """Stream ``text`` word by word, one chunk every ``every`` seconds (a server that never
     stalls long enough for a read timeout, yet takes ``every * words`` to finish)."""
     return Step("drip", text=text, chunks=tuple(re.findall(r"\S+\s*", text)), seconds=every)
+
+
+def stall(text: str = "Half an answer and then", every: float = 1.0, seconds: float = 60) -> Step:
+    """Drip ``text`` word by word (one chunk every ``every`` s), then go silent for
+    ``seconds`` with the connection open: a server that stops mid-answer."""
+    return Step(
+        "stall",
+        text=text,
+        chunks=tuple(re.findall(r"\S+\s*", text)),
+        seconds=every,
+        silence=seconds,
+    )
 
 
 def raw(body: str | bytes = "", content_type: str = "text/html", code: int = 200) -> Step:
@@ -413,9 +427,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse(chunk({"content": piece} if chat else piece, None))
             if fake.chunk_delay:
                 time.sleep(fake.chunk_delay)
-            if step.kind == "drip" and fake._stopping.wait(step.seconds):
+            if step.kind in ("drip", "stall") and fake._stopping.wait(step.seconds):
                 self._drop()  # the server is shutting down
                 return
+        if step.kind == "stall":
+            fake._stopping.wait(step.silence)
+            self._drop()
+            return
         if step.kind == "break_stream":
             self._drop()
             return
