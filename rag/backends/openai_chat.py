@@ -42,32 +42,32 @@ _CURRENT: contextvars.ContextVar[_Attempts | None] = contextvars.ContextVar(
 )
 
 
-_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (  # openai exception names, message
+_FAILURES: tuple[tuple[str, str], ...] = (  # an openai exception's name, the message
     (
-        ("APITimeoutError",),
+        "APITimeoutError",
         "The LLM at {where} did not answer within {budget} (RAG_LLM_TIMEOUT_S, the whole "
         "answer including retries). Try again, or raise RAG_LLM_TIMEOUT_S.",
     ),
     (
-        ("AuthenticationError",),
+        "AuthenticationError",
         "The LLM at {where} rejected the API key (401). Check OPENAI_API_KEY in .env.",
     ),
     (
-        ("RateLimitError",),
+        "RateLimitError",
         "The LLM at {where} is rate limiting (429) and still was after {retries} retries. "
         "Wait a minute and ask again.",
     ),
     (
-        ("NotFoundError",),
+        "NotFoundError",
         "The LLM at {where} does not know model '{model}' (404). "
         "Set RAG_LLM_MODEL to a model it serves.",
     ),
     (
-        ("APIConnectionError",),
+        "APIConnectionError",
         "Cannot connect to the LLM at {where}. Is the server running and OPENAI_BASE_URL right?",
     ),
     (
-        ("APIStatusError",),
+        "APIStatusError",
         "The LLM at {where} failed with HTTP {status} after {retries} retries. Try again later.",
     ),
 )
@@ -163,8 +163,8 @@ class OpenAIBackend:
                 f"more than is left of the {budget} an answer may take (RAG_LLM_TIMEOUT_S). "
                 "Wait a minute and ask again."
             )
-        for kinds, text in _FAILURES:  # the first that matches: subclasses come first
-            if isinstance(exc, tuple(getattr(openai, kind) for kind in kinds)):
+        for kind, text in _FAILURES:  # the first that matches: subclasses come first
+            if isinstance(exc, getattr(openai, kind)):
                 return LLMError(
                     text.format(
                         where=where,
