@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from rag.components import make_embed_model, make_vector_index, make_vector_stor
 from rag.conversation import Standalone, history_text, resolve
 from rag.errors import ConfigError, LLMError, QuestionError
 from rag.evidence import SentenceIndex
-from rag.guard import degeneracy
+from rag.guard import LOOP_CHECK_EVERY, degeneracy, loops
 from rag.ingest import open_store
 from rag.prompts import render
 from rag.retrieval import Hit, HybridRetriever
@@ -229,9 +230,14 @@ class Engine:
                 standalone.question, sources, llm.context_window, self.settings.llm_max_tokens
             )
             usage = Usage()
-            for piece in llm.stream(messages, self.settings.llm_max_tokens, usage, deadline):
-                pieces.append(piece)
-                yield piece
+            with closing(
+                llm.stream(messages, self.settings.llm_max_tokens, usage, deadline)
+            ) as out:
+                for piece in out:
+                    pieces.append(piece)
+                    yield piece
+                    if len(pieces) % LOOP_CHECK_EVERY == 0 and loops("".join(pieces)):
+                        break  # no need to wait for the rest of a loop: the guard rejects it
             raw = "".join(pieces).strip()
             if not raw:
                 raise LLMError(f"The LLM ({llm.name}) sent an empty answer.")

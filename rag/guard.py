@@ -18,6 +18,7 @@ MIN_NGRAMS = 12  # shorter answers are judged by repeated sentences only
 MIN_DISTINCT_SHARE = 0.5  # fewer distinct n-grams than this share of all: the text loops
 SENTENCE_REPEATS = 3  # the same sentence this often: the text loops
 MIN_SENTENCE_WORDS = 3
+LOOP_CHECK_EVERY = 16  # streamed pieces between loop checks, to stop a loop early
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
 

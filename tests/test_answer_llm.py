@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from rag.types import Answer, Retract
 from tests.support.fake_openai import (
+    FakeOpenAI,
     break_stream,
     closed_port,
     drip,
@@ -290,6 +291,15 @@ def test_degenerate_answer_is_replaced_by_the_quoted_one(engine, fake_openai, te
     assert "".join(items[:cut]) == text, "the LLM's text streamed first"
     assert "".join(items[cut:-1]) == answer.text and answer.backend.startswith("extractive")
     assert any(reason in n for n in answer.notices), answer.notices
+
+
+def test_a_loop_is_stopped_while_it_streams(engine):
+    line = "[1] The answer to the question about quantization is:\n"
+    with FakeOpenAI([ok(line * 60, chunks=[line] * 60)], chunk_delay=0.1) as srv:  # 6 s
+        items = list(_openai(engine, srv.base_url).stream(QUESTION))
+    (cut,) = _retracts(items)
+    assert cut < 40, f"{cut} of 60 looping lines streamed before it was stopped"
+    assert any("repeats itself" in n for n in items[-1].notices)
 
 
 def test_runaway_answer_is_replaced(engine, fake_openai):
