@@ -21,7 +21,7 @@ from rag.errors import (
     RagError,
     StoreError,
 )
-from rag.types import Answer, Citation, SentenceCheck, Source
+from rag.types import Answer, Citation, Retract, SentenceCheck, Source
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -37,6 +37,7 @@ __all__ = [
     "LLMError",
     "QuestionError",
     "RagError",
+    "Retract",
     "SentenceCheck",
     "Source",
     "StoreError",
@@ -79,5 +80,9 @@ def stream(
     backend: str | None = None,
     history: list[Answer] | None = None,
 ) -> Iterator[str | Answer]:
-    """Yield text pieces as they are produced, then the final `Answer`."""
+    """Yield text pieces as they are produced, then the final `Answer`.
+
+    A `Retract` piece (an empty string) withdraws the text before it: the pieces after it
+    replace it (an LLM answer that failed or was rejected, replaced by quoted sentences).
+    """
     return get_engine().stream(question, top_k=top_k, backend=backend, history=history)
