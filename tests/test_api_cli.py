@@ -21,6 +21,12 @@ def _env(corpus_settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def _rag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`rag ARGS` in a fresh process, as a user runs it."""
+    command = [sys.executable, "-m", "rag.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
 def test_python_api_ask_and_chat(corpus_settings):
     code = (
         "import json; from rag import ask, Chat, QuestionError\n"
@@ -72,13 +78,7 @@ def test_cli_ask_json_shape(corpus_settings):
 
 
 def test_cli_ask_plain_text_lists_sources(corpus_settings):
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "What does NUPES propose?"],
-        env=_env(corpus_settings),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = _rag("ask", "What does NUPES propose?", env=_env(corpus_settings))
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Sources (extractive):" in out.stdout and "[1] NUPES" in out.stdout
 
@@ -128,13 +128,7 @@ def test_cli_ask_withdraws_a_broken_llm_answer_and_prints_the_quoted_one(
 ):
     fake_openai.set_steps([events(CHUNK, reply)])
     env = _env(corpus_settings, OPENAI_BASE_URL=fake_openai.base_url, RAG_LLM_MAX_RETRIES="0")
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "How are LLM weights quantized to low bits?"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = _rag("ask", "How are LLM weights quantized to low bits?", env=env)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
     streamed, withdrawn, rest = out.stdout.partition("--- withdrawn, not the answer: The LLM")
     assert streamed.strip() == "Quantization maps weights" and withdrawn, out.stdout
