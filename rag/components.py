@@ -44,6 +44,7 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
             raise ConfigError("RAG_EMBED_BACKEND=openai needs OPENAI_API_KEY (set it in .env).")
         from llama_index.embeddings.openai import OpenAIEmbedding
 
+        redact_logs()  # the base URL may hold a password
         model: BaseEmbedding = OpenAIEmbedding(
             model=settings.openai_embed_model,
             api_key=settings.openai_api_key.get_secret_value(),
