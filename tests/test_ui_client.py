@@ -234,7 +234,7 @@ def test_extractive_answers_do_not_wait_behind_hung_llm_answers(
             openai_base_url=srv.base_url,
             openai_api_key=SecretStr("sk-test"),
             llm_max_retries=0,
-            llm_timeout_s=20,
+            llm_timeout_s=12,
             llm_concurrency=4,
         )
         with running(llm_engine, llm_engine.settings) as url, ThreadPoolExecutor(8) as pool:
