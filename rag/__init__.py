@@ -23,7 +23,7 @@ from rag.errors import (
     StoreError,
 )
 from rag.filters import Filters
-from rag.types import Answer, Citation, SentenceCheck, Source
+from rag.types import Answer, Citation, Retract, SentenceCheck, Source
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -41,6 +41,7 @@ __all__ = [
     "LLMError",
     "QuestionError",
     "RagError",
+    "Retract",
     "SentenceCheck",
     "Source",
     "StoreError",
@@ -114,7 +115,11 @@ def stream(
     history: list[Answer] | None = None,
     filters: Filters | dict | None = None,
 ) -> Iterator[str | Answer]:
-    """Yield text pieces as they are produced, then the final `Answer`."""
+    """Yield text pieces as they are produced, then the final `Answer`.
+
+    A `Retract` piece (an empty string) withdraws the text before it: the pieces after it
+    replace it (an LLM answer that failed or was rejected, replaced by quoted sentences).
+    """
     return get_engine().stream(
         question, top_k=top_k, backend=backend, history=history, filters=filters
     )

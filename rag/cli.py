@@ -188,6 +188,7 @@ def _stats(args: argparse.Namespace, settings) -> int:
 def _ask(args: argparse.Namespace, settings) -> int:
     from rag.engine import Engine
     from rag.metadata import PaperMeta
+    from rag.types import Retract
 
     engine = Engine(settings)
     options = {
@@ -213,7 +214,9 @@ def _ask(args: argparse.Namespace, settings) -> int:
         return 0
     answer = None
     for item in engine.stream(args.question, **options):
-        if isinstance(item, str):
+        if isinstance(item, Retract):
+            print(f"\n\n--- withdrawn, not the answer: {item.reason}\n", flush=True)
+        elif isinstance(item, str):
             print(item, end="", flush=True)
         else:
             answer = item

@@ -9,10 +9,12 @@ import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rag.errors import ConfigError, StoreError
 from rag.offline import configure_offline
 from rag.onnx_export import ensure_onnx_model, source_model_path
+from rag.redact import redact_logs
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
             raise ConfigError("RAG_EMBED_BACKEND=openai needs OPENAI_API_KEY (set it in .env).")
         from llama_index.embeddings.openai import OpenAIEmbedding
 
+        redact_logs()  # the base URL may hold a password
         model: BaseEmbedding = OpenAIEmbedding(
             model=settings.openai_embed_model,
             api_key=settings.openai_api_key.get_secret_value(),
@@ -147,9 +150,14 @@ def local_model_path(settings: Settings) -> Path:
     return path
 
 
-def make_openai_client(settings: Settings, timeout_s: float | None = None) -> Any:
-    """The official client; it retries 429/5xx with backoff and honours Retry-After."""
-    from openai import OpenAI
+def make_openai_client(settings: Settings, event_hooks: dict[str, list[Any]] | None = None) -> Any:
+    """The official client; it retries 429/5xx with backoff and honours Retry-After.
+
+    A user:password in OPENAI_BASE_URL becomes HTTP basic auth, as httpx would make it, but
+    the URL the libraries see (and log) no longer holds the password.
+    """
+    from httpx import BasicAuth
+    from openai import DefaultHttpxClient, OpenAI
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if not key and not settings.openai_base_url:
@@ -157,11 +165,17 @@ def make_openai_client(settings: Settings, timeout_s: float | None = None) -> An
             "No LLM configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local "
             "OpenAI-compatible server (Ollama, vLLM, llama.cpp), in .env."
         )
+    redact_logs()
+    base_url, auth = settings.openai_base_url, None
+    if base_url and "@" in (parts := urlsplit(base_url)).netloc:
+        auth = BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+        base_url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     return OpenAI(
         api_key=key or "not-needed",
-        base_url=settings.openai_base_url,
-        timeout=timeout_s or settings.llm_timeout_s,
+        base_url=base_url,
+        timeout=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
+        http_client=DefaultHttpxClient(auth=auth, event_hooks=event_hooks),
     )
 
 

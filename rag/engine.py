@@ -10,30 +10,28 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import numpy as np
 
+from rag.backends.budget import Deadline
 from rag.backends.extractive import extractive_answer
-from rag.backends.llm import (
-    ChatBackend,
-    LocalBackend,
-    OpenAIBackend,
-    build_messages,
-    says_not_in_sources,
-)
+from rag.backends.llm import ChatBackend, LocalBackend, build_messages, says_not_in_sources
+from rag.backends.openai_chat import OpenAIBackend
 from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model
 from rag.conversation import Standalone, history_text, resolve
 from rag.errors import ConfigError, LLMError, QuestionError
 from rag.filters import Filters
+from rag.guard import LOOP_CHECK_EVERY, degeneracy, loops
 from rag.index_views import IndexView, IndexViews
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
-from rag.types import Answer, Source, Usage
+from rag.types import Answer, Retract, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 BACKENDS = ("extractive", "openai", "local")
@@ -169,14 +167,17 @@ class Engine:
                 raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
         return self._backends[name]
 
-    def _standalone(self, question: str, history: list[Answer], backend: str) -> Standalone:
+    def _standalone(
+        self, question: str, history: list[Answer], backend: str, deadline: Deadline
+    ) -> Standalone:
         rule = resolve(question, history)
         if not history or backend == "extractive" or rule.pinned:
             return rule
         try:
             llm = self.backend(backend)
             prompt = render("condense", history=history_text(history), question=question)
-            text = "".join(llm.stream([{"role": "user", "content": prompt}], 64, Usage())).strip()
+            messages = [{"role": "user", "content": prompt}]
+            text = "".join(llm.stream(messages, 64, Usage(), deadline)).strip()
             return Standalone(text.splitlines()[0].strip() or rule.question, [])
         except (LLMError, ConfigError, IndexError):
             return rule
@@ -222,9 +223,10 @@ class Engine:
             raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
         asked = self.clean_question(question, notices)
         history = history or []
+        deadline = Deadline(self.settings.llm_timeout_s)  # one budget for every LLM call
 
         mark = time.perf_counter()
-        standalone = self._standalone(asked, history, name)
+        standalone = self._standalone(asked, history, name, deadline)
         timings["rewrite"] = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()
@@ -286,39 +288,62 @@ class Engine:
             yield text
             yield finish(text, False, "extractive")
             return
+
+        def fall_back(reason: str, streamed: bool) -> Iterator[str | Answer]:
+            """The quoted answer instead of the LLM's, replacing whatever it streamed."""
+            notices.append(f"{reason} Showing sentences quoted from the abstracts instead.")
+            for source in sources:
+                source.supporting.clear()  # highlights of a discarded answer
+            text = extractive_answer(
+                vector, sources, view.evidence, self.settings.extractive_sentences
+            )
+            timings["answer"] = _ms(mark)
+            if streamed:
+                yield Retract(reason)
+            yield text
+            yield finish(text, False, f"extractive (fallback from {name})")
+
+        pieces: list[str] = []
         try:
             llm = self.backend(name)
             messages = build_messages(
                 standalone.question, sources, llm.context_window, self.settings.llm_max_tokens
             )
-            pieces, usage = [], Usage()
-            for piece in llm.stream(messages, self.settings.llm_max_tokens, usage):
-                pieces.append(piece)
-                yield piece
+            usage = Usage()
+            with closing(
+                llm.stream(messages, self.settings.llm_max_tokens, usage, deadline)
+            ) as out:
+                for piece in out:
+                    pieces.append(piece)
+                    yield piece
+                    if len(pieces) % LOOP_CHECK_EVERY == 0 and loops("".join(pieces)):
+                        break  # no need to wait for the rest of a loop: the guard rejects it
             raw = "".join(pieces).strip()
+            if not raw:
+                raise LLMError(f"The LLM ({llm.name}) sent an empty answer.")
         except (LLMError, ConfigError) as exc:
-            notices.append(f"{exc} Showing sentences quoted from the abstracts instead.")
-            text = extractive_answer(
-                vector, sources, view.evidence, self.settings.extractive_sentences
-            )
-            timings["answer"] = _ms(mark)
-            yield text
-            yield finish(text, False, f"extractive (fallback from {name})")
+            yield from fall_back(str(exc), bool(pieces))
             return
         timings["answer"] = _ms(mark)
-        if not raw or says_not_in_sources(raw):
+        if says_not_in_sources(raw):
             text = self._refusal(sources)
+            yield Retract("the LLM found no answer in the sources")
             yield text
             yield finish(text, True, llm.name, usage)
             return
         text, invalid = clean_markers(raw, len(sources))
+        answer = finish(text, False, llm.name, usage, invalid)
+        problem = degeneracy(answer, self.settings.llm_max_tokens)
+        if problem:
+            yield from fall_back(f"The LLM's answer was not shown: {problem}.", True)
+            return
         if invalid:
             notices.append(
                 "Removed citation(s) to sources that do not exist: "
                 + ", ".join(f"[{n}]" for n in invalid)
                 + "."
             )
-        yield finish(text, False, llm.name, usage, invalid)
+        yield answer
 
     @staticmethod
     def _stated_filters(

@@ -79,7 +79,14 @@ class Settings(BaseSettings):
         "auto", description="auto: openai if a key/base URL is set, else extractive"
     )
     llm_model: str = "gpt-4o-mini"
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds for a whole LLM answer (waiting, retries, streaming); then quotes.",
+    )
+    llm_concurrency: int = Field(
+        4, ge=1, description="LLM answers written at once; as many more may wait for a slot."
+    )
     llm_max_retries: int = 3
     llm_max_tokens: int = 400
     llm_context_window: int = 16000

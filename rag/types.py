@@ -92,3 +92,19 @@ class Answer:
         for src in data["sources"]:
             src.pop("abstract")
         return data
+
+
+class Retract(str):
+    """Streamed when the text streamed so far is withdrawn (a failed or discarded LLM answer).
+
+    It is an empty string, so code that just joins the pieces keeps working; a display
+    should clear what it showed: the pieces after it are the answer that replaces it.
+    `reason` says why, for a line between the two.
+    """
+
+    reason: str
+
+    def __new__(cls, reason: str) -> Retract:
+        retract = super().__new__(cls, "")
+        retract.reason = reason
+        return retract

@@ -12,6 +12,7 @@ import pytest
 from rag.errors import IndexMismatchError
 from rag.index_access import open_store
 from rag.ingest import ingest
+from tests.support.fake_openai import events
 from tests.support.index_fixtures import CORPUS, make_settings
 
 
@@ -19,6 +20,12 @@ def _env(corpus_settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
     env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS), **extra)
     return env
+
+
+def _rag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`rag ARGS` in a fresh process, as a user runs it."""
+    command = [sys.executable, "-m", "rag.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_python_api_ask_and_chat(corpus_settings):
@@ -72,13 +79,7 @@ def test_cli_ask_json_shape(corpus_settings):
 
 
 def test_cli_ask_plain_text_lists_sources(corpus_settings):
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "What does NUPES propose?"],
-        env=_env(corpus_settings),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = _rag("ask", "What does NUPES propose?", env=_env(corpus_settings))
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Sources (extractive):" in out.stdout and "[1] NUPES" in out.stdout
 
@@ -114,3 +115,23 @@ def test_openai_embeddings_are_recorded_and_a_model_switch_is_refused(tmp_path, 
     assert store.embedding_model == "openai:text-embedding-3-small"
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         open_store(make_settings(tmp_path)).open()
+
+
+CHUNK = (
+    '{"id":"c1","object":"chat.completion.chunk","created":0,"model":"m",'
+    '"choices":[{"index":0,"delta":{"content":"Quantization maps weights"}}]}'
+)
+
+
+@pytest.mark.parametrize("reply", ["{garbage", '{"id":"c1","choices":null}'])
+def test_cli_ask_withdraws_a_broken_llm_answer_and_prints_the_quoted_one(
+    corpus_settings, fake_openai, reply
+):
+    fake_openai.set_steps([events(CHUNK, reply)])
+    env = _env(corpus_settings, OPENAI_BASE_URL=fake_openai.base_url, RAG_LLM_MAX_RETRIES="0")
+    out = _rag("ask", "How are LLM weights quantized to low bits?", env=env)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    streamed, withdrawn, rest = out.stdout.partition("--- withdrawn, not the answer: The LLM")
+    assert streamed.strip() == "Quantization maps weights" and withdrawn, out.stdout
+    assert "\n- " in rest and "[1]" in rest, "the quoted answer follows"
+    assert "note: The LLM at" in rest and "Sources (extractive (fallback from openai)):" in rest

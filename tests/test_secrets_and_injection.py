@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -103,3 +104,34 @@ def test_api_key_never_appears_in_errors_json_or_stats(hostile_engine, fake_open
 def test_env_file_is_git_ignored():
     result = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=PROJECT_ROOT)
     assert result.returncode == 0, ".env must never be committed"
+
+
+def test_a_password_in_the_base_url_never_shows_in_notices_or_logs(
+    hostile_engine, fake_openai, caplog
+):
+    fake_openai.set_steps([status(500)])
+    secret_url = fake_openai.base_url.replace("http://", "http://reader:hunter2-pw@")
+    llm = hostile_engine.with_settings(
+        backend="openai", openai_base_url=secret_url, llm_max_retries=1
+    )
+    with caplog.at_level(logging.DEBUG):
+        answer = llm.ask("sparse attention speedup")
+    assert any("HTTP 500" in n for n in answer.notices), answer.notices
+    assert any(fake_openai.base_url.replace("//", "//***@") in n for n in answer.notices)
+    shown = json.dumps(answer.to_json()) + caplog.text
+    assert caplog.text and "hunter2-pw" not in shown
+    # The user:password still reaches the server, as basic auth, on every attempt.
+    assert len(fake_openai.chat_requests) == 2
+    assert {r.authorization for r in fake_openai.chat_requests} == {
+        "Basic cmVhZGVyOmh1bnRlcjItcHc="
+    }
+
+
+def test_a_secret_in_the_base_urls_query_never_shows(hostile_engine, fake_openai, caplog):
+    llm = hostile_engine.with_settings(
+        backend="openai", openai_base_url=f"{fake_openai.base_url}?api_key=qs-secret-1"
+    )
+    with caplog.at_level(logging.DEBUG):
+        answer = llm.ask("sparse attention speedup")
+    assert any("api_key=***" in n for n in answer.notices), answer.notices
+    assert caplog.text and "qs-secret-1" not in json.dumps(answer.to_json()) + caplog.text

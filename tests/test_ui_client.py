@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 
 from rag.errors import ConfigError
 from rag.settings import Settings
-from tests.support.fake_openai import FakeOpenAI, ok, status
+from tests.support.fake_openai import FakeOpenAI, hang, ok, status
 from tests.support.ui_app import running
 
 try:
@@ -172,6 +173,65 @@ def test_llm_answer_streams_and_unsupported_sentences_are_marked(
             assert data["backend"] == "extractive (fallback from openai)"
             assert data["notices"] and "Note:" in _text(chat[-1])
             assert "[1]" in _text(chat[-1]) and "Traceback" not in _text(chat[-1])
+
+
+def test_a_discarded_llm_answer_is_replaced_in_the_chat(
+    engine: Any, corpus_settings: Settings
+) -> None:
+    loop = "[1] The answer to the question about summarizing events is:\n" * 12
+    question = "How is reinforcement learning used to summarize events?"
+    with FakeOpenAI([ok(loop, chunks=_pieces(loop, 6))], chunk_delay=0.05) as srv:
+        llm_engine = engine.with_settings(
+            openai_base_url=srv.base_url, openai_api_key=SecretStr("sk-test"), llm_max_retries=0
+        )
+        with running(llm_engine, llm_engine.settings) as url:
+            job = Client(url, verbose=False).submit(question, 5, "openai", api_name="/ask")
+            chat, _, data, _ = job.result()
+    updates = [_text(out[0][-1]) for out in job.outputs() if out[0]]
+    assert any("The answer to the question" in u for u in updates), "the LLM text streamed"
+    final = _text(chat[-1])
+    assert data["backend"] == "extractive (fallback from openai)"
+    assert "The answer to the question" not in final and "[1]" in final
+    assert "Note:" in final and "repeats itself" in final
+    # Once withdrawn, the streamed text is not shown again ahead of the quoted answer.
+    after = updates[[i for i, u in enumerate(updates) if "The answer to" in u][-1] + 1 :]
+    assert after and all("The answer to the question" not in u for u in after)
+
+
+def test_extractive_answers_do_not_wait_behind_hung_llm_answers(
+    engine: Any, corpus_settings: Settings
+) -> None:
+    """Eight sessions wait on a hung LLM; extractive questions keep being answered."""
+    questions = [
+        "How is reinforcement learning used to summarize events?",
+        "Which paper introduces a benchmark for open-ended capabilities?",
+        "Which methods make training of speech models more efficient?",
+    ]
+    with FakeOpenAI([hang(120)]) as srv:
+        llm_engine = engine.with_settings(
+            openai_base_url=srv.base_url,
+            openai_api_key=SecretStr("sk-test"),
+            llm_max_retries=0,
+            llm_timeout_s=12,
+            llm_concurrency=4,
+        )
+        with running(llm_engine, llm_engine.settings) as url, ThreadPoolExecutor(8) as pool:
+            clients = [Client(url, verbose=False) for _ in range(8 + len(questions))]
+            hung = [pool.submit(_ask, c, questions[0], 3, "openai") for c in clients[:8]]
+            until = time.monotonic() + 30
+            while len(srv.chat_requests) < llm_engine.settings.llm_concurrency:
+                assert time.monotonic() < until, "the LLM requests never reached the server"
+                time.sleep(0.1)
+            time.sleep(1.0)  # the others are now queued or waiting for an LLM slot
+            for client, question in zip(clients[8:], questions, strict=True):
+                started = time.monotonic()
+                chat, _, data, _ = _ask(client, question, 3, "extractive")
+                took = time.monotonic() - started
+                assert data["backend"] == "extractive" and "[1]" in _text(chat[-1])
+                assert took < 5, f"an extractive answer waited {took:.1f} s behind the LLM"
+            for future in hung:  # the hung ones end within their budget, as quoted answers
+                data = future.result(timeout=90)[2]
+                assert data["backend"] == "extractive (fallback from openai)", data["notices"]
 
 
 def _pieces(text: str, n: int) -> list[str]:

@@ -17,10 +17,11 @@ configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio
 
 import gradio as gr  # noqa: E402
 
+from rag.backends.budget import llm_sessions  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.readers import SUFFIXES  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.types import Answer  # noqa: E402
+from rag.types import Answer, Retract  # noqa: E402
 from ui import render, uploads  # noqa: E402
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
 
 
 def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
-    """The chat app over an opened engine; queued for `settings.ui_concurrency` sessions."""
+    """The chat app over an opened engine; `settings.ui_concurrency` sessions plus LLM ones."""
     papers = list(engine.papers.values())
     examples = render.example_questions(p.title for p in papers)
 
@@ -190,7 +191,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 if isinstance(item, Answer):
                     answer = item
                     break
-                text += item
+                text = "" if isinstance(item, Retract) else text + item  # replaced, not appended
                 content = render.streaming_md(text, turn)
                 yield [*shown, {"role": "assistant", "content": content}], *_skips(4)
         except RagError as exc:
@@ -334,7 +335,9 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
 
         add_button.click(add, files, [added, header], api_name="add_papers", concurrency_limit=1)
         gr.Timer(REFRESH_S).tick(refresh, None, header, api_visibility="private", queue=False)
-    app.queue(default_concurrency_limit=settings.ui_concurrency)
+    # LLM answers (running or waiting for the LLM) can hold at most llm_sessions() slots, so
+    # ui_concurrency slots always remain for answers that need no LLM.
+    app.queue(default_concurrency_limit=settings.ui_concurrency + llm_sessions(settings))
     return app
 
 

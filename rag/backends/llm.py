@@ -1,14 +1,15 @@
-"""Generative backends behind one interface: OpenAI-compatible HTTP, and llama.cpp in process."""
+"""Generative backends behind one interface: llama.cpp in process here, OpenAI-compatible HTTP
+in `openai_chat`; the prompt they are given."""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from rag.backends.budget import LOCAL_SLOTS, Deadline, Gate
 from rag.chunking import count_tokens, encoding
-from rag.components import local_model_path, make_local_llm, make_openai_client
+from rag.components import local_model_path, make_local_llm
 from rag.errors import LLMError
 from rag.prompts import render, template
 from rag.settings import Settings
@@ -24,9 +25,12 @@ class ChatBackend(Protocol):
     context_window: int
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage, deadline: Deadline
     ) -> Iterator[str]:
-        """Yield text pieces; fill `usage` (per call: one backend serves many sessions)."""
+        """Yield text pieces; fill `usage` (per call: one backend serves many sessions).
+
+        Raises LLMError when the answer cannot be had within `deadline`, or is no answer.
+        """
         ...
 
 
@@ -59,81 +63,6 @@ def _inert(text: str) -> str:
     return _TAG.sub("‹", text)
 
 
-class OpenAIBackend:
-    """Any OpenAI-compatible endpoint via the official client (retries 429/5xx itself)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.client = make_openai_client(settings)
-        self.model = settings.llm_model
-        self.name = f"openai:{self.model}"
-        self.context_window = settings.llm_context_window
-
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
-    ) -> Iterator[str]:
-        import openai
-
-        usage.prompt_tokens = sum(count_tokens(m["content"]) for m in messages)
-        where = self.settings.openai_base_url or "api.openai.com"
-        try:
-            response = self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                max_tokens=max_tokens,
-                temperature=0,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-            produced = []
-            for chunk in response:
-                if chunk.usage:
-                    usage.prompt_tokens = chunk.usage.prompt_tokens
-                    usage.completion_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices:
-                    if choice.delta and choice.delta.content:
-                        produced.append(choice.delta.content)
-                        yield choice.delta.content
-            if not usage.completion_tokens:
-                usage.completion_tokens = count_tokens("".join(produced))
-        except openai.APITimeoutError as exc:
-            raise LLMError(
-                f"The LLM at {where} did not answer within {self.settings.llm_timeout_s:.0f} s "
-                f"(after {self.settings.llm_max_retries} retries). Try again, or raise "
-                "RAG_LLM_TIMEOUT_S."
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise LLMError(
-                f"The LLM at {where} rejected the API key (401). Check OPENAI_API_KEY in .env."
-            ) from exc
-        except openai.RateLimitError as exc:
-            raise LLMError(
-                f"The LLM at {where} is rate limiting (429) and still was after "
-                f"{self.settings.llm_max_retries} retries. Wait a minute and ask again."
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise LLMError(
-                f"The LLM at {where} does not know model '{self.model}' (404). "
-                "Set RAG_LLM_MODEL to a model it serves."
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise LLMError(
-                f"Cannot connect to the LLM at {where}. Is the server running and "
-                "OPENAI_BASE_URL right?"
-            ) from exc
-        except openai.APIStatusError as exc:
-            raise LLMError(
-                f"The LLM at {where} failed with HTTP {exc.status_code} after "
-                f"{self.settings.llm_max_retries} retries. Try again later."
-            ) from exc
-        except Exception as exc:  # httpx errors when a stream breaks off halfway
-            if type(exc).__module__.startswith(("httpx", "httpcore", "openai")):
-                raise LLMError(
-                    f"The answer stream from {where} broke off ({type(exc).__name__}). Try again."
-                ) from exc
-            raise
-
-
 class LocalBackend:
     """A GGUF model through llama.cpp, in this process (default: SmolLM2-135M-Instruct)."""
 
@@ -142,21 +71,30 @@ class LocalBackend:
         self.llm: Any = make_local_llm(settings)
         self.name = f"local:{self.path.stem}"
         self.context_window = settings.local_context_window
-        self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
+        self.gate = Gate(LOCAL_SLOTS)
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage, deadline: Deadline
     ) -> Iterator[str]:
         usage.prompt_tokens = sum(count_tokens(m["content"]) for m in messages)
         produced = []
-        with self._lock:
-            for chunk in self.llm.create_chat_completion(
+        with self.gate.slot(deadline, f"The local model {self.path.name}"):
+            chunks = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
-            ):
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    produced.append(piece)
-                    yield piece
+            )
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        produced.append(piece)
+                        yield piece
+                    if deadline.expired:
+                        raise LLMError(
+                            f"The local model did not finish within {deadline.seconds:g} s "
+                            "(RAG_LLM_TIMEOUT_S). Raise it, or ask for fewer sources."
+                        )
+            finally:
+                chunks.close()  # stops llama.cpp generating for nobody
         usage.completion_tokens = count_tokens("".join(produced))
 
 

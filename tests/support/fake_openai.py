@@ -25,6 +25,7 @@ import json
 import math
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -38,8 +39,12 @@ __all__ = [
     "Step",
     "break_stream",
     "closed_port",
+    "drip",
+    "events",
     "hang",
     "ok",
+    "raw",
+    "stall",
     "status",
 ]
 
@@ -54,9 +59,10 @@ EMBEDDING_DIM = 8
 
 @dataclass(frozen=True)
 class Step:
-    """One scripted answer. Build it with ``ok``, ``status``, ``hang`` or ``break_stream``."""
+    """One scripted answer. Build it with ``ok``, ``status``, ``hang``, ``break_stream``,
+    ``drip``, ``raw`` or ``events``."""
 
-    kind: str  # "ok" | "status" | "hang" | "break_stream"
+    kind: str  # "ok" | "status" | "hang" | "break_stream" | "drip" | "stall" | "raw" | "events"
     text: str = ""
     chunks: tuple[str, ...] | None = None  # explicit streaming pieces for the text
     code: int = 200
@@ -65,6 +71,7 @@ class Step:
     headers: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
     after_chunks: int = 0
+    silence: float = 0.0  # stall: seconds without a byte after the last chunk
     finish_reason: str = "stop"
 
 
@@ -117,6 +124,37 @@ def break_stream(text: str = "This answer will be cut", after_chunks: int = 1) -
     body. Non-streaming requests get the headers and half of the JSON body, then the drop.
     """
     return Step("break_stream", text=text, after_chunks=after_chunks)
+
+
+def drip(text: str = "One word at a time.", every: float = 1.0) -> Step:
+    """Stream ``text`` word by word, one chunk every ``every`` seconds (a server that never
+    stalls long enough for a read timeout, yet takes ``every * words`` to finish)."""
+    return Step("drip", text=text, chunks=tuple(re.findall(r"\S+\s*", text)), seconds=every)
+
+
+def stall(text: str = "Half an answer and then", every: float = 1.0, seconds: float = 60) -> Step:
+    """Drip ``text`` word by word (one chunk every ``every`` s), then go silent for
+    ``seconds`` with the connection open: a server that stops mid-answer."""
+    return Step(
+        "stall",
+        text=text,
+        chunks=tuple(re.findall(r"\S+\s*", text)),
+        seconds=every,
+        silence=seconds,
+    )
+
+
+def raw(body: str | bytes = "", content_type: str = "text/html", code: int = 200) -> Step:
+    """Answer any POST with this body verbatim (HTML from a proxy, an empty reply...)."""
+    return Step("raw", body=body, code=code, headers=(("Content-Type", content_type),))
+
+
+def events(*payloads: str) -> Step:
+    """A 200 event stream whose ``data:`` payloads are these strings, verbatim, then [DONE].
+
+    For garbage in the stream: ``events("{not json")``, ``events('{"choices": null}')``.
+    """
+    return Step("events", chunks=payloads)
 
 
 def split_text(text: str, pieces: int = 4) -> list[str]:
@@ -185,6 +223,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # never wait for keep-alive or hanging handler threads
     allow_reuse_address = True
     fake: FakeOpenAI
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (it gave up on a slow reply) is expected, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -290,6 +333,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, step: Step, rec: RecordedRequest, path: str) -> None:
         fake = self.server.fake
+        if step.kind == "raw":
+            data = step.body.encode() if isinstance(step.body, str) else step.body
+            self.send_response(step.code)
+            for k, v in step.headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if step.kind == "events":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for payload in [*(step.chunks or ()), "[DONE]"]:
+                self._sse(payload)
+            self._write_chunk(b"")
+            return
         if step.kind == "status":
             headers = list(step.headers)
             if step.retry_after is not None:
@@ -366,6 +427,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse(chunk({"content": piece} if chat else piece, None))
             if fake.chunk_delay:
                 time.sleep(fake.chunk_delay)
+            if step.kind in ("drip", "stall") and fake._stopping.wait(step.seconds):
+                self._drop()  # the server is shutting down
+                return
+        if step.kind == "stall":
+            fake._stopping.wait(step.silence)
+            self._drop()
+            return
         if step.kind == "break_stream":
             self._drop()
             return
@@ -501,7 +569,7 @@ class FakeOpenAI:
             raise ValueError("FakeOpenAI needs at least one step")
         for s in steps:
             if not isinstance(s, Step):
-                raise TypeError(f"not a Step: {s!r} (use ok/status/hang/break_stream)")
+                raise TypeError(f"not a Step: {s!r} (use ok/status/hang/drip/raw/events...)")
         with self._lock:
             self._steps = steps
 
