@@ -150,7 +150,10 @@ def _check(path: Path, data: bytes) -> None:
         assert isinstance(record.abstract, str) and len(record.abstract) >= MIN_ABSTRACT_CHARS
         assert record.title is None or (0 < len(record.title) <= MAX_TITLE_CHARS)
         assert 1 <= record.line <= n_lines
-        assert all(isinstance(v, str | int | float | bool) for v in record.extra.values())
+        for value in record.extra.values():  # stored as JSON: scalars or lists of text
+            assert isinstance(value, str | int | float | bool) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
 
 
 def _path(fuzz_dir: Path, suffix: str) -> Path:
