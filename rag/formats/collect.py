@@ -39,9 +39,15 @@ class CorpusRead:
 
 
 def read_corpus(
-    files: Sequence[Path], options: ReadOptions, keep: RecordFilter | None = None
+    files: Sequence[Path],
+    options: ReadOptions,
+    keep: RecordFilter | None = None,
+    refused: Sequence[CorpusError] = (),
 ) -> CorpusRead:
-    out = CorpusRead()
+    """`refused`: files already known to be unreadable (e.g. of an unsupported type)."""
+    out = CorpusRead(failed=list(refused))
+    for error in refused:
+        out.files[error.path] = FileCount(error=str(error))
     for path in files:
         count = out.files.setdefault(str(path), FileCount())
         try:
@@ -72,7 +78,7 @@ def read_corpus(
             out.failed[0]
             if len(out.failed) == 1
             else CorpusError(
-                ", ".join(str(p) for p in files),
+                ", ".join(out.files),
                 None,
                 "no file could be read: " + "; ".join(str(e) for e in out.failed),
             )
