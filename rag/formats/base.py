@@ -95,7 +95,9 @@ def make_record(
     if not isinstance(abstract, str) or not clean(abstract):
         return Skip(path, line, "record has no abstract.", "Every record needs an abstract text.")
     abstract = clean(abstract)
-    if is_placeholder(abstract) or len(abstract) < MIN_ABSTRACT_CHARS:
+    if is_placeholder(abstract):
+        return Skip(path, line, f"no abstract (the export says '{abstract[:60]}').")
+    if len(abstract) < MIN_ABSTRACT_CHARS:
         return Skip(
             path,
             line,

@@ -6,6 +6,7 @@ LaTeX accents and braces are decoded (`{G}\\"odel` -> `Gödel`); names come out 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,8 @@ def read_bibtex(path: str, text: str) -> Iterator[Record | Skip]:
     from bibtexparser import middlewares as mw
     from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
+    # Its splitter also logs each broken block; we report them ourselves, with 1-based lines.
+    logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
     library = bibtexparser.parse_string(
         text,
         append_middleware=[
@@ -39,8 +42,9 @@ def read_bibtex(path: str, text: str) -> Iterator[Record | Skip]:
             if not isinstance(block, DuplicateBlockKeyBlock):
                 continue
         else:
-            reason = str(block.error).split("\n", 1)[-1].strip() or "syntax error"
-            found.append((line, Skip(path, line, f"BibTeX block could not be parsed: {reason}")))
+            error = block.error
+            reason = getattr(error, "abort_reason", None) or str(error) or type(error).__name__
+            found.append((line, Skip(path, line, f"BibTeX entry not readable: {reason.strip()}")))
     for _, item in sorted(found, key=lambda pair: pair[0]):
         yield item
 

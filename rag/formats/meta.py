@@ -54,7 +54,7 @@ def _month_from_name(text: str) -> int | None:
 
 def person(name: str) -> str:
     """'First Last' or 'Last, First' or 'Last F' -> 'Last, First'."""
-    name = clean(name).strip(" ;,")
+    name = re.sub(r"\s*\(\d+\)$", "", clean(name)).strip(" ;,")  # Scopus: "Wang, Li (5719...)"
     if not name or "," in name:
         return name
     parts = name.split(" ")
@@ -108,7 +108,10 @@ def normalize(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "date":
             value = iso_date(value)
         elif key in _LIST_KEYS:
-            value = split_list(value, _separator(value, key))
+            if isinstance(value, list):  # items may still hold "a; b"
+                value = [v for item in value for v in split_list(str(item), ";")]
+            else:
+                value = split_list(value, _separator(value, key))
         elif key == "doi":
             value = doi_of(value)
         elif key == "arxiv_id":
@@ -150,6 +153,8 @@ def split_authors(value: Any) -> list[str]:
     if re.search(r"\band\b", text) and "," not in text.replace(" and ", ""):
         return [clean(p) for p in re.split(r"\s+and\s+", text) if clean(p)]
     parts = [clean(p) for p in re.split(r",|\s+and\s+", text) if clean(p)]
+    if len(parts) == 2 and " " not in parts[0]:
+        return [text]  # one "Last, First"
     return parts
 
 
