@@ -63,8 +63,8 @@ def read_file(path: Path, max_bytes: int = 512 * 2**20, strict: bool = True) -> 
         if isinstance(item, Skip):
             if strict:
                 raise item.error()
-            continue
-        records.append(item)
+        elif isinstance(item, Record):
+            records.append(item)
     if not records:
         raise CorpusError(str(path), None, "no abstracts found.", "Is this an abstracts file?")
     return records

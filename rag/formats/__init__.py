@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.formats.base import Record, Skip
+from rag.formats.base import Filtered, Record, RecordFilter, Skip
 from rag.formats.source import head, whole_text
 
 # extension -> what it may hold (the README's "Your own abstracts" lists the same)
@@ -33,37 +33,17 @@ SUFFIXES = {
 }
 
 
-@dataclass(frozen=True)
-class RecordFilter:
-    """A subset taken at read time: `--category cs.CL --since 2023`."""
-
-    categories: tuple[str, ...] = ()
-    since: int | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.categories or self.since)
-
-    def keeps(self, record: Record) -> bool:
-        if self.since is not None:
-            year = record.extra.get("year")
-            if not isinstance(year, int) or year < self.since:
-                return False
-        if self.categories:
-            have = [c.lower() for c in record.extra.get("categories") or []]
-            wanted = [c.lower() for c in self.categories]
-            return any(h == w or h.startswith(w + ".") for h in have for w in wanted)
-        return True
-
-
 @dataclass
 class ReadOptions:
     strict: bool = False
     max_bytes: int = 512 * 2**20  # for formats read whole; streamed ones have no limit
     progress: bool = False
     column_map: dict[str, str] = field(default_factory=dict)
+    keep: RecordFilter | None = None  # readers that can may drop records before building them
 
 
-Reader = Callable[[Path, ReadOptions], Iterator[Record | Skip]]
+Item = Record | Skip | Filtered
+Reader = Callable[[Path, ReadOptions], Iterator[Item]]
 
 
 def reader_for(path: Path) -> tuple[str, Reader]:
@@ -98,8 +78,8 @@ def reader_for(path: Path) -> tuple[str, Reader]:
     def table(tabs: bool) -> Reader:
         return lambda p, o: tabular.read_table(p, tabs, o.column_map)
 
-    def json_lines(p: Path, o: ReadOptions) -> Iterator[Record | Skip]:
-        return jsondocs.read_json_lines(p, o.column_map, o.progress)
+    def json_lines(p: Path, o: ReadOptions) -> Iterator[Item]:
+        return jsondocs.read_json_lines(p, o.column_map, o.progress, o.keep)
 
     fixed: dict[str, tuple[str, Reader]] = {
         ".bib": ("bibtex", read_whole("bibtex")),
@@ -132,7 +112,7 @@ def reader_for(path: Path) -> tuple[str, Reader]:
     return "scraped", read_whole("scraped")
 
 
-def iter_file(path: Path, options: ReadOptions) -> Iterator[Record | Skip]:
+def iter_file(path: Path, options: ReadOptions) -> Iterator[Item]:
     """Every record and skip of one file, lazily; a file with neither is an error."""
     _, read = reader_for(path)
     empty = True
@@ -146,4 +126,13 @@ def iter_file(path: Path, options: ReadOptions) -> Iterator[Record | Skip]:
         raise CorpusError(str(path), None, "no abstracts found.", "Is this an abstracts file?")
 
 
-__all__ = ["SUFFIXES", "ReadOptions", "Record", "RecordFilter", "Skip", "iter_file", "reader_for"]
+__all__ = [
+    "SUFFIXES",
+    "Filtered",
+    "ReadOptions",
+    "Record",
+    "RecordFilter",
+    "Skip",
+    "iter_file",
+    "reader_for",
+]

@@ -7,12 +7,12 @@ reported and the other files are still read. Strict: the first problem is a `Cor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.formats import ReadOptions, RecordFilter, iter_file
-from rag.formats.base import Record, Skip
+from rag.formats.base import Filtered, Record, Skip
 
 
 @dataclass
@@ -51,8 +51,10 @@ def read_corpus(
     for path in files:
         count = out.files.setdefault(str(path), FileCount())
         try:
-            for item in iter_file(path, options):
-                if isinstance(item, Skip):
+            for item in iter_file(path, replace(options, keep=keep)):
+                if isinstance(item, Filtered):
+                    count.filtered += 1
+                elif isinstance(item, Skip):
                     if options.strict:
                         raise item.error()
                     out.skipped.append(item)

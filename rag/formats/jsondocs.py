@@ -14,7 +14,7 @@ from typing import Any
 
 from rag.errors import CorpusError
 from rag.formats.arxiv import from_snapshot, is_arxiv_snapshot
-from rag.formats.base import Record, Skip, make_record
+from rag.formats.base import Filtered, Record, RecordFilter, Skip, make_record
 from rag.formats.columns import map_fields, resolve
 from rag.formats.meta import normalize
 from rag.formats.openalex import from_work, is_openalex
@@ -37,12 +37,16 @@ def looks_like_json_lines(head: str) -> bool:
 
 
 def from_object(
-    path: str, line: int, obj: Any, column_map: dict[str, str] | None = None
-) -> Record | Skip:
+    path: str,
+    line: int,
+    obj: Any,
+    column_map: dict[str, str] | None = None,
+    keep: RecordFilter | None = None,
+) -> Record | Skip | Filtered:
     if not isinstance(obj, dict):
         return Skip(path, line, "expected a JSON object with 'title' and 'abstract'.")
     if is_arxiv_snapshot(obj):
-        return from_snapshot(path, line, obj)
+        return from_snapshot(path, line, obj, keep)
     if is_openalex(obj):
         return from_work(path, line, obj)
     title, abstract, extra = map_fields(obj, resolve(list(obj), column_map))
@@ -50,8 +54,11 @@ def from_object(
 
 
 def read_json_lines(
-    path: Path, column_map: dict[str, str] | None = None, progress: bool = False
-) -> Iterator[Record | Skip]:
+    path: Path,
+    column_map: dict[str, str] | None = None,
+    progress: bool = False,
+    keep: RecordFilter | None = None,
+) -> Iterator[Record | Skip | Filtered]:
     name = str(path)
     for number, line in stream_lines(path, progress):
         if isinstance(line, CorpusError):
@@ -67,7 +74,7 @@ def read_json_lines(
         except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
             yield Skip(name, number, f"unreadable JSON ({type(exc).__name__}).")
             continue
-        yield from_object(name, number, obj, column_map)
+        yield from_object(name, number, obj, column_map, keep)
 
 
 def read_json_document(
