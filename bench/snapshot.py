@@ -27,7 +27,10 @@ SHARED = (
 
 def record(i: int, rng: random.Random) -> dict:
     names = [(rng.choice(LAST), rng.choice(FIRST)) for _ in range(rng.randint(1, 4))]
-    created = datetime(2007, 4, 2, tzinfo=UTC) + timedelta(days=(i * 37) % 6400)
+    # Paper i is number i // 200 of month i % 200 (2007-04 .. 2023-11): ids stay unique and
+    # valid (yymm.nnnnn) for up to 20 million lines.
+    month, number = i % 200, i // 200
+    created = datetime(2007 + (3 + month) // 12, (3 + month) % 12 + 1, 1 + number % 28, tzinfo=UTC)
     words = [rng.choice(WORDS) for _ in range(rng.randint(60, 180))]
     abstract = f"  We study {i} " + " ".join(words) + f" (case {i}).\n"
     versions = [
@@ -35,7 +38,7 @@ def record(i: int, rng: random.Random) -> dict:
         for v in range(rng.randint(1, 3))
     ]
     return {
-        "id": f"{created:%y%m}.{i:05d}",
+        "id": f"{created:%y%m}.{number:05d}",
         "submitter": f"{names[0][1]} {names[0][0]}",
         "authors": ", ".join(f"{f} {last}" for last, f in names),
         "title": f"On the {rng.choice(WORDS)} of {rng.choice(WORDS)} {i}",

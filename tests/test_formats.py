@@ -130,7 +130,7 @@ def test_arxiv_snapshot_of_200_keeps_199_papers_with_both_shared_abstract_papers
         f"{last}, {given}" for last, given, _ in row["authors_parsed"]
     ]
     assert first.extra["categories"] == row["categories"].split()
-    assert first.extra["date"] == "2007-04-02" and first.extra["year"] == 2007
+    assert first.extra["date"] == "2007-04-01" and first.extra["year"] == 2007
     assert first.extra["versions"] == [v["version"] for v in row["versions"]]
     assert first.extra["url"] == f"https://arxiv.org/abs/{row['id']}"
 
