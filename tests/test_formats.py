@@ -187,3 +187,21 @@ def test_unknown_columns_can_be_mapped(tmp_path) -> None:
     column_map = {"title": "paper name", "abstract": "Summary Text", "year": "Yr"}
     [record] = [r for r in iter_file(path, ReadOptions(column_map=column_map))]
     assert record.title == "My Paper" and record.extra["year"] == 2020
+
+
+def test_a_utf16_web_of_science_export_reads_like_its_utf8_copy(tmp_path) -> None:
+    """Web of Science "Tab delimited (Win)" files are UTF-16 with a byte-order mark."""
+    text = (SAMPLES / "wos_tab.txt").read_text(encoding="utf-8-sig")
+    path = tmp_path / "savedrecs.txt"
+    path.write_text(text, encoding="utf-16")
+    assert reader_for(path)[0] == "wos tab-delimited"
+    [record] = read_file(path, strict=False)
+    [expected] = read_file(SAMPLES / "wos_tab.txt", strict=False)
+    assert (record.title, record.abstract, record.extra) == (
+        expected.title,
+        expected.abstract,
+        expected.extra,
+    )
+    plain = tmp_path / "savedrecs-plain.txt"
+    plain.write_text((SAMPLES / "wos_savedrecs.txt").read_text(), encoding="utf-16")
+    assert len(read_file(plain, strict=False)) == 2

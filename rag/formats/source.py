@@ -7,6 +7,7 @@ memory, and show a byte progress bar with an ETA when asked.
 
 from __future__ import annotations
 
+import codecs
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,12 +39,20 @@ def open_regular(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
+def encoding_of(start: bytes) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Web of Science "Tab-delimited
+    (Win)" and some EndNote exports), else UTF-8 with an optional BOM."""
+    return "utf-16" if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
 def head(path: Path) -> str:
     """The start of the file as text, for sniffing its format (binary -> CorpusError)."""
     with open_regular(path) as handle:
         data = handle.read(SNIFF_BYTES)
-    _check_binary(path, data)
-    return data.decode("utf-8-sig", errors="ignore")
+    encoding = encoding_of(data)
+    if encoding == "utf-8-sig":
+        _check_binary(path, data)
+    return data.decode(encoding, errors="ignore")
 
 
 def whole_text(path: Path, max_bytes: int) -> str:
@@ -60,9 +69,11 @@ def whole_text(path: Path, max_bytes: int) -> str:
             f"larger than the {max_bytes // 2**20} MB limit.",
             "Split the file, or raise RAG_MAX_FILE_MB.",
         )
-    _check_binary(path, data)
+    encoding = encoding_of(data)
+    if encoding == "utf-8-sig":
+        _check_binary(path, data)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CorpusError(

@@ -12,7 +12,7 @@ from rag.errors import CorpusError
 from rag.formats.base import Record, Skip, make_record
 from rag.formats.columns import ALIASES, map_fields, resolve
 from rag.formats.meta import normalize
-from rag.formats.source import open_regular
+from rag.formats.source import encoding_of, open_regular
 
 
 def is_tab_delimited(head: str) -> bool:
@@ -25,7 +25,9 @@ def read_table(
 ) -> Iterator[Record | Skip]:
     name = str(path)
     with open_regular(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        encoding = encoding_of(raw.read(2))
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tabs else {}
         reader = csv.reader(text, **options)
         header: list[str] | None = None

@@ -57,7 +57,7 @@ def read_ris(path: str, text: str) -> Iterator[Record | Skip]:
 def read_wos(path: str, text: str) -> Iterator[Record | Skip]:
     from rispy import WokParser
 
-    parser = WokParser(enforce_list_tags=False)
+    parser = WokParser(enforce_list_tags=False, skip_unknown_tags=True)  # its map has no "UK"
     yield from _parsed(path, text, _WOS_START, lambda lines: parser.parse_lines(iter(lines)), _wos)
 
 
@@ -75,7 +75,10 @@ def _parsed(
     for line, lines in _chunks(text, start):
         if start is not _MEDLINE_START and not any(re.match(r"^ER\b", row) for row in lines):
             lines = [*lines, "ER  -"]  # a last record without its end tag is still a record
-        parsed = parse(lines)
+        try:
+            parsed = parse(lines)
+        except (KeyError, ValueError, TypeError, AttributeError):  # rispy on a mangled record
+            parsed = []
         if not parsed:
             yield Skip(path, line, "record could not be parsed.")
             continue
