@@ -11,14 +11,13 @@ from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.formats import SUFFIXES, ReadOptions, iter_file
-from rag.formats.base import MAX_TITLE_CHARS, MIN_ABSTRACT_CHARS, Record, Skip, clean
+from rag.formats.base import MAX_TITLE_CHARS, MIN_ABSTRACT_CHARS, Record, Skip
 
 __all__ = [
     "MAX_TITLE_CHARS",
     "MIN_ABSTRACT_CHARS",
     "SUFFIXES",
     "Record",
-    "clean",
     "corpus_files",
     "read_file",
 ]

@@ -205,3 +205,16 @@ def test_a_utf16_web_of_science_export_reads_like_its_utf8_copy(tmp_path) -> Non
     plain = tmp_path / "savedrecs-plain.txt"
     plain.write_text((SAMPLES / "wos_savedrecs.txt").read_text(), encoding="utf-16")
     assert len(read_file(plain, strict=False)) == 2
+
+
+def test_a_semicolon_separated_csv_is_read(tmp_path) -> None:
+    """Spreadsheets in locales with a decimal comma save CSV with ';'."""
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        "Title;Abstract;Year\nA Paper;"
+        + "Real abstract, with a comma, long enough. " * 2
+        + ";2021\n"
+    )
+    [record] = read_file(path)
+    assert record.title == "A Paper" and record.extra["year"] == 2021
+    assert record.abstract.startswith("Real abstract, with a comma")

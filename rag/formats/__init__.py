@@ -75,8 +75,8 @@ def reader_for(path: Path) -> tuple[str, Reader]:
 
         return read
 
-    def table(tabs: bool) -> Reader:
-        return lambda p, o: tabular.read_table(p, tabs, o.column_map)
+    def table(delimiter: str) -> Reader:
+        return lambda p, o: tabular.read_table(p, delimiter, o.column_map)
 
     def json_lines(p: Path, o: ReadOptions) -> Iterator[Item]:
         return jsondocs.read_json_lines(p, o.column_map, o.progress, o.keep)
@@ -89,7 +89,7 @@ def reader_for(path: Path) -> tuple[str, Reader]:
         ".ciw": ("wos", read_whole("wos")),
         ".jsonl": ("json lines", json_lines),
         ".ndjson": ("json lines", json_lines),
-        ".tsv": ("tsv", table(True)),
+        ".tsv": ("tsv", table("\t")),
     }
     if suffix in fixed:
         return fixed[suffix]
@@ -99,7 +99,8 @@ def reader_for(path: Path) -> tuple[str, Reader]:
             return "json lines", json_lines
         return "json", read_whole("json")
     if suffix == ".csv":
-        return ("tsv", table(True)) if tabular.is_tab_delimited(start) else ("csv", table(False))
+        delimiter = tabular.delimiter_of(start)
+        return ("tsv" if delimiter == "\t" else "csv"), table(delimiter)
     if suffix == ".xml":
         if not pubmed_xml.is_pubmed_xml(start):
             raise CorpusError(str(path), None, "not PubMed XML (no <PubmedArticleSet>).")
@@ -108,7 +109,7 @@ def reader_for(path: Path) -> tuple[str, Reader]:
     if tagged_kind:
         return tagged_kind, read_whole(tagged_kind)
     if start.lstrip("\ufeff").startswith("PT\t"):
-        return "wos tab-delimited", table(True)
+        return "wos tab-delimited", table("\t")
     return "scraped", read_whole("scraped")
 
 

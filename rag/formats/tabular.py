@@ -15,21 +15,24 @@ from rag.formats.meta import normalize
 from rag.formats.source import encoding_of, open_regular
 
 
-def is_tab_delimited(head: str) -> bool:
+def delimiter_of(head: str) -> str:
+    """The header's separator: tab (Web of Science, TSV), ';' (spreadsheets in locales with a
+    decimal comma) or ','."""
     first = head.lstrip("\ufeff").split("\n", 1)[0]
-    return first.count("\t") >= 1 and first.count("\t") >= first.count(",")
+    return max(("\t", ";", ","), key=lambda d: (first.count(d), d == ","))
 
 
 def read_table(
-    path: Path, tabs: bool, column_map: dict[str, str] | None = None
+    path: Path, delimiter: str, column_map: dict[str, str] | None = None
 ) -> Iterator[Record | Skip]:
+    """Rows as records; tab-separated files have no quoting (Web of Science writes bare quotes)."""
     name = str(path)
     with open_regular(path) as raw:
         encoding = encoding_of(raw.read(2))
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tabs else {}
-        reader = csv.reader(text, **options)
+        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+        reader = csv.reader(text, delimiter=delimiter, quoting=quoting)
         header: list[str] | None = None
         fields: dict[str, list[str]] = {}
         end = 0
