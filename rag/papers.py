@@ -130,11 +130,14 @@ def merge(records: Iterable[Record]) -> MergeReport:
 def _merge_line(paper: Paper, group: list[Record]) -> str:
     """'Label: a.bib:3 + b.ris:10 (same DOI, same title)': why these records are one paper."""
     seen: dict[str, int] = {}
-    for record in group:
-        for key in {*_keys(record), f"a:{normalize_text(record.abstract)}"}:
+    for record in group:  # the identity keys only: an abstract counts for untitled records
+        for key in _keys(record):
             seen[key] = seen.get(key, 0) + 1
     names = {**ID_KINDS, "t": "title", "a": "abstract"}
     shared = {key.split(":", 1)[0] for key, n in seen.items() if n > 1}
+    untitled = {normalize_text(r.abstract) for r in group if not r.title}
+    if untitled & {normalize_text(r.abstract) for r in group if r.title}:
+        shared.add("a")  # an untitled copy joined its titled paper
     why = ", ".join(f"same {names[k]}" for k in names if k in shared)
     return f"{paper.label[:80]}: {' + '.join(r.location for r in group)} ({why})"
 
