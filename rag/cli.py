@@ -20,6 +20,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/abstracts)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and start over")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--strict", action="store_true", help="a bad record or file stops the run (RAG_STRICT)"
+    )
+    p.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        help="only papers in this category (e.g. cs.CL, or cs for all cs.*); repeatable",
+    )
+    p.add_argument("--since", type=int, help="only papers from this year on")
+    p.add_argument("--dry-run", action="store_true", help="read, filter and merge; write nothing")
+    p.add_argument("--json", action="store_true", help="the full summary (every skip and merge)")
 
     p = sub.add_parser("check", help="find papers with missing chunks or vectors, and orphans")
     p.add_argument("--repair", action="store_true", help="re-embed what is missing, drop orphans")
@@ -114,27 +126,58 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args: argparse.Namespace, settings) -> int:
+    from rag.formats import RecordFilter
     from rag.ingest import ingest
+    from rag.ingest_report import FileReport
 
+    if args.strict:
+        settings = settings.model_copy(update={"strict": True})
     summary = ingest(
         args.paths or [settings.corpus_path],
         settings,
         rebuild=args.rebuild,
-        progress=not args.quiet,
+        progress=not (args.quiet or args.json),
         on_wait=_say,
+        keep=RecordFilter(tuple(args.category), args.since),
+        dry_run=args.dry_run,
     )
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        return 0
     s = summary
-    for line in s.skipped:
-        print(f"skipped: {line}", file=sys.stderr)
+    _print_some("skipped", s.skipped, per_file=True)
+    _print_some("merged", s.merged)
+    for report in s.per_file:
+        print(f"  {FileReport(**report).line()}")
     print(
-        f"{s.files} files, {s.records} records, {s.duplicates_merged} duplicates merged, "
+        ("dry run (nothing written): " if s.dry_run else "")
+        + f"{s.files} files, {s.records} records, {s.duplicates_merged} duplicates merged, "
         f"{s.papers} papers ({s.embedded_papers} embedded, {s.unchanged_papers} unchanged), "
         f"{s.chunks_embedded} chunks embedded; index holds {s.papers_in_index} papers / "
         f"{s.chunks_in_index} chunks; {s.seconds:.1f} s"
         + (f"; {len(s.skipped)} records skipped" if s.skipped else "")
+        + (f"; {s.filtered} records filtered out" if s.filtered else "")
         + (f"; {s.repaired_papers} incomplete papers repaired" if s.repaired_papers else "")
     )
     return 0
+
+
+SHOWN = 5  # lines of each kind (per file for skips) before "... and N more"
+
+
+def _print_some(kind: str, lines: list[str], per_file: bool = False) -> None:
+    """The first few report lines of a kind; the rest are counted (all of them: --json)."""
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        groups.setdefault(line.split(":", 1)[0] if per_file else "", []).append(line)
+    for name, group in groups.items():
+        for line in group[:SHOWN]:
+            print(f"{kind}: {line}", file=sys.stderr)
+        if len(group) > SHOWN:
+            where = f" in {name}" if name else ""
+            print(
+                f"{kind}: ... and {len(group) - SHOWN} more{where} (all: --json)", file=sys.stderr
+            )
 
 
 def _say(message: str) -> None:

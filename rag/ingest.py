@@ -15,11 +15,14 @@ from typing import Any
 from rag.chunking import chunk_paper
 from rag.components import make_embed_model, make_vector_store
 from rag.encoding import encode_chunks
-from rag.errors import RagError, StoreError
+from rag.errors import CorpusError, RagError, StoreError
+from rag.formats import ReadOptions, RecordFilter
+from rag.formats.collect import CorpusRead, read_corpus
 from rag.index_access import IndexWriter
+from rag.ingest_report import per_file
 from rag.integrity import IntegrityReport, check, repair
-from rag.papers import Paper, merge
-from rag.readers import Record, corpus_files, read_file
+from rag.papers import MergeReport, Paper, merge
+from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
 
@@ -41,6 +44,10 @@ class IngestSummary:
     seconds: float
     repaired_papers: int = 0  # found incomplete by the closing check and re-embedded
     skipped: list[str] = field(default_factory=list)  # records left out, with file:line and why
+    merged: list[str] = field(default_factory=list)  # every paper found more than once, and why
+    filtered: int = 0  # records outside --category / --since
+    per_file: list[dict] = field(default_factory=list)  # see rag.ingest_report.FileReport
+    dry_run: bool = False  # read and merged only; the index was not touched
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,18 +62,28 @@ def ingest(
     on_batch: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     embed_model: Any = None,
+    keep: RecordFilter | None = None,
+    dry_run: bool = False,
 ) -> IngestSummary:
-    """Read every file first (a bad file stops here, before any write), then embed what changed.
+    """Read every file first, then embed what changed. Bad records and files are skipped and
+    reported (`settings.strict`: the first one stops the run here, before any write).
 
     `embed_model` lets a process that already loaded the encoder (the UI) reuse it."""
     started = time.perf_counter()
-    files = corpus_files(paths)
-    max_bytes = settings.max_file_mb * 2**20
-    records, skipped = within_limits(
-        [record for path in files for record in read_file(path, max_bytes)],
-        settings.max_abstract_chars,
+    refused: list[CorpusError] = []
+    files = corpus_files(paths, None if settings.strict else refused)
+    options = ReadOptions(
+        strict=settings.strict,
+        max_bytes=settings.max_file_mb * 2**20,
+        progress=progress,
+        column_map=settings.column_map,
     )
+    read = read_corpus(files, options, keep, refused)
+    records, too_long = within_limits(read.records, settings.max_abstract_chars)
+    skipped = read.problems() + too_long
     report = merge(records)
+    if dry_run:
+        return _summary(read, records, report, files, started, skipped, dry_run=True)
     try:
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
             todo, moved, stale = _plan(writer.store, report.papers)
@@ -90,11 +107,14 @@ def ingest(
             "lost; check that the data folder is writable and has free space, then re-run "
             "`rag ingest` to resume."
         ) from exc
-    return IngestSummary(
-        files=len(files),
-        records=report.records,
-        duplicates_merged=report.duplicates,
-        papers=len(report.papers),
+    return _summary(
+        read,
+        records,
+        report,
+        files,
+        started,
+        skipped,
+        todo=todo,
         embedded_papers=len(todo),
         unchanged_papers=len(report.papers) - len(todo),
         chunks_embedded=embedded_chunks,
@@ -102,8 +122,36 @@ def ingest(
         chunks_in_index=n_chunks,
         orphans_removed=health.orphans_removed,
         repaired_papers=health.repaired,
+    )
+
+
+def _summary(
+    read: CorpusRead,
+    records: list[Record],
+    report: MergeReport,
+    files: list[Path],
+    started: float,
+    skipped: list[str],
+    todo: Sequence[Paper] = (),
+    **counts: int,
+) -> IngestSummary:
+    """The run's summary; index counts stay 0 in a dry run, which touches no index."""
+    defaults = dict.fromkeys(
+        ("embedded_papers", "unchanged_papers", "chunks_embedded", "papers_in_index"), 0
+    )
+    defaults |= {"chunks_in_index": 0, "orphans_removed": 0}
+    added = {p.paper_id for p in todo}
+    return IngestSummary(
+        files=len(files),
+        records=report.records,
+        duplicates_merged=report.duplicates,
+        papers=len(report.papers),
         skipped=skipped,
+        merged=report.merges,
+        filtered=sum(c.filtered for c in read.files.values()),
+        per_file=[f.as_dict() for f in per_file(read, records, report.papers, added)],
         seconds=round(time.perf_counter() - started, 2),
+        **(defaults | counts),
     )
 
 

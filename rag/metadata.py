@@ -71,7 +71,9 @@ def from_extra(extra: dict[str, Any]) -> PaperMeta:
         year=year,
         date=str(date) if date else None,
         venue=_text(_first(low, VENUE_KEYS)),
-        categories=_list(_first(low, CATEGORY_KEYS), split_spaces=True),
+        categories=list(
+            dict.fromkeys(c for k in CATEGORY_KEYS for c in _list(low.get(k), split_spaces=True))
+        ),
         doi=doi_match.group(0).rstrip(".") if doi_match else None,
         arxiv_id=arxiv,
         pmid=_text(_first(low, ID_KEYS["pmid"])),

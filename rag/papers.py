@@ -51,14 +51,29 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _keys(record: Record) -> list[str]:
-    """Identity keys: the normalized title when there is one, and always the whole abstract.
+ID_KINDS = {"doi": "DOI", "arxiv_id": "arXiv id", "pmid": "PubMed id"}
 
-    Whole-text keys only: two different papers can share their first sentence.
+
+def _id_keys(record: Record) -> list[str]:
+    """Keys no two papers share: DOI, arXiv id (any version: readers drop it), PubMed id."""
+    return [
+        f"{kind}:{str(record.extra[kind]).strip().lower()}"
+        for kind in ID_KINDS
+        if record.extra.get(kind)
+    ]
+
+
+def _keys(record: Record) -> list[str]:
+    """Identity keys: ids, the normalized title, and the whole abstract only when untitled.
+
+    Whole-text keys only: two different papers can share their first sentence; and two
+    papers with different titles are never one paper because of their abstract alone.
     """
-    keys = [f"a:{normalize_text(record.abstract)}"]
+    keys = _id_keys(record)
     if record.title:
-        keys.insert(0, f"t:{normalize_text(record.title)}")
+        keys.append(f"t:{normalize_text(record.title)}")
+    else:
+        keys.append(f"a:{normalize_text(record.abstract)}")
     return keys
 
 
@@ -66,6 +81,7 @@ def _keys(record: Record) -> list[str]:
 class MergeReport:
     records: int
     papers: list[Paper]
+    merges: list[str] = field(default_factory=list)  # one line per paper found more than once
 
     @property
     def duplicates(self) -> int:
@@ -73,10 +89,9 @@ class MergeReport:
 
 
 def merge(records: Iterable[Record]) -> MergeReport:
-    """Group records that share a normalized title or a normalized abstract (transitively).
-
-    Groups and their ids do not depend on the order the records come in.
-    """
+    """Group records that are one paper: same id or same normalized title (transitively); an
+    untitled record joins the titled paper with its abstract (the first title in sort order
+    if several share it). Groups and their ids do not depend on the order records come in."""
     records = list(records)
     parent = list(range(len(records)))
 
@@ -86,15 +101,45 @@ def merge(records: Iterable[Record]) -> MergeReport:
             i = parent[i]
         return i
 
+    def union(i: int, j: int) -> None:
+        a, b = root(i), root(j)
+        parent[max(a, b)] = min(a, b)
+
     first: dict[str, int] = {}
     for i, record in enumerate(records):
         for key in _keys(record):
-            a, b = root(i), root(first.setdefault(key, i))
-            parent[max(a, b)] = min(a, b)
+            union(i, first.setdefault(key, i))
+    titled_by_abstract: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        if record.title:
+            titled_by_abstract.setdefault(normalize_text(record.abstract), []).append(i)
+    for i, record in enumerate(records):
+        owners = (
+            titled_by_abstract.get(normalize_text(record.abstract)) if not record.title else None
+        )
+        if owners:
+            union(i, min(owners, key=lambda j: (normalize_text(records[j].title or ""), j)))
     groups: dict[int, list[Record]] = {}
     for i, record in enumerate(records):
         groups.setdefault(root(i), []).append(record)
-    return MergeReport(len(records), [_paper(group) for group in groups.values()])
+    papers = [_paper(group) for group in groups.values()]
+    merges = [_merge_line(p, g) for p, g in zip(papers, groups.values(), strict=True) if len(g) > 1]
+    return MergeReport(len(records), papers, merges)
+
+
+def _merge_line(paper: Paper, group: list[Record]) -> str:
+    """'Label: a.bib:3 + b.ris:10 (same DOI, same title)': why these records are one paper."""
+    seen: dict[str, int] = {}
+    for record in group:  # the identity keys only: an abstract counts for untitled records
+        for key in _keys(record):
+            seen[key] = seen.get(key, 0) + 1
+    names = {**ID_KINDS, "t": "title", "a": "abstract"}
+    shared = {key.split(":", 1)[0] for key, n in seen.items() if n > 1}
+    untitled = {normalize_text(r.abstract) for r in group if not r.title}
+    if untitled & {normalize_text(r.abstract) for r in group if r.title}:
+        shared.add("a")  # an untitled copy joined its titled paper
+    why = ", ".join(f"same {names[k]}" for k in names if k in shared)
+    return f"{paper.label[:80]}: {' + '.join(r.location for r in group)} ({why})"
 
 
 def _paper(group: list[Record]) -> Paper:

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     max_abstract_chars: int = Field(
         20_000, ge=100, description="Longer abstracts are skipped and reported."
     )
+    strict: bool = Field(
+        False, description="A bad record or file stops ingestion (default: skipped and reported)."
+    )
+    column_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Our field -> your CSV column or JSON key, e.g. {"abstract": "Summary"}.',
+    )
     chroma_host: str | None = Field(None, description="Use a `chroma run` server instead of disk.")
     chroma_port: int = 8000
 

@@ -74,11 +74,11 @@ def test_a_reading_list_and_a_filter_that_matches_nothing(meta_engine) -> None:
 def test_sources_carry_metadata_and_authors_are_searchable(meta_engine) -> None:
     engine, _ = meta_engine
     sources, _, _ = engine.retrieve("Which papers did Tanaka write?", mode="bm25")
-    assert "Yui Tanaka" in sources[0].authors
+    assert "Tanaka, Yui" in sources[0].authors
     assert engine.retriever.unknown_terms("Which papers did Tanaka write?") == []
     answer = engine.ask("How can models be trained more efficiently?", filters={"authors": "yui"})
     data = answer.to_json()["sources"][0]
-    assert data["year"] in (2021, 2022, 2023, 2024) and data["authors"][0] == "Yui Tanaka"
+    assert data["year"] in (2021, 2022, 2023, 2024) and data["authors"][0] == "Tanaka, Yui"
     assert data["url"].startswith(("https://doi.org/10.1234/", "https://arxiv.org/abs/2"))
     assert "stat.ML" in data["categories"]
 

@@ -207,50 +207,78 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_a_bad_file_stops_ingest_and_nothing_indexed_is_lost(small, tmp_path, case) -> None:
+def test_a_bad_file_stops_a_strict_ingest_and_nothing_indexed_is_lost(
+    small, tmp_path, case
+) -> None:
     settings, corpus, _ = small
+    strict = settings.model_copy(update={"strict": True})
     name, content, line = BAD[case]
     bad = tmp_path / name
     bad.write_bytes(content)
     before = snapshot(settings)
     with pytest.raises(CorpusError) as info:
-        ingest([corpus, bad], settings, progress=False)
+        ingest([corpus, bad], strict, progress=False)
     assert str(info.value).startswith(f"{bad}:{line}: ")
     assert snapshot(settings) == before
 
 
-def test_a_bad_file_inside_the_corpus_folder_stops_ingest(small, tmp_path) -> None:
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_file_is_reported_and_the_rest_ingests_by_default(small, tmp_path, case) -> None:
+    """Lenient: the problem is reported with its file and line, every good record is read."""
+    settings, corpus, _ = small
+    name, content, line = BAD[case]
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    before = snapshot(settings)
+    summary = ingest([corpus, bad], settings, progress=False, dry_run=True)
+    assert any(p.startswith((f"{name}:{line}: ", f"{bad}:{line}: ")) for p in summary.skipped)
+    assert summary.records >= 20 and summary.dry_run
+    [report] = [r for r in summary.per_file if r["file"] == str(bad)]
+    assert report["skipped"] >= 1 or report["error"]
+    assert snapshot(settings) == before  # a dry run touches nothing
+
+
+def test_a_bad_file_inside_the_corpus_folder_stops_a_strict_ingest(small, tmp_path) -> None:
     settings, corpus, _ = small
     folder = tmp_path / "corpus"
     shutil.copytree(corpus, folder)
     (folder / "zz.jsonl").write_text('{"title": "x"}\n', encoding="utf-8")
     before = snapshot(settings)
     with pytest.raises(CorpusError, match=r"zz\.jsonl:1: record has no abstract"):
-        ingest([folder], settings, progress=False)
+        ingest([folder], settings.model_copy(update={"strict": True}), progress=False)
     assert snapshot(settings) == before
 
 
-def test_unsupported_file_stops_ingest(small, tmp_path) -> None:
+def test_unsupported_file_stops_a_strict_ingest_and_is_reported_otherwise(small, tmp_path) -> None:
     settings, corpus, _ = small
     bad = tmp_path / "paper.pdf"
     bad.write_bytes(b"%PDF-1.4")
     before = snapshot(settings)
     with pytest.raises(CorpusError, match=r"paper\.pdf: unsupported file type"):
-        ingest([corpus, bad], settings, progress=False)
+        ingest([corpus, bad], settings.model_copy(update={"strict": True}), progress=False)
+    summary = ingest([corpus, bad], settings, progress=False)
+    assert any("paper.pdf: unsupported file type" in p for p in summary.skipped)
+    assert summary.embedded_papers == 0 and summary.unchanged_papers == 20
     assert snapshot(settings) == before
 
 
-def test_cli_ingest_of_a_bad_file_exits_2_naming_file_and_line(
+def test_cli_ingest_of_a_bad_line_exits_2_when_strict_and_is_reported_otherwise(
     small, tmp_path, monkeypatch, capsys
 ) -> None:
     settings, _, _ = small
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"title": "ok", "abstract": "' + "word " * 30 + '"}\nnot json\n')
     before = snapshot(settings)
-    code, out, err = run_cli(monkeypatch, capsys, settings, "ingest", str(bad))
+    code, out, err = run_cli(monkeypatch, capsys, settings, "ingest", "--strict", str(bad))
     assert code == 2
     assert err.startswith(f"error: {bad}:2: invalid JSON")
     assert "Traceback" not in err and out == ""
+
+    code, out, err = run_cli(monkeypatch, capsys, settings, "ingest", "--dry-run", str(bad))
+    assert code == 0
+    assert "skipped: bad.jsonl:2: invalid JSON" in err
+    assert "bad.jsonl: 1 read, 1 skipped, 0 merged, 0 added" in out
+    assert out.splitlines()[-1].startswith("dry run (nothing written): 1 files, 1 records")
     assert snapshot(settings) == before
 
 

@@ -56,12 +56,16 @@ def test_a_fifo_or_a_device_is_refused_at_once(tmp_path) -> None:
 
 
 def test_a_file_over_the_size_limit_is_refused_with_the_setting_to_raise(tmp_path) -> None:
-    big = tmp_path / "big.jsonl"
-    row = json.dumps({"title": REAL.title, "abstract": REAL.abstract}) + "\n"
-    big.write_text(row * (2 * 2**20 // len(row) + 1), encoding="utf-8")
+    """Formats read whole (a JSON document here) are limited; JSON lines stream, unlimited."""
+    big = tmp_path / "big.json"
+    row = {"title": REAL.title, "abstract": REAL.abstract}
+    big.write_text(json.dumps([row] * (2 * 2**20 // len(json.dumps(row)) + 1)), encoding="utf-8")
     with pytest.raises(CorpusError, match=r"larger than the 1 MB limit.*RAG_MAX_FILE_MB"):
         read_file(big, max_bytes=2**20)
     assert len(read_file(big, max_bytes=4 * 2**20)) > 1
+    lines = tmp_path / "big.jsonl"
+    lines.write_text((json.dumps(row) + "\n") * (2 * 2**20 // len(json.dumps(row)) + 1))
+    assert len(read_file(lines, max_bytes=2**20)) > 1000
 
 
 def test_a_nul_byte_anywhere_in_a_text_file_is_refused_with_its_line(tmp_path) -> None:

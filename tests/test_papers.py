@@ -158,15 +158,20 @@ def test_ids_do_not_depend_on_file_order(corpus_papers: list[Paper]) -> None:
 
 
 def test_ids_do_not_depend_on_record_order_when_a_record_links_two_groups() -> None:
-    """Record C shares A's title and B's abstract: all three are one paper, whatever the order."""
+    """C shares A's title and B's abstract: A and C are one paper; B, titled otherwise, stays
+    apart (an abstract alone never merges different titles), whatever the order."""
     a = rec("Tool Memory for Agents", SHARED + REST_A, "a.txt", 1)
     b = rec("Agent Memory Revisited", SHARED + REST_B, "b.txt", 1)
     c = rec("Tool Memory for Agents", SHARED + REST_B, "c.txt", 1)
     results = set()
     for order in itertools.permutations([a, b, c]):
-        [paper] = merge(order).papers
-        results.add((paper.paper_id, paper.title, paper.content_hash))
-    assert len(results) == 1
+        papers = merge(order).papers
+        results.add(frozenset((p.paper_id, p.title, frozenset(p.locations)) for p in papers))
+    [groups] = results
+    assert {locs for _, _, locs in groups} == {
+        frozenset({"a.txt:1", "c.txt:1"}),
+        frozenset({"b.txt:1"}),
+    }
 
 
 def test_content_hash_changes_with_what_is_embedded() -> None:
@@ -180,3 +185,47 @@ def test_content_hash_changes_with_what_is_embedded() -> None:
     # Another scrape of the same title (case, spacing) is not a change to re-embed.
     variant = merge([rec(" t ", SHARED + REST_A)]).papers[0]
     assert variant.paper_id == base.paper_id and variant.content_hash == base.content_hash
+
+
+# -- identity by DOI, arXiv id and PubMed id; every merge reported ---------------------------
+def test_same_doi_arxiv_id_or_pmid_is_one_paper_even_with_another_title() -> None:
+    pairs = [
+        ({"doi": "10.1/ABC"}, {"doi": "10.1/abc"}),
+        ({"arxiv_id": "2401.00001"}, {"arxiv_id": "2401.00001"}),  # readers drop the version
+        ({"pmid": "123"}, {"pmid": "123"}),
+    ]
+    for first, second in pairs:
+        a = Record("Preprint Title", SHARED + REST_A, "a.bib", 3, first)
+        b = Record("Published Title", SHARED + REST_A + " More.", "b.ris", 9, second)
+        report = merge([a, b])
+        [paper] = report.papers
+        assert paper.locations == ["a.bib:3", "b.ris:9"]
+        [line] = report.merges
+        kind = {"doi": "DOI", "arxiv_id": "arXiv id", "pmid": "PubMed id"}[next(iter(first))]
+        assert line.endswith(f"(same {kind})") and "a.bib:3 + b.ris:9" in line
+
+
+def test_different_titles_sharing_an_abstract_stay_two_papers() -> None:
+    """arXiv 'Placeholder Substructures II' and 'III' share one abstract: both are kept."""
+    two = merge(
+        [
+            rec("Placeholder Substructures II", SHARED + REST_A, "s.json", 41),
+            rec("Placeholder Substructures III", SHARED + REST_A, "s.json", 42),
+        ]
+    )
+    assert sorted(p.title for p in two.papers) == [
+        "Placeholder Substructures II",
+        "Placeholder Substructures III",
+    ]
+    assert two.merges == [] and len({p.paper_id for p in two.papers}) == 2
+    # An untitled copy of that abstract joins one of them (the first title), not a third paper.
+    three = merge([*[rec(p.title, p.abstract) for p in two.papers], rec(None, SHARED + REST_A)])
+    assert len(three.papers) == 2
+    [line] = three.merges
+    assert line.startswith("Placeholder Substructures II:") and line.endswith("(same abstract)")
+
+
+def test_merges_of_the_default_corpus_are_reported_with_why() -> None:
+    report = merge(_corpus_records())
+    assert len(report.merges) == 24  # 24 papers found more than once
+    assert all(m.endswith("(same title)") for m in report.merges)

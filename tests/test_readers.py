@@ -164,17 +164,17 @@ def test_jsonl_arxiv_metadata(tmp_path: Path) -> None:
         ABSTRACT,
         1,
     )
-    assert first.extra == {
-        "id": "2401.00001",
+    assert first.extra == {  # arXiv snapshot fields under the documented metadata keys
+        "authors": ["Author, A.", "Author, B."],  # from authors_parsed, "Last, First"
+        "categories": ["cs.CL", "cs.IR"],
+        "arxiv_id": "2401.00001",
+        "url": "https://arxiv.org/abs/2401.00001",
         "submitter": "A. Author",
-        "authors": "A. Author, B. Author",
-        "categories": "cs.CL cs.IR",
         "update_date": "2024-01-02",
-        "authors_parsed": '[["Author", "A.", ""], ["Author", "B.", ""]]',
     }
     assert second.line == 2
-    assert second.extra["authors"] == "C. Writer, D. Writer"  # lists of strings joined
-    assert second.extra["categories"] == "cs.LG, cs.AI"
+    assert second.extra["authors"] == ["Writer, C.", "Writer, D."]  # "First Last" turned round
+    assert second.extra["categories"] == ["cs.LG", "cs.AI"]
     assert second.extra["versions"] == 3
 
 
@@ -197,11 +197,12 @@ def test_json_list_or_papers_object(tmp_path: Path, wrap) -> None:
         "Retrieval Over Abstracts Only",
         "Half-Memory Quantization",
     ]
-    assert records[1].extra["categories"] == "cs.LG, cs.AI"
+    assert records[1].extra["categories"] == ["cs.LG", "cs.AI"]
     lines = _lines(path)
     for r in records:  # the line is where the record's object starts in the file
         assert lines[r.line - 1].strip() == "{"
-        assert json.dumps(r.extra["id"]) in "".join(lines[r.line : r.line + 3])
+        paper_id = r.extra.get("arxiv_id") or r.extra["id"]
+        assert json.dumps(paper_id) in "".join(lines[r.line : r.line + 3])
 
 
 def test_json_single_object_is_one_paper(tmp_path: Path) -> None:
@@ -229,8 +230,8 @@ def test_csv_requires_title_and_abstract_and_keeps_other_columns(tmp_path: Path)
         ("Speech", 5),
     ]
     assert records[0].abstract == ABSTRACT
-    assert records[0].extra == {"year": "2024", "doi": "10.1/x"}
-    assert records[1].extra == {"year": "2023"}
+    assert records[0].extra == {"year": 2024, "doi": "10.1/x", "url": "https://doi.org/10.1/x"}
+    assert records[1].extra == {"year": 2023}
 
 
 # -- errors: CorpusError naming the file and the line -----------------------------------------

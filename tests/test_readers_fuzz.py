@@ -127,7 +127,51 @@ CSV_FILES = st.one_of(
     ),
     TEXT_FILES,
 )
+# Pieces of the exporters' tagged layouts (RIS, MEDLINE, Web of Science, BibTeX, PubMed XML).
+TAGGED_LINES = st.one_of(
+    LINES,
+    st.sampled_from(
+        [
+            "TY  - JOUR",
+            "ER  - ",
+            "TI  - A Title",
+            "AB  - " + ABSTRACT,
+            "AU  - Smith, J.",
+            "PY  - 2020///",
+            "DO  - 10.1/x",
+            "PMID- 123",
+            "AB  - " + ABSTRACT[:60],
+            "      continued line",
+            "FN Clarivate Analytics Web of Science",
+            "PT J",
+            "TI A Title",
+            "AB " + ABSTRACT,
+            "ER",
+            "EF",
+            "PT\tTI\tAB",
+            "J\tA Title\t" + ABSTRACT,
+            "@article{key,",
+            "  title = {A {T}itle},",
+            "  abstract = {" + ABSTRACT + "},",
+            "  author = {Smith, J. and Doe, J.},",
+            "}",
+            "@string{x = {y}}",
+            "<PubmedArticleSet>",
+            "<PubmedArticle><MedlineCitation><PMID>1</PMID><Article>",
+            "<ArticleTitle>A Title</ArticleTitle>",
+            "<Abstract><AbstractText>" + ABSTRACT + "</AbstractText></Abstract>",
+            "</Article></MedlineCitation></PubmedArticle>",
+            "</PubmedArticleSet>",
+            "<!DOCTYPE x [<!ENTITY a 'aaaa'>]>",
+        ]
+    ),
+)
+TAGGED_FILES = st.lists(TAGGED_LINES, max_size=30).map("\n".join)
+TAGGED = [".bib", ".ris", ".nbib", ".ciw", ".xml", ".tsv"]
+SUFFIXES += TAGGED
 CONTENT = {".txt": TEXT_FILES, ".json": JSON_FILES, ".jsonl": JSONL_FILES, ".csv": CSV_FILES}
+CONTENT |= dict.fromkeys(TAGGED, TAGGED_FILES)
+CONTENT[".txt"] = st.one_of(TEXT_FILES, TAGGED_FILES)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +194,10 @@ def _check(path: Path, data: bytes) -> None:
         assert isinstance(record.abstract, str) and len(record.abstract) >= MIN_ABSTRACT_CHARS
         assert record.title is None or (0 < len(record.title) <= MAX_TITLE_CHARS)
         assert 1 <= record.line <= n_lines
-        assert all(isinstance(v, str | int | float | bool) for v in record.extra.values())
+        for value in record.extra.values():  # stored as JSON: scalars or lists of text
+            assert isinstance(value, str | int | float | bool) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
 
 
 def _path(fuzz_dir: Path, suffix: str) -> Path:
