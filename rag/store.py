@@ -16,7 +16,8 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 3  # 2: sentence vectors stored; 3: per-paper part counts
+SCHEMA = 4  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
+# "a.k.a." and parenthesized full stops inside sentences (stored sentences changed)
 
 
 @dataclass
