@@ -6,11 +6,11 @@ counts once, with its best chunk as the snippet.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.question_type import WORD, names_in
 from rag.settings import RetrievalMode, Settings
 from rag.store import PaperRecord
 
@@ -46,35 +46,33 @@ class BM25Papers:
             return []
         k = min(k, len(self._ids))
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        found = [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return sorted(found, key=lambda h: (-round(h[1], SCORE_DIGITS), h[0]))
 
 
 RARE_DF = 3  # a name in at most this many papers is "rare"
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# Scores are compared at this precision and ties broken by id: near-equal floats from the
+# approximate index otherwise come back in varying order and reorder the sources run to run.
+SCORE_DIGITS = 6
+EXTRA_CANDIDATES = 8  # fetched beyond `candidates` so the cut falls on a deterministic order
 
 
 class HybridRetriever:
     def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
         self.settings = settings
-        self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
+        self._dense = vector_index.as_retriever(
+            similarity_top_k=settings.candidates + EXTRA_CANDIDATES
+        )
         self._bm25 = BM25Papers(papers)
         self._df: Counter[str] = Counter(
             w
             for p in papers
-            for w in {x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract}")}
+            for w in {x.lower() for x in WORD.findall(f"{p.title or ''} {p.abstract}")}
         )
 
     @staticmethod
     def _names(question: str) -> list[str]:
-        """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not first word)."""
-        words = _WORD.findall(question)
-        return [
-            w
-            for i, w in enumerate(words)
-            if (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
-            or re.search(r"[A-Z].*[A-Z]", w)
-            or (i > 0 and w[0].isupper())
-        ]
+        return names_in(question)
 
     def unknown_terms(self, question: str) -> list[str]:
         """Names and acronyms in the question that no abstract contains.
@@ -102,6 +100,8 @@ class HybridRetriever:
         from llama_index.core.schema import QueryBundle
 
         nodes = self._dense.retrieve(QueryBundle(query_str="", embedding=embedding))
+        nodes = sorted(nodes, key=lambda n: (-round(n.score or 0.0, SCORE_DIGITS), n.node_id))
+        nodes = nodes[: self.settings.candidates]
         best: dict[str, Hit] = {}
         for node in nodes:  # best first
             pid = node.node.metadata["paper_id"]
@@ -142,4 +142,4 @@ def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = 
             into.ranks[name] = rank
             if hit.dense:
                 into.dense, into.snippet = hit.dense, hit.snippet
-    return sorted(fused.values(), key=lambda h: h.score, reverse=True)
+    return sorted(fused.values(), key=lambda h: (-round(h.score, SCORE_DIGITS), h.paper_id))
