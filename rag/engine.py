@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from rag.backends.extractive import extractive_answer
+from rag.backends.extractive import extractive_answer, quoted_lines
 from rag.backends.llm import (
     ChatBackend,
     LocalBackend,
@@ -25,16 +25,22 @@ from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model, make_vector_index, make_vector_store
 from rag.conversation import Standalone, history_text, resolve
+from rag.coverage import coverage
 from rag.errors import ConfigError, LLMError, QuestionError
 from rag.evidence import SentenceIndex
 from rag.ingest import open_store
+from rag.naming import NamePlan, PaperNames
 from rag.prompts import render
+from rag.question_type import analyze
 from rag.retrieval import Hit, HybridRetriever
+from rag.sentence_scoring import LexicalStats
 from rag.settings import RetrievalMode, Settings
+from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
 from rag.types import Answer, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 BACKENDS = ("extractive", "openai", "local")
+MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
 
 
 class Engine:
@@ -47,6 +53,8 @@ class Engine:
         self.papers = {p.paper_id: p for p in self.store.papers_all()}
         self.retriever = HybridRetriever(self.index, list(self.papers.values()), settings)
         self.evidence = SentenceIndex(self.embed_model, self.store)
+        self.stats = LexicalStats(f"{p.title or ''} {p.abstract}" for p in self.papers.values())
+        self.names = PaperNames(list(self.papers.values()))
         self._backends: dict[str, ChatBackend] = {}
         self._lock = threading.Lock()
 
@@ -80,7 +88,14 @@ class Engine:
             top_k or self.settings.top_k,
             mode or self.settings.retrieval_mode,
         )
-        return self._sources(hits), evidence, vector
+        plan = self.name_plan(question)
+        retrieved = {h.paper_id for h in hits}
+        lead = plan.about + [pid for pid in plan.about_if_retrieved if pid in retrieved]
+        return self._pin(self._sources(hits), lead[:MAX_PROMOTED]), evidence, vector
+
+    def name_plan(self, question: str) -> NamePlan:
+        """Papers about the names in the question (they lead), and names only mentioned."""
+        return self.names.plan(analyze(question))
 
     def _sources(self, hits: list[Hit]) -> list[Source]:
         out = []
@@ -165,7 +180,7 @@ class Engine:
             invalid: list[int] | None = None,
         ) -> Answer:
             mark = time.perf_counter()
-            body = text.split("\n", 1)[1] if label.startswith("extractive") else text
+            body = quoted_lines(text) if label.startswith("extractive") else text
             checks = (
                 []
                 if refused
@@ -188,19 +203,46 @@ class Engine:
                 invalid_citations=invalid or [],
                 notices=notices,
                 standalone_question=standalone.question if history else None,
+                coverage=None
+                if refused
+                else coverage(info, _answer_part(text, label), self.stats, plan.focus),
             )
 
         unknown = self.retriever.unknown_terms(asked)
+        info, plan = analyze(standalone.question), self.name_plan(standalone.question)
+        if info.kind == "metadata" and (standalone.pinned or plan.about):
+            text, answered = metadata_answer(
+                asked, sources[0], self.papers[sources[0].paper_id].extra
+            )
+            yield text
+            yield finish(text, not answered, "metadata")
+            return
         if not standalone.pinned and self._too_weak(sources, evidence, unknown):
             text = self._refusal(sources, unknown)
+            yield text
+            yield finish(text, True, name if name == "extractive" else self._label(name))
+            return
+        if not standalone.pinned and self.names.near_miss(info, plan):
+            sources[:] = self._with_mentions(sources, plan)
+            text = self._mention_notice(sources, plan)
             yield text
             yield finish(text, True, name if name == "extractive" else self._label(name))
             return
 
         mark = time.perf_counter()
         if name == "extractive":
+            about = set(plan.about)
             text = extractive_answer(
-                vector, sources, self.evidence, self.settings.extractive_sentences
+                vector,
+                sources,
+                self.evidence,
+                self.settings.extractive_sentences,
+                info=info,
+                stats=self.stats,
+                focus=plan.focus,
+                required=[s.n for s in sources if s.paper_id in about]
+                if info.kind == "comparison"
+                else [],
             )
             timings["answer"] = _ms(mark)
             yield text
@@ -240,6 +282,19 @@ class Engine:
             )
         yield finish(text, False, llm.name, usage, invalid)
 
+    def _with_mentions(self, sources: list[Source], plan: NamePlan) -> list[Source]:
+        """Sources with the papers that mention the asked-about names, retrieved or not."""
+        mentioning = [s.paper_id for s in sources if s.paper_id in plan.mentioning]
+        return self._pin(sources, (mentioning or plan.mentioning)[:MAX_MENTIONS])
+
+    def _mention_notice(self, sources: list[Source], plan: NamePlan) -> str:
+        quotes = [
+            (s, self.names.mention_sentences(s.paper_id, plan.mentioned_only))
+            for s in sources
+            if s.paper_id in plan.mentioning
+        ][:MAX_MENTIONS]
+        return mention_notice(plan.mentioned_only, quotes)
+
     def _label(self, name: str) -> str:
         return f"openai:{self.settings.llm_model}" if name == "openai" else name
 
@@ -271,6 +326,11 @@ class Engine:
             terms = ", ".join(f"'{t}'" for t in unknown)
             text = f"No abstract in this collection mentions {terms}. {text}"
         return text
+
+
+def _answer_part(text: str, label: str) -> str:
+    """The answer without the extractive lead line, whose words are not the answer's."""
+    return text.partition("\n")[2] if label.startswith("extractive") else text
 
 
 def _ms(since: float) -> float:

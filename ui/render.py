@@ -111,6 +111,8 @@ def answer_md(answer: Answer, turn: int) -> str:
     if answer.sentences and not answer.refused:
         ok = len(answer.sentences) - len(answer.unsupported)
         footer.append(f"{ok}/{len(answer.sentences)} sentences supported")
+    if coverage_gap(answer):
+        footer.append("⚠ may not cover the question")
     if answer.standalone_question:
         understood = answer.standalone_question
         understood = understood if len(understood) <= 160 else understood[:160] + "…"
@@ -176,14 +178,31 @@ def _check_box(answer: Answer) -> str:
     items = []
     for check in answer.unsupported:
         items.append(f"<li>{esc(check.text)} <em>({esc(_reason(check))})</em></li>")
-    if not items:
+    gap = coverage_gap(answer)
+    if not items and not gap:
         if not answer.sentences:
             return ""
         return '<div class="src-ok">✓ Every answer sentence is backed by a cited abstract.</div>'
-    return (
-        '<div class="src-warn"><strong>⚠ Not clearly supported by the cited abstracts:</strong>'
-        f"<ul>{''.join(items)}</ul></div>"
-    )
+    parts = ['<div class="src-warn">']
+    if gap:
+        parts.append(f"<strong>⚠ The answer may not answer the question:</strong> {esc(gap)}")
+    if items:
+        parts.append("<strong>⚠ Not clearly supported by the cited abstracts:</strong>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(parts) + "</div>"
+
+
+def coverage_gap(answer: Answer) -> str:
+    """What the answer leaves out of the question ("" when it covers it)."""
+    cov = answer.coverage
+    if answer.refused or cov is None or cov.covered:
+        return ""
+    said = []
+    if cov.terms_missing:
+        said.append("it does not mention " + ", ".join(f"'{t}'" for t in cov.terms_missing[:6]))
+    if cov.wants_number and not cov.has_number:
+        said.append("the question asks for a number and the answer states none")
+    return "; ".join(said) + "." if said else "it covers too little of the question."
 
 
 def sources_html(answers: list[tuple[int, Answer]]) -> str:
