@@ -41,6 +41,7 @@ from rag.types import Answer, Source, Usage
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 BACKENDS = ("extractive", "openai", "local")
 MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
+PLAN_CACHE = 256
 
 
 class Engine:
@@ -55,6 +56,7 @@ class Engine:
         self.evidence = SentenceIndex(self.embed_model, self.store)
         self.stats = LexicalStats(f"{p.title or ''} {p.abstract}" for p in self.papers.values())
         self.names = PaperNames(list(self.papers.values()))
+        self._plans: dict[str, NamePlan] = {}  # recent questions' name plans (asked twice)
         self._backends: dict[str, ChatBackend] = {}
         self._lock = threading.Lock()
 
@@ -95,7 +97,15 @@ class Engine:
 
     def name_plan(self, question: str) -> NamePlan:
         """Papers about the names in the question (they lead), and names only mentioned."""
-        return self.names.plan(analyze(question))
+        with self._lock:
+            plan = self._plans.get(question)
+        if plan is None:
+            plan = self.names.plan(analyze(question))
+            with self._lock:
+                self._plans[question] = plan
+                while len(self._plans) > PLAN_CACHE:
+                    self._plans.pop(next(iter(self._plans)))
+        return plan
 
     def _sources(self, hits: list[Hit]) -> list[Source]:
         out = []
@@ -217,7 +227,10 @@ class Engine:
             yield text
             yield finish(text, not answered, "metadata")
             return
-        if not standalone.pinned and self._too_weak(sources, evidence, unknown):
+        if not standalone.pinned and (
+            self._too_weak(sources, evidence, unknown)
+            or self.names.unknown_subjects(info, unknown)
+        ):
             text = self._refusal(sources, unknown)
             yield text
             yield finish(text, True, name if name == "extractive" else self._label(name))

@@ -41,6 +41,7 @@ class NamePlan:
     about: list[str] = field(default_factory=list)  # paper ids about a named thing, best first
     about_if_retrieved: list[str] = field(default_factory=list)  # same, for plain words
     focus: list[str] = field(default_factory=list)  # names that have a paper about them
+    specific: list[str] = field(default_factory=list)  # of those, names of one or two papers
     mentioned_only: list[str] = field(default_factory=list)  # names with no paper about them
     mentioning: list[str] = field(default_factory=list)  # paper ids that mention those names
 
@@ -61,7 +62,11 @@ class PaperNames:
         self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * len(papers)))
 
     def _candidates(self, name: str) -> list[str]:
-        ids = self._postings.get(name.split()[0].lower(), set())
+        """Papers that mention `name`; none when too many papers share its first word."""
+        words = name.lower().split()
+        ids = set.intersection(*(self._postings.get(w, set()) for w in words))
+        if len(ids) > self._common and len(words) == 1:
+            return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
 
     def _text(self, pid: str) -> str:
@@ -103,6 +108,7 @@ class PaperNames:
             if about:
                 plan.focus.append(name)
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
+                    plan.specific.append(name)
                     into = weak if _plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):
@@ -115,7 +121,18 @@ class PaperNames:
 
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
         """The question asks about a named thing that papers here only mention."""
-        return bool(plan.mentioned_only) and not plan.focus and not info.asks_for_papers
+        return bool(plan.mentioned_only) and not plan.specific and not info.asks_for_papers
+
+    @staticmethod
+    def unknown_subjects(info: QuestionInfo, unknown: list[str]) -> list[str]:
+        """Identifiers no abstract contains (AlphaFold2, CASP14, MMDiT) that the question is
+        about; all-capital words (CCTV) may be everyday abbreviations."""
+        return [
+            w
+            for w in unknown
+            if (re.search(r"\d", w) or (re.search(r"[A-Z].*[A-Z]", w) and re.search("[a-z]", w)))
+            and _may_be_subject(w, info.text)
+        ]
 
     def mention_sentences(self, pid: str, names: list[str]) -> list[str]:
         return [
@@ -147,7 +164,7 @@ _HEADS = frozenset(_HEAD_TEXT.split())
 def _may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
     does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")."""
-    if len(name) < 3 or not name[0].isupper() or " " in name:
+    if len(name) < 3 or not name[0].isupper():
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]

@@ -30,8 +30,10 @@ W_LEXICAL = 0.55
 W_NUMBER = 0.25
 W_INTRO = 0.12
 W_FOCUS = 0.2
-W_RANK = 0.12  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
+W_RANK = 0.25  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
 W_BOILERPLATE = 0.4
+W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
+W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
 
 _INTRO = re.compile(
     r"\b(we|this (paper|work|report|study|article))\b[^.;]{0,60}?\b(propose|present|introduce|"
@@ -43,6 +45,16 @@ _INTRO = re.compile(
 _BOILERPLATE = re.compile(
     r"https?://|github\.com|\b(code|models?|data|dataset|weights|checkpoints|implementation)"
     r"\b[^.]{0,40}\b(is|are) (publicly |openly |freely )?(available|released|open[- ]sourced)",
+    re.IGNORECASE,
+)
+_BACKGROUND = re.compile(
+    r"^(however|although|while|despite|recently|existing|current|traditional|conventional|"
+    r"prior|previous|yet|unfortunately|in recent years|over the past|nowadays|to date)\b",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
+    r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -121,8 +133,12 @@ def score_sentences(
             named = any(mentions(sentence, name) for name in focus)
             if named:
                 score += W_FOCUS
-            if introduces(sentence) and (info.kind == "definition" or named):
+            if introduces(sentence) and info.kind != "number":
                 score += W_INTRO
+            if _BACKGROUND.match(sentence) or (i == 0 and not named):
+                score -= W_BACKGROUND
+            if _RESULT.search(sentence):
+                score += W_RESULT
             if is_boilerplate(sentence):
                 score -= W_BOILERPLATE
             out.append(Scored(n, i, sentence, vectors[i], round(score, 6), float(dense[i])))

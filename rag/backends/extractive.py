@@ -16,9 +16,11 @@ from rag.question_type import QuestionInfo, analyze
 from rag.sentence_scoring import LexicalStats, Scored, score_sentences
 from rag.types import Source
 
-PAPER_GAP = 0.12  # keep a paper whose best sentence scores within this of the best one
-SENTENCE_GAP = 0.1  # a paper's second sentence must score within this of its first
+PAPER_GAP = 0.06  # keep a paper whose best sentence scores within this of the best one
+SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its first
 REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
+MAX_PER_PAPER = 2  # sentences per paper when several papers answer
+SOLE_PAPER_SENTENCES = 3  # when one paper answers alone, a third sentence may follow
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 BULLET = "- "
 
@@ -67,16 +69,15 @@ def choose(
     kept.sort(key=lambda n: (-best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
-    for n, chosen in groups:  # second sentences, best paper first, while the budget lasts
-        if sum(len(c) for _, c in groups) >= budget:
-            break
+    per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
+    for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
         for s in best_by_paper[n][1:]:
-            if s.score < first.score - SENTENCE_GAP:
+            full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
+            if full or s.score < first.score - SENTENCE_GAP:
                 break
-            if float(s.vector @ first.vector) < REDUNDANT:
+            if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
-                break
     return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
 
 
