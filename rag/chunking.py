@@ -18,7 +18,7 @@ ABBREVIATIONS = (
 )
 _ABBREV = "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS)
 _SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z]\.)(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_OPEN, _CLOSE = "([", ")]"
+_CLOSE = ")]"
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,11 @@ def split_sentences(text: str) -> list[str]:
     opening bracket that never closes is ignored, so it cannot swallow the abstract)."""
     out, start, depth, scanned = [], 0, 0, 0
     for match in _SENTENCE_END.finditer(text):
-        for ch in text[scanned : match.start()]:
-            depth += (ch in _OPEN) - (ch in _CLOSE)
-        depth, scanned = max(depth, 0), match.start()
-        if depth == 0 or not any(ch in _CLOSE for ch in text[match.end() :]):
+        a, b = scanned, match.start()
+        opened = text.count("(", a, b) + text.count("[", a, b)
+        depth = max(depth + opened - text.count(")", a, b) - text.count("]", a, b), 0)
+        scanned = b
+        if depth == 0 or all(text.find(ch, match.end()) < 0 for ch in _CLOSE):
             out.append(text[start : match.start()])
             start = match.end()
     out.append(text[start:])

@@ -244,7 +244,7 @@ class Engine:
 
         mark = time.perf_counter()
         if name == "extractive":
-            about = set(plan.about)
+            about = {*plan.about, *plan.about_if_retrieved}
             text = extractive_answer(
                 vector,
                 sources,
@@ -253,6 +253,7 @@ class Engine:
                 info=info,
                 stats=self.stats,
                 focus=plan.focus,
+                about=[s.n for s in sources if s.paper_id in about],
                 required=[s.n for s in sources if s.paper_id in about]
                 if info.kind == "comparison"
                 else [],

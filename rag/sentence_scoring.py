@@ -27,7 +27,7 @@ from rag.text import numbers_in
 
 W_DENSE = 1.0
 W_LEXICAL = 0.55
-W_NUMBER = 0.25
+W_NUMBER = 0.15
 W_INTRO = 0.12
 W_FOCUS = 0.2
 W_RANK = 0.25  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
@@ -110,11 +110,13 @@ def score_sentences(
     papers: list[tuple[int, list[str], np.ndarray]],
     stats: LexicalStats,
     focus: list[str],
+    about: frozenset[int] = frozenset(),
 ) -> list[Scored]:
     """Every sentence of the given sources (n, sentences, unit vectors), scored; best first.
 
-    `focus` holds the names the question is about (the paper's own name when it names one).
-    Ties break on source number then sentence position, so the order is reproducible.
+    `focus` holds the names the question is about, `about` the source numbers of the papers
+    about them: all their sentences get the focus bonus, other papers' sentences half of it
+    when they name the thing. Ties break on source number then sentence position.
     """
     weights = {t: stats.idf(t) for t in info.terms}
     total = sum(weights.values()) or 1.0
@@ -131,8 +133,10 @@ def score_sentences(
             if info.wants_number and has_quantity(sentence):
                 score += W_NUMBER
             named = any(mentions(sentence, name) for name in focus)
-            if named:
+            if n in about:
                 score += W_FOCUS
+            elif named:
+                score += W_FOCUS / 2
             if introduces(sentence) and info.kind != "number":
                 score += W_INTRO
             if _BACKGROUND.match(sentence) or (i == 0 and not named):

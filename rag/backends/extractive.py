@@ -34,9 +34,11 @@ def extractive_answer(
     info: QuestionInfo | None = None,
     stats: LexicalStats | None = None,
     focus: list[str] | None = None,
+    about: list[int] | None = None,
     required: list[int] | None = None,
 ) -> str:
-    """The grouped, cited answer. `required` source numbers (compared papers) get a group.
+    """The grouped, cited answer. `about`: source numbers of the papers the question names;
+    `required` source numbers (compared papers) each get a group.
 
     Without `info` and `stats` (a caller that has no question analysis) sentences are
     ranked by similarity and retrieval rank only.
@@ -44,7 +46,9 @@ def extractive_answer(
     per_paper = evidence.many([(s.paper_id, s.abstract) for s in sources])
     papers = [(s.n, *per_paper[s.paper_id]) for s in sources]
     info = info or analyze("")
-    scored = score_sentences(info, query_vector, papers, stats or LexicalStats([]), focus or [])
+    scored = score_sentences(
+        info, query_vector, papers, stats or LexicalStats([]), focus or [], frozenset(about or [])
+    )
     groups = choose(scored, info, n_sentences, required or [])
     return render_groups(groups, {s.n: s for s in sources})
 
