@@ -13,8 +13,22 @@ from rag.offline import configure_offline
 # inside parentheses or brackets. The look-behinds sit where the space starts, so each one
 # includes the full stop.
 ABBREVIATIONS = (
-    r"e\.g\.", r"i\.e\.", r"a\.k\.a\.", r"et al\.", r"vs\.", r"Fig\.", r"Figs\.", r"Eq\.",
-    r"Eqs\.", r"cf\.", r"approx\.", r"resp\.", r"w\.r\.t\.", r"Sec\.", r"Tab\.", r"No\.",
+    r"e\.g\.",
+    r"i\.e\.",
+    r"a\.k\.a\.",
+    r"et al\.",
+    r"vs\.",
+    r"Fig\.",
+    r"Figs\.",
+    r"Eq\.",
+    r"Eqs\.",
+    r"cf\.",
+    r"approx\.",
+    r"resp\.",
+    r"w\.r\.t\.",
+    r"Sec\.",
+    r"Tab\.",
+    r"No\.",
 )
 _ABBREV = "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS)
 _SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z]\.)(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")

@@ -228,8 +228,7 @@ class Engine:
             yield finish(text, not answered, "metadata")
             return
         if not standalone.pinned and (
-            self._too_weak(sources, evidence, unknown)
-            or self.names.unknown_subjects(info, unknown)
+            self._too_weak(sources, evidence, unknown) or self.names.unknown_subjects(info, unknown)
         ):
             text = self._refusal(sources, unknown)
             yield text

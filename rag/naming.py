@@ -5,7 +5,7 @@ method that papers here only mention in passing: answering from them would pass 
 sentences as GPTQ's own results, so the engine says the collection has no paper about it.
 
 A paper is about a name when its title contains it, or its abstract introduces it ("we
-propose X", "X, a novel ...", "called X"). Names are found by form (acronyms, digits,
+propose X", "we present a framework, X", "X for short"). Names are found by form (acronyms, digits,
 capitals), never from a list.
 """
 
@@ -83,12 +83,11 @@ class PaperNames:
         if mentions(title, name):
             return 2
         verb = rf"\b{_INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
-        own = rf"^{re.escape(name)}(?![\w-])\s*(?:\([^)]*\))?,?\s+(?:is|are)\s+(?:a|an)\b"
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._papers[pid].abstract):
             if not mentions(sentence, name):
                 continue
-            if re.search(verb, sentence, re.IGNORECASE) or re.search(own, sentence):
+            if re.search(verb, sentence, re.IGNORECASE):
                 return 1
             if re.search(short, sentence) and re.search(rf"\b{_INTRO_VERB}\b", sentence, re.I):
                 return 1
@@ -147,7 +146,7 @@ def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:
 
 
 def _plain_word(name: str) -> bool:
-    """"Chinese", "Fuyou": could be an ordinary capitalized word, so retrieval must agree."""
+    """ "Chinese", "Fuyou": could be an ordinary capitalized word, so retrieval must agree."""
     return name[:1].isupper() and name[1:].islower() and name.isalpha()
 
 

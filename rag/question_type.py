@@ -15,7 +15,8 @@ from typing import Literal
 Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
-_TERM = re.compile(r"[a-z0-9]+")
+_TERM = re.compile(r"[A-Za-z0-9]+")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")  # GPUs, LLMs
 
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is
@@ -80,7 +81,7 @@ class QuestionInfo:
 
     @property
     def asks_for_papers(self) -> bool:
-        """"Which papers ...", "is there a method ...": the user wants papers, not one paper's
+        """ "Which papers ...", "is there a method ...": the user wants papers, not one paper's
         statement about a named thing."""
         return bool(_WHICH.search(self.text))
 
@@ -96,10 +97,11 @@ def normalize_term(word: str) -> str:
 def terms_of(text: str) -> list[str]:
     """Normalized content terms of any text (question or sentence), in order."""
     out = []
-    for raw in _TERM.findall(text.lower()):
+    for word in _TERM.findall(text):
+        raw = word.lower()
         if raw in STOPWORDS or (len(raw) < 2 and not raw.isdigit()):
             continue
-        out.append(normalize_term(raw))
+        out.append(raw[:-1] if _ACRONYM_PLURAL.fullmatch(word) else normalize_term(raw))
     return out
 
 
