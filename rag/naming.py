@@ -150,6 +150,14 @@ def _plain_word(name: str) -> bool:
     return name[:1].isupper() and name[1:].islower() and name.isalpha()
 
 
+# A name right after one of these is where or with what something was done ("on CARLA",
+# "trained on ImageNet", "compared with GPT-4"), not what the question is about.
+_SETTING = re.compile(
+    r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
+    r"within|between|among|versus|vs)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.\-]+\s+)?$",
+    re.IGNORECASE,
+)
+_SOURCE = re.compile(r"\b(according to|reported (by|in)|in the)\s+(?:the\s+)?\S*\s*$", re.I)
 _DETERMINER = re.compile(r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$", re.IGNORECASE)
 # After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
 _HEAD_TEXT = """paper papers model models method optimizer algorithm architecture suite family
@@ -162,16 +170,20 @@ _HEADS = frozenset(_HEAD_TEXT.split())
 
 def _may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
-    does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")."""
+    does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
+    or say where something was done ("reaches 64 on CARLA")."""
     if len(name) < 3 or not name[0].isupper():
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
         if re.match(r"['’]s\b", after):
             continue
+        before = question[: match.start()]
+        if _SETTING.search(before) and not _SOURCE.search(before):
+            continue
         following = re.match(r"\s+([A-Za-z]+)", after)
         if (
-            _DETERMINER.search(question[: match.start()])
+            _DETERMINER.search(before)
             and following
             and following.group(1).lower() not in _HEADS
         ):

@@ -80,6 +80,14 @@ def test_a_name_that_qualifies_something_else_is_not_the_subject() -> None:
     assert names.plan(info).mentioned_only == []
 
 
+def test_a_name_after_a_preposition_is_a_setting_not_the_subject() -> None:
+    names = PaperNames(PAPERS)
+    setting = analyze("What score does the detector reach on QuxQuant benchmarks?")
+    assert names.plan(setting).mentioned_only == []
+    source = analyze("According to the QuxQuant paper, what bit width works best?")
+    assert names.plan(source).mentioned_only == ["QuxQuant"]
+
+
 def test_coverage_needs_key_terms_names_and_a_number() -> None:
     stats = LexicalStats(p.abstract for p in PAPERS)
     info = analyze("How much faster is FooNet on COCO?")
