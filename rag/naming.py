@@ -182,11 +182,7 @@ def _may_be_subject(name: str, question: str) -> bool:
         if _SETTING.search(before) and not _SOURCE.search(before):
             continue
         following = re.match(r"\s+([A-Za-z]+)", after)
-        if (
-            _DETERMINER.search(before)
-            and following
-            and following.group(1).lower() not in _HEADS
-        ):
+        if _DETERMINER.search(before) and following and following.group(1).lower() not in _HEADS:
             continue
         return True
     return False
