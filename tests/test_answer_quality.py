@@ -5,14 +5,17 @@ quotes, the coverage badge, determinism and sentence splitting of the stored sen
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from rag.chat import Chat
 from rag.chunking import ABBREVIATIONS
 from rag.types import Answer
-from tests.support.index_fixtures import make_settings
+from tests.support.index_fixtures import CORPUS, make_settings
 
 HEADING = re.compile(r"^\[(?P<n>\d+)\] (?P<label>.+)$")
 QUOTE = re.compile(r"^- (?P<text>.+) \[(?P<n>\d+)\]$")
@@ -180,6 +183,38 @@ def test_same_question_same_answer_in_a_fresh_engine(engine, corpus_settings):
         assert ids == [s.paper_id for s in b.sources] == [s.paper_id for s in c.sources]
         assert [s.score for s in a.sources] == [s.score for s in c.sources]
         assert a.text == b.text == c.text
+
+
+def test_same_sources_and_text_in_two_processes(corpus_settings):
+    """The approximate index once returned other near-equal chunks after a restart."""
+    code = (
+        "import json, sys; from rag import ask\n"
+        "qs = json.loads(sys.argv[1])\n"
+        "print(json.dumps([[ask(q, top_k=10).text, [s.paper_id for s in ask(q, top_k=10).sources]]"
+        " for q in qs]))\n"
+    )
+    questions = [
+        "Which methods reduce the memory needed to train large models?",
+        "What engagement gains do production recommendation systems report?",
+        "How do learned optimizers compare with hand-designed ones?",
+        "Which papers speed up diffusion model sampling?",
+        "What work studies federated learning with slow clients?",
+        "How can 3D Gaussian splatting scale to large scenes?",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS))
+    runs = []
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(questions)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert runs[0] == runs[1]
 
 
 def test_stored_sentences_are_not_cut_at_abbreviations_or_inside_brackets(engine):
