@@ -17,17 +17,13 @@ from dataclasses import dataclass, field
 
 from rag.chunking import split_sentences
 from rag.question_type import WORD, QuestionInfo
-from rag.sentence_scoring import mentions
+from rag.sentence_scoring import INTRO_VERB, mentions
 from rag.store import PaperRecord
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
-_INTRO_VERB = (
-    r"(?:propose|present|introduce|develop|design|build|release|call|name|dub|term|coin|"
-    r"describe|offer)\w*"
-)
 # Words that may stand between the verb and the name: "we propose a novel framework, X".
 _FILLER = (
     r"(?:a|an|the|our|this|novel|new|simple|efficient|general|unified|first|method|framework|"
@@ -82,14 +78,14 @@ class PaperNames:
             return 3
         if mentions(title, name):
             return 2
-        verb = rf"\b{_INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
+        verb = rf"\b{INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._papers[pid].abstract):
             if not mentions(sentence, name):
                 continue
             if re.search(verb, sentence, re.IGNORECASE):
                 return 1
-            if re.search(short, sentence) and re.search(rf"\b{_INTRO_VERB}\b", sentence, re.I):
+            if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
                 return 1
         return 0
 

@@ -35,9 +35,13 @@ W_BOILERPLATE = 0.4
 W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
 W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
 
+# Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
+INTRO_VERB = (
+    r"(?:propose|present|introduce|develop|design|build|release|call|name|dub|term|coin|"
+    r"describe|offer)\w*"
+)
 _INTRO = re.compile(
-    r"\b(we|this (paper|work|report|study|article))\b[^.;]{0,60}?\b(propose|present|introduce|"
-    r"develop|design|describe|call|name|dub|build|release|offer)\w*\b|"
+    r"\b(we|this (paper|work|report|study|article))\b[^.;]{0,60}?\b" + INTRO_VERB + r"\b|"
     r"\b(called|named|dubbed|termed|coined)\b|\b(is|are) (a|an) (novel|new|simple|general|"
     r"efficient|scalable|unified|lightweight|benchmark|framework|method|system|family|suite)\b",
     re.IGNORECASE,
