@@ -137,6 +137,7 @@ def _stats(args: argparse.Namespace, settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings) -> int:
+    from rag.coverage import gap
     from rag.engine import Engine
 
     engine = Engine(settings)
@@ -158,6 +159,8 @@ def _ask(args: argparse.Namespace, settings) -> int:
         print(f"note: {notice}")
     for check in answer.unsupported:
         print(f"unsupported: {check.text}")
+    if not answer.refused and gap(answer.coverage):
+        print(f"may not answer the question: {gap(answer.coverage)}")
     print(f"\nSources ({answer.backend}):")
     for s in answer.sources:
         print(f"  [{s.n}] {s.label}  (score {s.score:.3f}; {', '.join(s.locations)})")

@@ -36,3 +36,15 @@ def coverage(
         wants_number=info.wants_number,
         has_number=has_quantity(answer_text),
     )
+
+
+def gap(cov: Coverage | None) -> str:
+    """What an answer leaves out of the question, in words ("" when it covers it)."""
+    if cov is None or cov.covered:
+        return ""
+    said = []
+    if cov.terms_missing:
+        said.append("it does not mention " + ", ".join(f"'{t}'" for t in cov.terms_missing[:6]))
+    if cov.wants_number and not cov.has_number:
+        said.append("the question asks for a number and the answer states none")
+    return "; ".join(said) + "." if said else "it covers too little of the question."

@@ -159,6 +159,21 @@ def test_coverage_badge_is_earned(engine):
     assert missed.to_json()["coverage"]["covered"] is False
 
 
+def test_cli_says_when_the_answer_may_not_answer(corpus_settings):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS))
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "How does NUPES handle zebrafish quantization?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "may not answer the question: it does not mention" in out.stdout
+    assert "'zebrafish'" in out.stdout
+
+
 def test_number_question_without_a_number_is_not_covered(engine):
     answer = engine.ask("How many zebrafish did NUPES quantize?")
     assert not answer.refused and answer.coverage is not None

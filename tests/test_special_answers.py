@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.coverage import coverage
+from rag.coverage import coverage, gap
 from rag.naming import PaperNames
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
@@ -97,3 +97,5 @@ def test_coverage_needs_key_terms_names_and_a_number() -> None:
     assert not no_number.covered and not no_number.has_number
     no_name = coverage(info, "It is 2.5x faster on COCO. [1]", stats, ["FooNet"])
     assert not no_name.covered and "FooNet" in no_name.terms_missing
+    assert gap(good) == ""
+    assert gap(no_number) == "the question asks for a number and the answer states none."

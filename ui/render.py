@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from rag.coverage import gap
 from rag.types import Answer, SentenceCheck, Source
 
 _CITE = re.compile(r"\[(\d+)\]")
@@ -193,16 +194,8 @@ def _check_box(answer: Answer) -> str:
 
 
 def coverage_gap(answer: Answer) -> str:
-    """What the answer leaves out of the question ("" when it covers it)."""
-    cov = answer.coverage
-    if answer.refused or cov is None or cov.covered:
-        return ""
-    said = []
-    if cov.terms_missing:
-        said.append("it does not mention " + ", ".join(f"'{t}'" for t in cov.terms_missing[:6]))
-    if cov.wants_number and not cov.has_number:
-        said.append("the question asks for a number and the answer states none")
-    return "; ".join(said) + "." if said else "it covers too little of the question."
+    """What the answer leaves out of the question ("" when it covers it or was refused)."""
+    return "" if answer.refused else gap(answer.coverage)
 
 
 def sources_html(answers: list[tuple[int, Answer]]) -> str:
