@@ -42,6 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 BACKENDS = ("extractive", "openai", "local")
 MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
 PLAN_CACHE = 256
+METADATA = "metadata"  # backend label of answers read from the paper record
 
 
 class Engine:
@@ -191,9 +192,10 @@ class Engine:
         ) -> Answer:
             mark = time.perf_counter()
             body = quoted_lines(text) if label.startswith("extractive") else text
+            quoted = not refused and label != METADATA  # record fields are not abstract claims
             checks = (
                 []
-                if refused
+                if not quoted
                 else check_sentences(
                     answer_sentences(body), sources, self.evidence, self.settings.support_threshold
                 )
@@ -214,7 +216,7 @@ class Engine:
                 notices=notices,
                 standalone_question=standalone.question if history else None,
                 coverage=None
-                if refused
+                if not quoted
                 else coverage(info, _answer_part(text, label), self.stats, plan.focus),
             )
 
@@ -225,7 +227,7 @@ class Engine:
                 asked, sources[0], self.papers[sources[0].paper_id].extra
             )
             yield text
-            yield finish(text, not answered, "metadata")
+            yield finish(text, not answered, METADATA)
             return
         if not standalone.pinned and (
             self._too_weak(sources, evidence, unknown) or self.names.unknown_subjects(info, unknown)

@@ -119,8 +119,10 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
     chat = Chat(Engine(settings))
     chat.ask("How does gradient checkpointing cut activation memory?")
     answer = chat.ask("Who wrote [1]?")
-    assert not answer.refused
+    assert not answer.refused and answer.backend == "metadata"
     assert "Ada Lovelace, Alan Turing [1]" in answer.text
+    assert answer.sentences == [] and answer.coverage is None, "no abstract check of a record"
+    assert [c.n for c in answer.citations] == [1]
     when = chat.ask("When was [1] published?")
     assert "2021-05-04" in when.text
 
