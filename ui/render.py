@@ -20,6 +20,7 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
 SCORE_HELP = "fused retrieval score (dense + BM25, reciprocal-rank fusion); higher is better"
 _BLANK = re.compile(r"\s+")
 _MARKERS_BETWEEN = r"(?:\s*\[\d+\])*\s*"
+_GROUP_HEADING = re.compile(r"^(\[\d+\] \S.*)$", re.MULTILINE)  # "[2] Paper title" of a quote group
 
 
 def esc(text: object) -> str:
@@ -93,7 +94,7 @@ def _reason(check: SentenceCheck) -> str:
 def answer_md(answer: Answer, turn: int) -> str:
     """The final chat message of one answer."""
     labels = {s.n: esc(s.label) for s in answer.sources}
-    md = _safe_answer_md(answer.text)
+    md = _GROUP_HEADING.sub(r"\n\1", _safe_answer_md(answer.text))  # each paper its paragraph
     unsupported = [] if answer.refused else answer.unsupported
     md, _ = _mark_unsupported(md, unsupported)
     md = _link_citations(md, turn, labels)
