@@ -16,10 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rag.chunking import split_sentences
-from rag.question_type import WORD, QuestionInfo
+from rag.question_type import QuestionInfo
 from rag.sentence_scoring import INTRO_VERB, mentions
 from rag.store import PaperRecord
 
+# Words with a capital or a digit (NUPES, GPT-3, Fuyou, "Platonic" in a title).
+_NAME_LIKE = re.compile(r"\b[A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
@@ -48,13 +50,14 @@ class PaperNames:
     def __init__(self, papers: list[PaperRecord]) -> None:
         self._papers = {p.paper_id: p for p in papers}
         self._postings: dict[str, set[str]] = defaultdict(set)
-        for p in papers:
-            for word in WORD.findall(f"{p.title or ''} {p.abstract}"):
+        for p in papers:  # only words written like names: a question's names are
+            for word in set(_NAME_LIKE.findall(f"{p.title or ''} {p.abstract}")):
                 low = word.lower()
                 self._postings[low].add(p.paper_id)
-                for part in low.split("-"):
-                    if part and part != low:
-                        self._postings[part].add(p.paper_id)
+                if "-" in low:
+                    for part in low.split("-"):
+                        if part:
+                            self._postings[part].add(p.paper_id)
         self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * len(papers)))
 
     def _candidates(self, name: str) -> list[str]:

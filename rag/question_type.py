@@ -96,17 +96,21 @@ def normalize_term(word: str) -> str:
 
 def terms_of(text: str) -> list[str]:
     """Normalized content terms of any text (question or sentence), in order."""
-    out = []
-    for word in _TERM.findall(text):
-        raw = word.lower()
-        if raw in STOPWORDS or (len(raw) < 2 and not raw.isdigit()):
-            continue
-        out.append(raw[:-1] if _ACRONYM_PLURAL.fullmatch(word) else normalize_term(raw))
-    return out
+    return [t for t in map(_term, _TERM.findall(text)) if t]
+
+
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """The normalized term of one word, "" for a stopword (cached: words repeat a lot)."""
+    raw = word.lower()
+    if raw in STOPWORDS or (len(raw) < 2 and not raw.isdigit()):
+        return ""
+    return raw[:-1] if _ACRONYM_PLURAL.fullmatch(word) else normalize_term(raw)
 
 
 def _looks_like_name(word: str, first: bool) -> bool:
-    return bool(
+    """Acronyms, digits with letters, capitalized words (not first); never one letter ("I")."""
+    return len(word) > 1 and bool(
         (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
         or re.search(r"[A-Z].*[A-Z]", word)
         or (not first and word[0].isupper())
