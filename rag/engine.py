@@ -58,6 +58,7 @@ class Engine:
         self.stats = LexicalStats(f"{p.title or ''} {p.abstract}" for p in self.papers.values())
         self.names = PaperNames(list(self.papers.values()))
         self._plans: dict[str, NamePlan] = {}  # recent questions' name plans (asked twice)
+        self._plans_lock = threading.Lock()  # shared with with_settings() views, like _plans
         self._backends: dict[str, ChatBackend] = {}
         self._lock = threading.Lock()
 
@@ -98,11 +99,11 @@ class Engine:
 
     def name_plan(self, question: str) -> NamePlan:
         """Papers about the names in the question (they lead), and names only mentioned."""
-        with self._lock:
+        with self._plans_lock:
             plan = self._plans.get(question)
         if plan is None:
             plan = self.names.plan(analyze(question))
-            with self._lock:
+            with self._plans_lock:
                 self._plans[question] = plan
                 while len(self._plans) > PLAN_CACHE:
                     self._plans.pop(next(iter(self._plans)))
