@@ -5,7 +5,6 @@ quotes, the coverage badge, determinism and sentence splitting of the stored sen
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from rag.chat import Chat
 from rag.chunking import ABBREVIATIONS
 from rag.types import Answer
-from tests.support.index_fixtures import CORPUS, make_settings
+from tests.support.index_fixtures import make_settings, process_env
 
 HEADING = re.compile(r"^\[(?P<n>\d+)\] (?P<label>.+)$")
 QUOTE = re.compile(r"^- (?P<text>.+) \[(?P<n>\d+)\]$")
@@ -162,8 +161,7 @@ def test_coverage_badge_is_earned(engine):
 
 
 def test_cli_says_when_the_answer_may_not_answer(corpus_settings):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
-    env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS))
+    env = process_env(corpus_settings)
     out = subprocess.run(
         [sys.executable, "-m", "rag.cli", "ask", "How does NUPES handle zebrafish quantization?"],
         env=env,
@@ -218,8 +216,7 @@ def test_same_sources_and_text_in_two_processes(corpus_settings):
         "What work studies federated learning with slow clients?",
         "How can 3D Gaussian splatting scale to large scenes?",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
-    env.update(RAG_DATA_DIR=str(corpus_settings.data_dir), RAG_CORPUS_DIR=str(CORPUS))
+    env = process_env(corpus_settings)
     runs = []
     for _ in range(2):
         out = subprocess.run(
