@@ -9,13 +9,30 @@ from functools import lru_cache
 from rag.offline import configure_offline
 
 # A sentence ends at . ! ? followed by space and a capital/digit/bracket, except after
-# common abbreviations ("e.g.", "et al.", "Fig.") and single initials. The look-behinds sit
-# where the space starts, so each one includes the full stop.
-_ABBREV = "".join(
-    rf"(?<!\b{a})"
-    for a in (r"e\.g\.", r"i\.e\.", r"et al\.", r"vs\.", r"Fig\.", r"Eq\.", r"cf\.", r"approx\.")
+# common abbreviations ("e.g.", "a.k.a.", "et al.", "Fig.") and single initials, and never
+# inside parentheses or brackets. The look-behinds sit where the space starts, so each one
+# includes the full stop.
+ABBREVIATIONS = (
+    r"e\.g\.",
+    r"i\.e\.",
+    r"a\.k\.a\.",
+    r"et al\.",
+    r"vs\.",
+    r"Fig\.",
+    r"Figs\.",
+    r"Eq\.",
+    r"Eqs\.",
+    r"cf\.",
+    r"approx\.",
+    r"resp\.",
+    r"w\.r\.t\.",
+    r"Sec\.",
+    r"Tab\.",
+    r"No\.",
 )
+_ABBREV = "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS)
 _SENTENCE_END = re.compile(_ABBREV + r"(?<!\b[A-Z]\.)(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_CLOSE = ")]"
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,19 @@ def count_tokens(text: str) -> int:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    """Sentences of an abstract; a full stop inside (...) or [...] does not end one (an
+    opening bracket that never closes is ignored, so it cannot swallow the abstract)."""
+    out, start, depth, scanned = [], 0, 0, 0
+    for match in _SENTENCE_END.finditer(text):
+        a, b = scanned, match.start()
+        opened = text.count("(", a, b) + text.count("[", a, b)
+        depth = max(depth + opened - text.count(")", a, b) - text.count("]", a, b), 0)
+        scanned = b
+        if depth == 0 or all(text.find(ch, match.end()) < 0 for ch in _CLOSE):
+            out.append(text[start : match.start()])
+            start = match.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if s.strip()]
 
 
 def _cut(sentence: str, budget: int) -> list[str]:

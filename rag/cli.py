@@ -229,6 +229,7 @@ def _stats(args: argparse.Namespace, settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings) -> int:
+    from rag.coverage import gap
     from rag.engine import Engine
     from rag.metadata import PaperMeta
     from rag.types import Retract
@@ -269,6 +270,8 @@ def _ask(args: argparse.Namespace, settings) -> int:
         print(f"note: {notice}")
     for check in answer.unsupported:
         print(f"unsupported: {check.text}")
+    if not answer.refused and gap(answer.coverage):
+        print(f"may not answer the question: {gap(answer.coverage)}")
     print(f"\nSources ({answer.backend}):")
     for s in answer.sources:
         byline = PaperMeta(authors=s.authors, year=s.year).byline()

@@ -16,26 +16,32 @@ from typing import Any
 import numpy as np
 
 from rag.backends.budget import Deadline
-from rag.backends.extractive import extractive_answer
+from rag.backends.extractive import extractive_answer, quoted_lines
 from rag.backends.llm import ChatBackend, LocalBackend, build_messages, says_not_in_sources
 from rag.backends.openai_chat import OpenAIBackend
 from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model
 from rag.conversation import Standalone, history_text, resolve
+from rag.coverage import coverage
 from rag.errors import ConfigError, LLMError, QuestionError
 from rag.filters import Filters
 from rag.guard import LOOP_CHECK_EVERY, degeneracy, loops
 from rag.index_views import IndexView, IndexViews
+from rag.naming import NamePlan
 from rag.prompts import render
 from rag.question_filters import filters_from_question
+from rag.question_type import QuestionInfo, analyze
 from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
+from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
 from rag.types import Answer, Retract, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 BACKENDS = ("extractive", "openai", "local")
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
+MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
+METADATA = "metadata"  # backend label of answers read from the paper record
 
 
 class Engine:
@@ -103,14 +109,19 @@ class Engine:
         view = view or self._view
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
         retriever = view.retriever.with_settings(self.settings)
+        allowed = filters.select(view.meta) if filters and filters.active else None
         hits, evidence = retriever.retrieve(
             question,
             vector.tolist(),
             self.top_k(top_k),
             mode or self.settings.retrieval_mode,
-            filters.select(view.meta) if filters and filters.active else None,
+            allowed,
         )
-        return self._sources(hits, view), evidence, vector
+        plan = view.name_plan(question)
+        retrieved = {h.paper_id for h in hits}
+        lead = plan.about + [pid for pid in plan.about_if_retrieved if pid in retrieved]
+        lead = [pid for pid in lead if allowed is None or pid in allowed]
+        return self._pin(self._sources(hits, view), lead[:MAX_PROMOTED], view), evidence, vector
 
     def top_k(self, value: object) -> int:
         """The one validation of top_k, for the CLI, Python and the UI alike."""
@@ -242,10 +253,11 @@ class Engine:
             invalid: list[int] | None = None,
         ) -> Answer:
             mark = time.perf_counter()
-            body = text.split("\n", 1)[-1] if label.startswith("extractive") else text
+            body = quoted_lines(text) if label.startswith("extractive") else text
+            quoted = not refused and label != METADATA  # record fields are not abstract claims
             checks = (
                 []
-                if refused
+                if not quoted
                 else check_sentences(
                     answer_sentences(body), sources, view.evidence, self.settings.support_threshold
                 )
@@ -265,25 +277,42 @@ class Engine:
                 invalid_citations=invalid or [],
                 notices=notices,
                 standalone_question=standalone.question if history else None,
+                coverage=None
+                if not quoted
+                else coverage(info, _answer_part(text, label), view.stats, plan.focus),
             )
 
+        info, plan = analyze(standalone.question), view.name_plan(standalone.question)
         if filters and filters.active and not sources:
             text = render("no_match", filters=filters.describe())
             yield text
             yield finish(text, True, name if name == "extractive" else self._label(name))
             return
         unknown = view.retriever.unknown_terms(asked)
-        if not standalone.pinned and self._too_weak(sources, evidence, unknown):
+        if info.kind == "metadata" and (standalone.pinned or plan.about):
+            text, answered = metadata_answer(
+                asked, sources[0], view.papers[sources[0].paper_id].extra
+            )
+            yield text
+            yield finish(text, not answered, METADATA)
+            return
+        if not standalone.pinned and (
+            self._too_weak(sources, evidence, unknown) or view.names.unknown_subjects(info, unknown)
+        ):
             text = self._refusal(sources, unknown)
+            yield text
+            yield finish(text, True, name if name == "extractive" else self._label(name))
+            return
+        if not standalone.pinned and view.names.near_miss(info, plan):
+            sources[:] = self._with_mentions(sources, plan, view)
+            text = self._mention_notice(sources, plan, view)
             yield text
             yield finish(text, True, name if name == "extractive" else self._label(name))
             return
 
         mark = time.perf_counter()
         if name == "extractive":
-            text = extractive_answer(
-                vector, sources, view.evidence, self.settings.extractive_sentences
-            )
+            text = self._quotes(vector, sources, view, info, plan)
             timings["answer"] = _ms(mark)
             yield text
             yield finish(text, False, "extractive")
@@ -294,9 +323,7 @@ class Engine:
             notices.append(f"{reason} Showing sentences quoted from the abstracts instead.")
             for source in sources:
                 source.supporting.clear()  # highlights of a discarded answer
-            text = extractive_answer(
-                vector, sources, view.evidence, self.settings.extractive_sentences
-            )
+            text = self._quotes(vector, sources, view, info, plan)
             timings["answer"] = _ms(mark)
             if streamed:
                 yield Retract(reason)
@@ -359,6 +386,44 @@ class Engine:
         notices.append(f"Filtered from the question: {stated.describe()}.")
         return rest, stated
 
+    def _quotes(
+        self,
+        vector: np.ndarray,
+        sources: list[Source],
+        view: IndexView,
+        info: QuestionInfo,
+        plan: NamePlan,
+    ) -> str:
+        """The extractive answer: the sources' sentences scored for what was asked."""
+        about = {*plan.about, *plan.about_if_retrieved}
+        named = [s.n for s in sources if s.paper_id in about]
+        return extractive_answer(
+            vector,
+            sources,
+            view.evidence,
+            self.settings.extractive_sentences,
+            info=info,
+            stats=view.stats,
+            focus=plan.focus,
+            about=named,
+            required=named if info.kind == "comparison" else [],
+        )
+
+    def _with_mentions(
+        self, sources: list[Source], plan: NamePlan, view: IndexView
+    ) -> list[Source]:
+        """Sources with the papers that mention the asked-about names, retrieved or not."""
+        mentioning = [s.paper_id for s in sources if s.paper_id in plan.mentioning]
+        return self._pin(sources, (mentioning or plan.mentioning)[:MAX_MENTIONS], view)
+
+    def _mention_notice(self, sources: list[Source], plan: NamePlan, view: IndexView) -> str:
+        quotes = [
+            (s, view.names.mention_sentences(s.paper_id, plan.mentioned_only))
+            for s in sources
+            if s.paper_id in plan.mentioning
+        ][:MAX_MENTIONS]
+        return mention_notice(plan.mentioned_only, quotes)
+
     def _label(self, name: str) -> str:
         return f"openai:{self.settings.llm_model}" if name == "openai" else name
 
@@ -390,6 +455,11 @@ class Engine:
             terms = ", ".join(f"'{t}'" for t in unknown)
             text = f"No abstract in this collection mentions {terms}. {text}"
         return text
+
+
+def _answer_part(text: str, label: str) -> str:
+    """The answer without the extractive lead line, whose words are not the answer's."""
+    return text.partition("\n")[2] if label.startswith("extractive") else text
 
 
 def _ms(since: float) -> float:

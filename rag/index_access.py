@@ -131,7 +131,7 @@ class IndexWriter:
         if base is None:
             self._work = base = generations.new_generation(root, None)
         store = _store(s, base)
-        store.open(create=True)
+        store.open(create=base == self._work)  # the published generation is only read
         return store
 
     def writable(self) -> Store:
@@ -143,7 +143,7 @@ class IndexWriter:
         self.store.close()
         self._work = generations.new_generation(self.settings.index_path, base)
         self.store = _store(self.settings, self._work)
-        self.store.open()
+        self.store.open(create=True)
         return self.store
 
     def __exit__(self, kind, exc, tb) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rag.components import make_vector_index, make_vector_store
@@ -18,11 +18,15 @@ from rag.errors import IndexMissingError
 from rag.evidence import SentenceIndex
 from rag.index_access import Snapshot, index_stamp, open_snapshot
 from rag.metadata import PaperMeta, from_extra
+from rag.naming import NamePlan, PaperNames
+from rag.question_type import analyze
 from rag.retrieval import HybridRetriever
+from rag.sentence_scoring import LexicalStats
 from rag.settings import Settings
 from rag.store import PaperRecord
 
 RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
+PLAN_CACHE = 256
 
 
 @dataclass
@@ -33,7 +37,23 @@ class IndexView:
     meta: dict[str, PaperMeta]  # typed metadata per paper, for filters and sources
     retriever: HybridRetriever
     evidence: SentenceIndex
+    stats: LexicalStats  # term statistics for scoring answer sentences
+    names: PaperNames  # which papers are about, or only mention, a name
     users: int = 0  # answers in progress on this view; it is closed when retired and idle
+    _plans: dict[str, NamePlan] = field(default_factory=dict)  # recent questions' name plans
+    _plans_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def name_plan(self, question: str) -> NamePlan:
+        """Papers about the names in the question (they lead), and names only mentioned."""
+        with self._plans_lock:
+            plan = self._plans.get(question)
+        if plan is None:
+            plan = self.names.plan(analyze(question))
+            with self._plans_lock:
+                self._plans[question] = plan
+                while len(self._plans) > PLAN_CACHE:
+                    self._plans.pop(next(iter(self._plans)))
+        return plan
 
 
 class IndexViews:
@@ -61,6 +81,8 @@ class IndexViews:
                 {p.paper_id: from_extra(p.extra) for p in records},
                 HybridRetriever(index, records, self.settings),
                 SentenceIndex(self.embed_model, snapshot.store),
+                LexicalStats(f"{p.title or ''} {p.abstract}" for p in records),
+                PaperNames(records),
             )
         except BaseException:
             snapshot.close()

@@ -7,12 +7,12 @@ counts once, with its best chunk as the snippet.
 from __future__ import annotations
 
 import copy
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from rag.metadata import from_extra
+from rag.question_type import WORD, names_in
 from rag.settings import RetrievalMode, Settings
 from rag.store import PaperRecord
 
@@ -57,27 +57,31 @@ class BM25Papers:
         docs, scores = self._bm25.retrieve(
             tokens, k=k, show_progress=False, n_threads=1, weight_mask=mask
         )
-        return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        found = [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return sorted(found, key=lambda h: (-round(h[1], SCORE_DIGITS), h[0]))
 
 
 MAX_IN_IDS = 5000  # filters selecting more papers than this post-filter a wider search
 WIDER_SEARCH = 10
 RARE_DF = 3  # a name in at most this many papers is "rare"
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# Scores are compared at this precision and ties broken by id: near-equal floats from the
+# approximate index otherwise come back in varying order and reorder the sources run to run.
+SCORE_DIGITS = 6
+EXTRA_CANDIDATES = 8  # fetched beyond `candidates` so the cut falls on a deterministic order
 
 
 class HybridRetriever:
     def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
         self.settings = settings
         self._index = vector_index
-        self._dense = vector_index.as_retriever(similarity_top_k=settings.candidates)
+        self._dense = vector_index.as_retriever(
+            similarity_top_k=settings.candidates + EXTRA_CANDIDATES
+        )
         self._bm25 = BM25Papers(papers)
         self._df: Counter[str] = Counter(
             w
             for p in papers
-            for w in {
-                x.lower() for x in _WORD.findall(f"{p.title or ''} {p.abstract} {_byline(p)}")
-            }
+            for w in {x.lower() for x in WORD.findall(f"{p.title or ''} {p.abstract} {_byline(p)}")}
         )
 
     def with_settings(self, settings: Settings) -> HybridRetriever:
@@ -86,20 +90,14 @@ class HybridRetriever:
             return self
         clone = copy.copy(self)
         clone.settings = settings
-        clone._dense = self._index.as_retriever(similarity_top_k=settings.candidates)
+        clone._dense = self._index.as_retriever(
+            similarity_top_k=settings.candidates + EXTRA_CANDIDATES
+        )
         return clone
 
     @staticmethod
     def _names(question: str) -> list[str]:
-        """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not first word)."""
-        words = _WORD.findall(question)
-        return [
-            w
-            for i, w in enumerate(words)
-            if (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
-            or re.search(r"[A-Z].*[A-Z]", w)
-            or (i > 0 and w[0].isupper())
-        ]
+        return names_in(question)
 
     def unknown_terms(self, question: str) -> list[str]:
         """Names and acronyms in the question that no abstract contains.
@@ -135,6 +133,8 @@ class HybridRetriever:
             retriever = self._index.as_retriever(similarity_top_k=k)
         nodes = retriever.retrieve(QueryBundle(query_str="", embedding=embedding))
         nodes = [n for n in nodes if allowed is None or n.node.metadata.get("paper_id") in allowed]
+        nodes = sorted(nodes, key=lambda n: (-round(n.score or 0.0, SCORE_DIGITS), n.node_id))
+        nodes = nodes[: self.settings.candidates]
         best: dict[str, Hit] = {}
         for node in nodes:  # best first
             pid = node.node.metadata.get("paper_id")
@@ -203,4 +203,4 @@ def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = 
             into.ranks[name] = rank
             if hit.dense:
                 into.dense, into.snippet = hit.dense, hit.snippet
-    return sorted(fused.values(), key=lambda h: h.score, reverse=True)
+    return sorted(fused.values(), key=lambda h: (-round(h.score, SCORE_DIGITS), h.paper_id))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     retrieval_mode: RetrievalMode = "hybrid"
     candidates: int = Field(40, description="Chunks fetched from each retriever before fusion.")
+    hnsw_search_ef: int = Field(
+        256, ge=1, description="HNSW search breadth: 100 returned different chunks run to run."
+    )
     rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
     dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
     rare_name_bm25_weight: float = Field(

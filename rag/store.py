@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 3  # 2: sentence vectors stored; 3: per-paper part counts
+SCHEMA = 4  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
+# "a.k.a." and parenthesized full stops inside sentences (stored sentences changed)
 
 
 @dataclass
@@ -109,11 +111,31 @@ class Store:
                 f"Cannot open the collections in {self.describe()}: {exc}. "
                 "Run `rag ingest --rebuild` to start over."
             ) from exc
+        if create:  # readers never write to a published index
+            self._set_search_ef()
         found = {k: (self.papers.metadata or {}).get(k) for k in wanted}
         if found != wanted:
             raise IndexMismatchError(
                 f"The index was built with {found} but the settings ask for {wanted}. "
                 "Rebuild it with `rag ingest --rebuild` (or restore the previous settings)."
+            )
+
+    def _set_search_ef(self) -> None:
+        """A broad enough HNSW search gives the same chunks in every process (Chroma's default
+        ef 100 did not: 15 of 66 held-out questions got other candidates after a restart)."""
+        wanted = self.settings.hnsw_search_ef
+        config = getattr(self.chunks, "configuration", None) or {}
+        if (config.get("hnsw") or {}).get("ef_search") == wanted:
+            return
+        try:
+            self.chunks.modify(configuration={"hnsw": {"ef_search": wanted}})
+        except Exception as exc:  # e.g. a read-only index: it still answers, less stably
+            logging.getLogger(__name__).warning(
+                "Could not set the HNSW search breadth of %s to %d (%s); sources of near-equal "
+                "score may come back in a different order from run to run.",
+                self.describe(),
+                wanted,
+                exc,
             )
 
     def drop(self) -> None:

@@ -49,6 +49,18 @@ class SentenceCheck:
 
 
 @dataclass
+class Coverage:
+    """Whether the answer covers what was asked (see rag/coverage.py)."""
+
+    covered: bool
+    share: float  # IDF-weighted share of the question's key terms found in the answer
+    terms_found: list[str]
+    terms_missing: list[str]  # key terms and asked-about names the answer lacks
+    wants_number: bool  # the question asks for a quantity
+    has_number: bool  # the answer states one
+
+
+@dataclass
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -68,6 +80,7 @@ class Answer:
     invalid_citations: list[int] = field(default_factory=list)  # removed [n] with no source
     notices: list[str] = field(default_factory=list)  # e.g. question cut, LLM fallback
     standalone_question: str | None = None  # follow-up rewritten from the history
+    coverage: Coverage | None = None  # does the answer cover the question (None: refused)
 
     @property
     def unsupported(self) -> list[SentenceCheck]:

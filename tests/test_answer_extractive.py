@@ -11,13 +11,22 @@ from rag.errors import QuestionError
 from rag.types import Answer
 
 LINE = re.compile(r"^- (?P<sentence>.+) \[(?P<n>\d+)\]$")
+HEADING = re.compile(r"^\[(?P<n>\d+)\] (?P<label>.+)$")
 
 
 def _bullets(answer: Answer) -> list[tuple[str, int]]:
-    lines = answer.text.splitlines()[1:]
-    parsed = [LINE.match(line) for line in lines]
-    assert all(parsed), f"every answer line is '- sentence [n]': {lines}"
-    return [(m["sentence"], int(m["n"])) for m in parsed]
+    """Quotes of a grouped answer; each belongs to the group of the source it cites."""
+    out, group = [], None
+    for line in answer.text.splitlines()[1:]:
+        heading, quote = HEADING.match(line), LINE.match(line)
+        assert heading or quote, f"a line is a '[n] label' heading or a '- quote [n]': {line}"
+        if heading:
+            group = int(heading["n"])
+            assert heading["label"] == answer.sources[group - 1].label
+        else:
+            assert int(quote["n"]) == group, "a quote sits under its own paper's heading"
+            out.append((quote["sentence"], int(quote["n"])))
+    return out
 
 
 def test_extractive_answer_quotes_cited_abstracts_verbatim(engine):

@@ -123,6 +123,31 @@ def test_sentence_splitter_keeps_abbreviations_and_decimals() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "abbreviation", ["a.k.a.", "e.g.", "i.e.", "et al.", "Fig.", "vs.", "cf.", "w.r.t.", "resp."]
+)
+def test_sentence_splitter_never_cuts_after_an_abbreviation(abbreviation: str) -> None:
+    text = f"Model A ({abbreviation} Transformer) beats B {abbreviation} Transformer models. Done."
+    assert split_sentences(text) == [
+        f"Model A ({abbreviation} Transformer) beats B {abbreviation} Transformer models.",
+        "Done.",
+    ]
+
+
+def test_sentence_splitter_never_cuts_inside_brackets() -> None:
+    text = (
+        "We report results (see Sec. 4. Tables are in the appendix) on three sets. "
+        "Scores rise [as noted. Earlier work agrees] by 3.1 points. An opening ( never closes. "
+        "The end."
+    )
+    assert split_sentences(text) == [
+        "We report results (see Sec. 4. Tables are in the appendix) on three sets.",
+        "Scores rise [as noted. Earlier work agrees] by 3.1 points.",
+        "An opening ( never closes.",
+        "The end.",
+    ]
+
+
 def test_a_sentence_longer_than_the_budget_is_cut_without_losing_text() -> None:
     sentence = " ".join(f"token{i}" for i in range(600)) + "."
     chunks = chunk_paper("p", "Heading", sentence, max_tokens=120, overlap=1)

@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from rag.coverage import gap
 from rag.metadata import PaperMeta
 from rag.types import Answer, SentenceCheck, Source
 
@@ -20,6 +21,7 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
 SCORE_HELP = "fused retrieval score (dense + BM25, reciprocal-rank fusion); higher is better"
 _BLANK = re.compile(r"\s+")
 _MARKERS_BETWEEN = r"(?:\s*\[\d+\])*\s*"
+_GROUP_HEADING = re.compile(r"^(\[\d+\] \S.*)$", re.MULTILINE)  # "[2] Paper title" of a quote group
 
 
 def esc(text: object) -> str:
@@ -93,7 +95,7 @@ def _reason(check: SentenceCheck) -> str:
 def answer_md(answer: Answer, turn: int) -> str:
     """The final chat message of one answer."""
     labels = {s.n: esc(s.label) for s in answer.sources}
-    md = _safe_answer_md(answer.text)
+    md = _GROUP_HEADING.sub(r"\n\1", _safe_answer_md(answer.text))  # each paper its paragraph
     unsupported = [] if answer.refused else answer.unsupported
     md, _ = _mark_unsupported(md, unsupported)
     md = _link_citations(md, turn, labels)
@@ -112,6 +114,8 @@ def answer_md(answer: Answer, turn: int) -> str:
     if answer.sentences and not answer.refused:
         ok = len(answer.sentences) - len(answer.unsupported)
         footer.append(f"{ok}/{len(answer.sentences)} sentences supported")
+    if coverage_gap(answer):
+        footer.append("⚠ may not cover the question")
     if answer.standalone_question:
         understood = answer.standalone_question
         understood = understood if len(understood) <= 160 else understood[:160] + "…"
@@ -201,14 +205,23 @@ def _check_box(answer: Answer) -> str:
     items = []
     for check in answer.unsupported:
         items.append(f"<li>{esc(check.text)} <em>({esc(_reason(check))})</em></li>")
-    if not items:
+    gap = coverage_gap(answer)
+    if not items and not gap:
         if not answer.sentences:
             return ""
         return '<div class="src-ok">✓ Every answer sentence is backed by a cited abstract.</div>'
-    return (
-        '<div class="src-warn"><strong>⚠ Not clearly supported by the cited abstracts:</strong>'
-        f"<ul>{''.join(items)}</ul></div>"
-    )
+    parts = ['<div class="src-warn">']
+    if gap:
+        parts.append(f"<strong>⚠ The answer may not answer the question:</strong> {esc(gap)}")
+    if items:
+        parts.append("<strong>⚠ Not clearly supported by the cited abstracts:</strong>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(parts) + "</div>"
+
+
+def coverage_gap(answer: Answer) -> str:
+    """What the answer leaves out of the question ("" when it covers it or was refused)."""
+    return "" if answer.refused else gap(answer.coverage)
 
 
 def sources_html(answers: list[tuple[int, Answer]]) -> str:

@@ -1,7 +1,9 @@
-"""The offline answer: the retrieved abstracts' own sentences that best answer the question.
+"""The offline answer: the retrieved abstracts' own sentences that answer the question.
 
-Verbatim and deterministic: sentences are chosen by similarity to the question with a
-diversity penalty (maximal marginal relevance), then shown in source order.
+Sentences are scored for what was asked (rag/sentence_scoring.py), the papers whose best
+sentence is close to the overall best are kept, and the answer reads as one group per paper:
+its label and [n], then its one or two best sentences, verbatim. Deterministic: every sort
+breaks ties on the source number and the sentence position.
 """
 
 from __future__ import annotations
@@ -10,50 +12,88 @@ import numpy as np
 
 from rag.evidence import SentenceIndex
 from rag.prompts import render
+from rag.question_type import QuestionInfo, analyze
+from rag.sentence_scoring import LexicalStats, Scored, score_sentences
 from rag.types import Source
 
-MMR_LAMBDA = 0.7
-MAX_PER_PAPER = 2
-MIN_SIMILARITY = 0.15
-RELATIVE_FLOOR = 0.8  # keep sentences within 80% of the best one (dev set: precision .41 -> .69)
+PAPER_GAP = 0.06  # keep a paper whose best sentence scores within this of the best one
+SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its first
+REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
+MAX_PER_PAPER = 2  # sentences per paper when several papers answer
+SOLE_PAPER_SENTENCES = 3  # when one paper answers alone, a third sentence may follow
+MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
+BULLET = "- "
 
 
 def extractive_answer(
-    query_vector: np.ndarray, sources: list[Source], evidence: SentenceIndex, n_sentences: int
+    query_vector: np.ndarray,
+    sources: list[Source],
+    evidence: SentenceIndex,
+    n_sentences: int,
+    *,
+    info: QuestionInfo | None = None,
+    stats: LexicalStats | None = None,
+    focus: list[str] | None = None,
+    about: list[int] | None = None,
+    required: list[int] | None = None,
 ) -> str:
+    """The grouped, cited answer. `about`: source numbers of the papers the question names;
+    `required` source numbers (compared papers) each get a group.
+
+    Without `info` and `stats` (a caller that has no question analysis) sentences are
+    ranked by similarity and retrieval rank only.
+    """
     per_paper = evidence.many([(s.paper_id, s.abstract) for s in sources])
-    candidates: list[tuple[int, int, str, np.ndarray, float]] = []  # n, position, text, vec, sim
-    for source in sources:
-        sents, vectors = per_paper[source.paper_id]
-        sims = vectors @ query_vector if len(sents) else np.zeros(0)
-        candidates.extend(
-            (source.n, i, sent, vectors[i], float(sims[i])) for i, sent in enumerate(sents)
-        )
-    best = max((c[4] for c in candidates), default=0.0)
-    floor = max(MIN_SIMILARITY, RELATIVE_FLOOR * best)
-    chosen = _mmr([c for c in candidates if c[4] >= floor], n_sentences)
-    if not chosen:
-        chosen = sorted(candidates, key=lambda c: -c[4])[:1]
-    chosen.sort(key=lambda c: (c[0], c[1]))
-    lines = [f"- {text} [{n}]" for n, _, text, _, _ in chosen]
-    lead = render("extractive_lead", n_papers=len({c[0] for c in chosen}))
-    return "\n".join([lead, *lines])
+    papers = [(s.n, *per_paper[s.paper_id]) for s in sources]
+    info = info or analyze("")
+    scored = score_sentences(
+        info, query_vector, papers, stats or LexicalStats([]), focus or [], frozenset(about or [])
+    )
+    groups = choose(scored, info, n_sentences, required or [])
+    return render_groups(groups, {s.n: s for s in sources})
 
 
-def _mmr(candidates: list, k: int) -> list:
-    chosen: list = []
-    per_paper: dict[int, int] = {}
-    pool = sorted(candidates, key=lambda c: (-c[4], c[0], c[1]))  # deterministic tie order
-    while pool and len(chosen) < k:
+def choose(
+    scored: list[Scored], info: QuestionInfo, n_sentences: int, required: list[int]
+) -> list[tuple[int, list[Scored]]]:
+    """Groups (source number, sentences in abstract order), best paper first."""
+    if not scored:
+        return []
+    best_by_paper: dict[int, list[Scored]] = {}
+    for s in scored:  # best first
+        best_by_paper.setdefault(s.n, []).append(s)
+    top = scored[0].score
+    limit = max(MAX_PAPERS.get(info.kind, 2), len(required))
+    kept = [n for n in required if n in best_by_paper]
+    for n, sents in best_by_paper.items():
+        if len(kept) >= limit:
+            break
+        if n not in kept and sents[0].score >= top - PAPER_GAP:
+            kept.append(n)
+    kept.sort(key=lambda n: (-best_by_paper[n][0].score, n))
+    budget = max(n_sentences, len(kept))
+    groups = [(n, [best_by_paper[n][0]]) for n in kept]
+    per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
+    for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
+        first = chosen[0]
+        for s in best_by_paper[n][1:]:
+            full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
+            if full or s.score < first.score - SENTENCE_GAP:
+                break
+            if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
+                chosen.append(s)
+    return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
 
-        def gain(c) -> float:
-            redundancy = max((float(c[3] @ s[3]) for s in chosen), default=0.0)
-            return MMR_LAMBDA * c[4] - (1 - MMR_LAMBDA) * redundancy
 
-        best = max(pool, key=gain)
-        pool.remove(best)
-        if per_paper.get(best[0], 0) >= MAX_PER_PAPER:
-            continue
-        per_paper[best[0]] = per_paper.get(best[0], 0) + 1
-        chosen.append(best)
-    return chosen
+def render_groups(groups: list[tuple[int, list[Scored]]], by_n: dict[int, Source]) -> str:
+    papers = f"{len(groups)} abstract" + ("" if len(groups) == 1 else "s")
+    lines = [render("extractive_lead", papers=papers)]
+    for n, sentences in groups:
+        lines.append(f"[{n}] {by_n[n].label}")
+        lines.extend(f"{BULLET}{s.text} [{n}]" for s in sentences)
+    return "\n".join(lines)
+
+
+def quoted_lines(text: str) -> str:
+    """The quotes of an extractive answer (not its lead or paper headings), for the checks."""
+    return "\n".join(line for line in text.splitlines() if line.startswith(BULLET))

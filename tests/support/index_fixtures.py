@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def make_settings(tmp: Path, **overrides) -> Settings:
     base = dict(data_dir=tmp, corpus_dir=CORPUS, index_dir=tmp / "index", backend="extractive")
     base.update(overrides)
     return Settings(_env_file=None, **base)
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """Environment for a `rag` child process on this index, free of the developer's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAG_"))}
+    env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_CORPUS_DIR=str(CORPUS))
+    return env
 
 
 SHARED_INDEX = PROJECT_ROOT / "test-output" / "corpus-index"

@@ -1,0 +1,187 @@
+"""Papers named in a question: the paper *about* a name, or only papers that mention it.
+
+"What is NUPES?" should show the NUPES paper first. "What rank does GPTQ use?" names a
+method that papers here only mention in passing: answering from them would pass off their
+sentences as GPTQ's own results, so the engine says the collection has no paper about it.
+
+A paper is about a name when its title contains it, or its abstract introduces it ("we
+propose X", "we present a framework, X", "X for short"). Names are found by form (acronyms, digits,
+capitals), never from a list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rag.chunking import split_sentences
+from rag.question_type import QuestionInfo
+from rag.sentence_scoring import INTRO_VERB, mentions
+from rag.store import PaperRecord
+
+# Words with a capital or a digit (NUPES, GPT-3, Fuyou, "Platonic" in a title).
+_NAME_LIKE = re.compile(r"\b[A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
+COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
+MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
+PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
+PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
+# Words that may stand between the verb and the name: "we propose a novel framework, X".
+_FILLER = (
+    r"(?:a|an|the|our|this|novel|new|simple|efficient|general|unified|first|method|framework|"
+    r"system|model|approach|technique|algorithm|benchmark|dataset|suite|library|tool|called|"
+    r"named|dubbed|termed)"
+)
+
+
+@dataclass
+class NamePlan:
+    about: list[str] = field(default_factory=list)  # paper ids about a named thing, best first
+    about_if_retrieved: list[str] = field(default_factory=list)  # same, for plain words
+    focus: list[str] = field(default_factory=list)  # names that have a paper about them
+    specific: list[str] = field(default_factory=list)  # of those, names of one or two papers
+    mentioned_only: list[str] = field(default_factory=list)  # names with no paper about them
+    mentioning: list[str] = field(default_factory=list)  # paper ids that mention those names
+
+
+class PaperNames:
+    """An index of which papers mention each word, to find papers about a question's names."""
+
+    def __init__(self, papers: list[PaperRecord]) -> None:
+        self._papers = {p.paper_id: p for p in papers}
+        self._postings: dict[str, set[str]] = defaultdict(set)
+        for p in papers:  # only words written like names: a question's names are
+            for word in set(_NAME_LIKE.findall(f"{p.title or ''} {p.abstract}")):
+                low = word.lower()
+                self._postings[low].add(p.paper_id)
+                if "-" in low:
+                    for part in low.split("-"):
+                        if part:
+                            self._postings[part].add(p.paper_id)
+        self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * len(papers)))
+
+    def _candidates(self, name: str) -> list[str]:
+        """Papers that mention `name`; none when too many papers share its first word."""
+        words = name.lower().split()
+        ids = set.intersection(*(self._postings.get(w, set()) for w in words))
+        if len(ids) > self._common and len(words) == 1:
+            return []
+        return sorted(pid for pid in ids if mentions(self._text(pid), name))
+
+    def _text(self, pid: str) -> str:
+        p = self._papers[pid]
+        return f"{p.title or ''}\n{p.abstract}"
+
+    def about_strength(self, pid: str, name: str) -> int:
+        """3: the title's name part is `name`; 2: the title contains it; 1: the abstract
+        introduces it; 0: the paper only mentions it."""
+        title = self._papers[pid].title or ""
+        head = title.split(":")[0].strip()
+        if head and head.lower() == name.lower():
+            return 3
+        if mentions(title, name):
+            return 2
+        verb = rf"\b{INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
+        short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
+        for sentence in split_sentences(self._papers[pid].abstract):
+            if not mentions(sentence, name):
+                continue
+            if re.search(verb, sentence, re.IGNORECASE):
+                return 1
+            if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
+                return 1
+        return 0
+
+    def plan(self, info: QuestionInfo) -> NamePlan:
+        """Which papers the question's names point to, and which names no paper is about."""
+        plan = NamePlan()
+        ranked: list[tuple[int, int, str]] = []  # (how many papers mention, -strength, pid)
+        weak: list[tuple[int, int, str]] = []
+        for name in dict.fromkeys([*info.phrases, *info.names]):
+            ids = self._candidates(name)
+            if not ids or len(ids) > self._common:
+                continue
+            strengths = {pid: self.about_strength(pid, name) for pid in ids}
+            about = [pid for pid in ids if strengths[pid]]
+            if about:
+                plan.focus.append(name)
+                if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
+                    plan.specific.append(name)
+                    into = weak if _plain_word(name) else ranked
+                    into.extend((len(ids), -strengths[pid], pid) for pid in about)
+            elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):
+                plan.mentioned_only.append(name)
+                plan.mentioning.extend(ids)
+        plan.about = _unique(ranked)
+        plan.about_if_retrieved = [p for p in _unique(weak) if p not in plan.about]
+        plan.mentioning = sorted(set(plan.mentioning) - set(plan.about))
+        return plan
+
+    def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
+        """The question asks about a named thing that papers here only mention."""
+        return bool(plan.mentioned_only) and not plan.specific and not info.asks_for_papers
+
+    @staticmethod
+    def unknown_subjects(info: QuestionInfo, unknown: list[str]) -> list[str]:
+        """Identifiers no abstract contains (AlphaFold2, CASP14, MMDiT) that the question is
+        about; all-capital words (CCTV) may be everyday abbreviations."""
+        return [
+            w
+            for w in unknown
+            if (re.search(r"\d", w) or (re.search(r"[A-Z].*[A-Z]", w) and re.search("[a-z]", w)))
+            and _may_be_subject(w, info.text)
+        ]
+
+    def mention_sentences(self, pid: str, names: list[str]) -> list[str]:
+        return [
+            s
+            for s in split_sentences(self._papers[pid].abstract)
+            if any(mentions(s, n) for n in names)
+        ]
+
+
+def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:
+    return list(dict.fromkeys(pid for _, _, pid in sorted(ranked)))
+
+
+def _plain_word(name: str) -> bool:
+    """ "Chinese", "Fuyou": could be an ordinary capitalized word, so retrieval must agree."""
+    return name[:1].isupper() and name[1:].islower() and name.isalpha()
+
+
+# A name right after one of these is where or with what something was done ("on CARLA",
+# "trained on ImageNet", "compared with GPT-4"), not what the question is about.
+_SETTING = re.compile(
+    r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
+    r"within|between|among|versus|vs)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.\-]+\s+)?$",
+    re.IGNORECASE,
+)
+_SOURCE = re.compile(r"\b(according to|reported (by|in)|in the)\s+(?:the\s+)?\S*\s*$", re.I)
+_DETERMINER = re.compile(r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$", re.IGNORECASE)
+# After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
+_HEAD_TEXT = """paper papers model models method optimizer algorithm architecture suite family
+    network
+    authors team framework approach technique benchmark dataset library system report reports
+    reach reaches achieve achieves use uses need needs get gets train trains learn learns
+    perform performs require requires take takes handle handles work works score scores"""
+_HEADS = frozenset(_HEAD_TEXT.split())
+
+
+def _may_be_subject(name: str, question: str) -> bool:
+    """A name the question may be about: a proper name (capital first, 3+ characters) that
+    does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
+    or say where something was done ("reaches 64 on CARLA")."""
+    if len(name) < 3 or not name[0].isupper():
+        return False
+    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
+        after = question[match.end() :]
+        if re.match(r"['’]s\b", after):
+            continue
+        before = question[: match.start()]
+        if _SETTING.search(before) and not _SOURCE.search(before):
+            continue
+        following = re.match(r"\s+([A-Za-z]+)", after)
+        if _DETERMINER.search(before) and following and following.group(1).lower() not in _HEADS:
+            continue
+        return True
+    return False

@@ -1,0 +1,158 @@
+"""What a question asks for: its kind, its content terms and the names it mentions.
+
+The extractive answer picks different sentences for "how much ..." (the one stating the
+quantity) than for "what is X" (the one introducing X); the honesty checks need the
+question's key terms. All rules here are about English question forms, never about papers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+_TERM = re.compile(r"[A-Za-z0-9]+")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")  # GPUs, LLMs
+
+_STOP_TEXT = """
+    a an the and or of in on at to for from by with without into onto over under about as is
+    are was were be been being do does did doing done has have had having can could should
+    would will shall may might must it its it's this that these those there here their them
+    they we our you your i me my he she his her what which who whom whose when where why how
+    much many any some all each both either neither not no nor than then so such very more most
+    less least also just only own same other another paper papers work works study studies
+    method methods approach approaches model models according report reports reported say says
+    said show shows shown propose proposes proposed use uses used using get gets give gives
+    given make makes made help helps need needs one two new way ways compared compare versus vs
+    between tell explain describe
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
+
+_METADATA = re.compile(
+    r"^(who (wrote|authored|are the authors|is the author|were the authors)|"
+    r"(what|which) (is|are|was|were) the (authors?|publication date|publication year|"
+    r"(arxiv )?categor(y|ies)|arxiv id)\b|list the authors|"
+    r"when was\b.*\b(published|released|written|submitted|posted|updated)\W*$|"
+    r"(in )?(what|which) year\b.*\b(published|released|written|submitted|posted|updated)\W*$)",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(compare|comparison|contrast|versus|vs\.?|differ|differs|difference between|"
+    r"differences between)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b(how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
+    r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
+    r"(what|which) (\w+ ){0,3}(accuracy|speed-?ups?|score|scores|perplexity|fid|bleu|error|"
+    r"rate|latency|throughput|size|cost|budget|memory|savings?|gains?|improvements?|mfu|"
+    r"compression|reduction|flops|parameters|tokens|hours|days|gpus|elo|f1|auc|ratio))\b",
+    re.IGNORECASE,
+)
+_DEFINITION = re.compile(
+    r"^(what (is|are|'s|was)\b|what does \S+( \S+){0,3} (propose|do|introduce|measure|"
+    r"offer|present|mean)\b|how (does|do|did) \S+( \S+){0,3} work\b|explain\b|describe\b|"
+    r"define\b|what is meant by\b)",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(
+    r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
+    r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
+    r"\bis there (a|any)\b|\bare there\b|\bdoes any\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    kind: Kind
+    terms: tuple[str, ...]  # content terms (normalized), in question order, no repeats
+    names: tuple[str, ...]  # words that look like names or acronyms: NUPES, CO-Bench, GPT-3
+    phrases: tuple[str, ...] = field(default=())  # runs of 2+ name words: "Platonic Representation"
+
+    @property
+    def wants_number(self) -> bool:
+        return self.kind == "number"
+
+    @property
+    def asks_for_papers(self) -> bool:
+        """ "Which papers ...", "is there a method ...": the user wants papers, not one paper's
+        statement about a named thing."""
+        return bool(_WHICH.search(self.text))
+
+
+def normalize_term(word: str) -> str:
+    """Lower-case with one plural "s" cut (not from "ss"/"us"/"is"), as the eval compares words."""
+    w = word.lower()
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def terms_of(text: str) -> list[str]:
+    """Normalized content terms of any text (question or sentence), in order."""
+    return [t for t in map(_term, _TERM.findall(text)) if t]
+
+
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """The normalized term of one word, "" for a stopword (cached: words repeat a lot)."""
+    raw = word.lower()
+    if raw in STOPWORDS or (len(raw) < 2 and not raw.isdigit()):
+        return ""
+    return raw[:-1] if _ACRONYM_PLURAL.fullmatch(word) else normalize_term(raw)
+
+
+def _looks_like_name(word: str, first: bool) -> bool:
+    """Acronyms, digits with letters, capitalized words (not first); never one letter ("I")."""
+    return len(word) > 1 and bool(
+        (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+        or re.search(r"[A-Z].*[A-Z]", word)
+        or (not first and word[0].isupper())
+    )
+
+
+def names_in(question: str) -> list[str]:
+    """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not the first word)."""
+    words = WORD.findall(question)
+    return [w for i, w in enumerate(words) if _looks_like_name(w, i == 0)]
+
+
+def _phrases(question: str) -> list[str]:
+    """Runs of two or more consecutive name-like words ("Platonic Representation Hypothesis")."""
+    out, run = [], []
+    for i, match in enumerate(WORD.finditer(question)):
+        word = match.group(0)
+        if _looks_like_name(word, i == 0):
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            out.append(" ".join(run))
+        run = []
+    if len(run) >= 2:
+        out.append(" ".join(run))
+    return out
+
+
+@lru_cache(maxsize=512)
+def analyze(question: str) -> QuestionInfo:
+    """Classify a question; the first matching kind wins (metadata is the most specific)."""
+    if _METADATA.search(question.strip()):
+        kind: Kind = "metadata"
+    elif _COMPARISON.search(question):
+        kind = "comparison"
+    elif _NUMBER.search(question):
+        kind = "number"
+    elif _DEFINITION.search(question.strip()):
+        kind = "definition"
+    elif _WHICH.search(question):
+        kind = "which"
+    else:
+        kind = "general"
+    terms = tuple(dict.fromkeys(terms_of(question)))
+    return QuestionInfo(question, kind, terms, tuple(names_in(question)), tuple(_phrases(question)))

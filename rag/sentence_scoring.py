@@ -1,0 +1,154 @@
+"""Score the retrieved abstracts' sentences for what the question asks.
+
+Cosine similarity alone picks sentences that sound like the question ("The average score
+across a wide range of benchmarks...") over the one that answers it. Each sentence gets:
+- dense: cosine between the question and the sentence vector stored at ingestion;
+- lexical: IDF-weighted share of the question's content terms the sentence contains
+  (document frequencies counted once over the collection when the engine opens);
+- type: a number question wants a sentence that states a quantity, a "what is X" question
+  the sentence that introduces X ("we propose X", "X is a ...");
+- focus: the sentence (or its paper) names what the question names;
+- boilerplate: "code is available at https://..." answers nothing.
+Weights were tuned on the development set (eval/questions.jsonl) only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.question_type import QuestionInfo, terms_of
+from rag.text import numbers_in
+
+W_DENSE = 1.0
+W_LEXICAL = 0.55
+W_NUMBER = 0.15
+W_INTRO = 0.12
+W_FOCUS = 0.2
+W_RANK = 0.25  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
+W_BOILERPLATE = 0.4
+W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
+W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
+
+# Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
+INTRO_VERB = (
+    r"(?:propose|present|introduce|develop|design|build|release|call|name|dub|term|coin|"
+    r"describe|offer)\w*"
+)
+_INTRO = re.compile(
+    r"\b(we|this (paper|work|report|study|article))\b[^.;]{0,60}?\b" + INTRO_VERB + r"\b|"
+    r"\b(called|named|dubbed|termed|coined)\b|\b(is|are) (a|an) (novel|new|simple|general|"
+    r"efficient|scalable|unified|lightweight|benchmark|framework|method|system|family|suite)\b",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"https?://|github\.com|\b(code|models?|data|dataset|weights|checkpoints|implementation)"
+    r"\b[^.]{0,40}\b(is|are) (publicly |openly |freely )?(available|released|open[- ]sourced)",
+    re.IGNORECASE,
+)
+_BACKGROUND = re.compile(
+    r"^(however|although|while|despite|recently|existing|current|traditional|conventional|"
+    r"prior|previous|yet|unfortunately|in recent years|over the past|nowadays|to date)\b",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
+    r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+class LexicalStats:
+    """Document frequencies of content terms over the collection (title + abstract)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        for text in texts:
+            self.n_docs += 1
+            self.df.update(set(terms_of(text)))
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 0.5))
+
+
+@dataclass
+class Scored:
+    n: int  # source number
+    position: int  # sentence index in its abstract
+    text: str
+    vector: np.ndarray
+    score: float
+    dense: float
+
+
+def has_quantity(sentence: str) -> bool:
+    """A sentence that states a quantity: a number that is not a year or a list marker."""
+    values = [v for v in numbers_in(sentence) if not _YEAR.match(v)]
+    return any(len(v.strip("-.")) > 1 or "." in v or "%" in sentence for v in values)
+
+
+def introduces(sentence: str) -> bool:
+    return bool(_INTRO.search(sentence))
+
+
+def is_boilerplate(sentence: str) -> bool:
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def mentions(text: str, name: str) -> bool:
+    """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm)."""
+    flags = 0 if re.search(r"[A-Z].*[A-Z]", name) else re.IGNORECASE
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags))
+
+
+def score_sentences(
+    info: QuestionInfo,
+    query_vector: np.ndarray,
+    papers: list[tuple[int, list[str], np.ndarray]],
+    stats: LexicalStats,
+    focus: list[str],
+    about: frozenset[int] = frozenset(),
+) -> list[Scored]:
+    """Every sentence of the given sources (n, sentences, unit vectors), scored; best first.
+
+    `focus` holds the names the question is about, `about` the source numbers of the papers
+    about them: all their sentences get the focus bonus, other papers' sentences half of it
+    when they name the thing. Ties break on source number then sentence position.
+    """
+    weights = {t: stats.idf(t) for t in info.terms}
+    total = sum(weights.values()) or 1.0
+    out: list[Scored] = []
+    for n, sentences, vectors in papers:
+        if not sentences:
+            continue
+        dense = vectors @ query_vector
+        rank_prior = W_RANK / n
+        for i, sentence in enumerate(sentences):
+            present = set(terms_of(sentence))
+            lexical = sum(w for t, w in weights.items() if t in present) / total
+            score = W_DENSE * float(dense[i]) + W_LEXICAL * lexical + rank_prior
+            if info.wants_number and has_quantity(sentence):
+                score += W_NUMBER
+            named = any(mentions(sentence, name) for name in focus)
+            if n in about:
+                score += W_FOCUS
+            elif named:
+                score += W_FOCUS / 2
+            if introduces(sentence) and info.kind != "number":
+                score += W_INTRO
+            if _BACKGROUND.match(sentence) or (i == 0 and not named):
+                score -= W_BACKGROUND
+            if _RESULT.search(sentence):
+                score += W_RESULT
+            if is_boilerplate(sentence):
+                score -= W_BOILERPLATE
+            out.append(Scored(n, i, sentence, vectors[i], round(score, 6), float(dense[i])))
+    out.sort(key=lambda s: (-s.score, s.n, s.position))
+    return out

@@ -1,0 +1,67 @@
+"""Question kinds, terms and names: the rules are about English question forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question_type import analyze, names_in, normalize_term, terms_of
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much memory does the method save?", "number"),
+        ("How many GPUs were used for training?", "number"),
+        ("What speed-up does the new kernel give over the baseline?", "number"),
+        ("What accuracy does the model reach on ImageNet?", "number"),
+        ("What is the densing law?", "definition"),
+        ("What does the framework propose for quantization?", "definition"),
+        ("How does the router work?", "definition"),
+        ("Which papers study federated learning?", "which"),
+        ("Is there a dataset of heat pump meter readings?", "which"),
+        ("Compare the two optimizers in memory use.", "comparison"),
+        ("How do method A and method B differ?", "comparison"),
+        ("Who wrote [2]?", "metadata"),
+        ("When was [1] published?", "metadata"),
+        ("What are the authors of the paper?", "metadata"),
+        ("Why do deep networks generalize?", "general"),
+    ],
+)
+def test_kind(question: str, kind: str) -> None:
+    assert analyze(question).kind == kind
+
+
+def test_a_question_about_what_authors_claim_is_not_a_metadata_question() -> None:
+    assert (
+        analyze("What do the authors of 'Some Title' claim causes sharpening?").kind != "metadata"
+    )
+
+
+def test_terms_drop_stopwords_and_plural_s() -> None:
+    assert terms_of("Which papers reduce the GPUs' memory costs?") == [
+        "reduce",
+        "gpu",
+        "memory",
+        "cost",
+    ]
+    assert normalize_term("process") == "process" and normalize_term("models") == "model"
+
+
+def test_names_are_found_by_form_not_by_list() -> None:
+    assert names_in("What does CO-Bench measure for GPT-4 and Fuyou?") == [
+        "CO-Bench",
+        "GPT-4",
+        "Fuyou",
+    ]
+    assert names_in("Which methods reduce memory?") == []  # the first word is not a name
+
+
+def test_phrases_of_capitalized_words() -> None:
+    assert analyze("What is the Platonic Representation Hypothesis?").phrases == (
+        "Platonic Representation Hypothesis",
+    )
+
+
+def test_asks_for_papers() -> None:
+    assert analyze("Which papers use CLIP features?").asks_for_papers
+    assert not analyze("What accuracy does CLIP reach?").asks_for_papers

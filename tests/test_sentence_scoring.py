@@ -1,0 +1,106 @@
+"""Sentence scoring cues, on sentences with equal dense similarity so only the cues decide."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.backends.extractive import choose, render_groups
+from rag.question_type import analyze
+from rag.sentence_scoring import LexicalStats, has_quantity, introduces, score_sentences
+from rag.types import Source
+
+CORPUS = [
+    "Sparse attention for long documents. We propose SparseX for long inputs.",
+    "A study of memory in transformers. The memory grows with the sequence length.",
+    "Quantization of language models to low bit widths.",
+    "Federated learning with slow clients and asynchronous updates.",
+]
+
+
+def _equal_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence vectors that all have the same cosine (0.5) with the query vector."""
+    query = np.zeros(n + 1, dtype=np.float32)
+    query[0] = 1.0
+    vectors = np.zeros((n, n + 1), dtype=np.float32)
+    for i in range(n):
+        vectors[i, 0] = 0.5
+        vectors[i, i + 1] = np.sqrt(0.75)
+    return query, vectors
+
+
+def _top(question: str, sentences: list[str], focus: list[str] | None = None) -> str:
+    query, vectors = _equal_vectors(len(sentences))
+    scored = score_sentences(
+        analyze(question), query, [(1, sentences, vectors)], LexicalStats(CORPUS), focus or []
+    )
+    return scored[0].text
+
+
+def test_number_question_prefers_the_sentence_stating_a_quantity() -> None:
+    sentences = [
+        "SparseX reduces the memory of long-context inference.",
+        "SparseX reduces memory by 3.2x on 128k-token inputs.",
+    ]
+    assert _top("How much memory does SparseX save?", sentences).startswith(
+        "SparseX reduces memory by"
+    )
+
+
+def test_definition_question_prefers_the_sentence_introducing_the_name() -> None:
+    sentences = [
+        "Long inputs make attention expensive for SparseX baselines.",
+        "We propose SparseX, a sparse attention method for long inputs.",
+    ]
+    assert _top("What is SparseX?", sentences, ["SparseX"]).startswith("We propose SparseX")
+
+
+def test_lexical_overlap_breaks_equal_similarity() -> None:
+    sentences = ["Our method is evaluated widely.", "Asynchronous updates tolerate slow clients."]
+    assert _top("How do asynchronous methods handle slow clients?", sentences).startswith("Asynch")
+
+
+def test_code_availability_sentence_is_not_an_answer() -> None:
+    sentences = [
+        "Our code for SparseX is available at https://github.com/x/sparsex.",
+        "SparseX splits attention heads across devices.",
+    ]
+    assert _top("How does SparseX split attention?", sentences, ["SparseX"]).startswith(
+        "SparseX splits"
+    )
+
+
+def test_cue_detectors() -> None:
+    assert has_quantity("It is 2.5x faster.") and has_quantity("It saves 40% memory.")
+    assert not has_quantity("Published in 2023.") and not has_quantity("See (1) and (2).")
+    assert introduces("In this paper, we introduce FooNet, a detector.")
+    assert not introduces("FooNet was used as a baseline.")
+
+
+def test_equal_scores_keep_source_then_position_order() -> None:
+    query, vectors = _equal_vectors(6)
+    papers = [
+        (2, ["Opening line.", "Same words.", "Same words."], vectors[3:]),
+        (1, ["Opening line.", "Same words.", "Same words."], vectors[:3]),
+    ]
+    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats([]), [])
+    ties = [(s.n, s.position) for s in scored if s.text == "Same words."]
+    assert ties == [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def test_grouped_answer_shape() -> None:
+    query, vectors = _equal_vectors(4)
+    papers = [
+        (1, ["Alpha one.", "Alpha two."], vectors[:2]),
+        (2, ["Beta one.", "Beta two."], vectors[2:]),
+    ]
+    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats([]), [])
+    groups = choose(scored, analyze("Which papers discuss alpha and beta?"), 4, [2])
+    by_n = {
+        n: Source(n=n, paper_id=f"p{n}", title=None, label=f"Paper {n}", abstract="", score=0.0)
+        for n in (1, 2)
+    }
+    lines = render_groups(groups, by_n).splitlines()
+    assert lines[0].startswith("Quoted verbatim from 2 abstracts")
+    assert lines[1] == "[1] Paper 1", "the best paper's group comes first"
+    assert all(line.endswith("[1]") for line in lines[2 : lines.index("[2] Paper 2")])
+    assert lines[-1].startswith("- Beta") and lines[-1].endswith("[2]"), "required paper grouped"

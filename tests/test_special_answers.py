@@ -1,0 +1,101 @@
+"""Metadata answers, mention notices and the coverage signal, on plain data."""
+
+from __future__ import annotations
+
+from rag.coverage import coverage, gap
+from rag.naming import PaperNames
+from rag.question_type import analyze
+from rag.sentence_scoring import LexicalStats
+from rag.special_answers import asked_fields, mention_notice, metadata_answer
+from rag.store import PaperRecord
+from rag.types import Source
+
+
+def _source(n: int, label: str, abstract: str = "") -> Source:
+    return Source(n=n, paper_id=f"p{n}", title=label, label=label, abstract=abstract, score=1.0)
+
+
+def _record(pid: str, title: str | None, abstract: str) -> PaperRecord:
+    return PaperRecord(pid, title, title or "Untitled", abstract, "h", [], {})
+
+
+def test_asked_fields() -> None:
+    assert asked_fields("Who wrote [2]?") == ["author"]
+    assert asked_fields("When was [1] published?") == ["date"]
+    assert asked_fields("What category is [3] in?") == ["category"]
+
+
+def test_metadata_answer_uses_the_record_fields() -> None:
+    extra = {"authors": "A. Lovelace, A. Turing", "update_date": "2021-05-04"}
+    text, answered = metadata_answer("Who wrote [1]?", _source(1, "Paper One"), extra)
+    assert answered and text == "[1] Paper One\n- authors: A. Lovelace, A. Turing [1]"
+
+
+def test_metadata_answer_says_when_the_collection_has_none() -> None:
+    text, answered = metadata_answer("When was [2] published?", _source(2, "Paper Two"), {})
+    assert not answered
+    assert text == "The collection has no date information for [2] Paper Two."
+
+
+def test_mention_notice_shape() -> None:
+    one, two = _source(2, "Paper Two"), _source(4, "Paper Four")
+    text = mention_notice(["GPTQ"], [(one, ["GPTQ is a baseline."]), (two, ["Beats GPTQ."])])
+    assert text.splitlines() == [
+        "No paper in this collection is about GPTQ; it is mentioned in [2] and [4]:",
+        "[2] Paper Two",
+        "- GPTQ is a baseline. [2]",
+        "[4] Paper Four",
+        "- Beats GPTQ. [4]",
+    ]
+
+
+PAPERS = [
+    _record("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
+    _record("b", "Detectors Compared", "We compare FooNet and BarNet on COCO. BarNet wins."),
+    _record("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
+    _record("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
+    _record("e", "A Third Study", "QuxQuant is a strong baseline for quantization."),
+]
+
+
+def test_paper_about_a_name_by_title_or_introduction() -> None:
+    names = PaperNames(PAPERS)
+    assert names.plan(analyze("What is FooNet?")).about == ["a"]
+    assert names.plan(analyze("How fast is BazOpt?")).about == ["c"]  # untitled: introduced
+
+
+def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for() -> None:
+    names = PaperNames(PAPERS)
+    info = analyze("What accuracy does QuxQuant report?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["QuxQuant"] and plan.mentioning == ["d", "e"]
+    assert names.near_miss(info, plan)
+    topical = analyze("Which papers use QuxQuant as a baseline?")
+    assert not names.near_miss(topical, names.plan(topical))
+
+
+def test_a_name_that_qualifies_something_else_is_not_the_subject() -> None:
+    names = PaperNames(PAPERS)
+    info = analyze("Is there a fast detector for the COCO images used by QuxQuant's authors?")
+    assert names.plan(info).mentioned_only == []
+
+
+def test_a_name_after_a_preposition_is_a_setting_not_the_subject() -> None:
+    names = PaperNames(PAPERS)
+    setting = analyze("What score does the detector reach on QuxQuant benchmarks?")
+    assert names.plan(setting).mentioned_only == []
+    source = analyze("According to the QuxQuant paper, what bit width works best?")
+    assert names.plan(source).mentioned_only == ["QuxQuant"]
+
+
+def test_coverage_needs_key_terms_names_and_a_number() -> None:
+    stats = LexicalStats(p.abstract for p in PAPERS)
+    info = analyze("How much faster is FooNet on COCO?")
+    good = coverage(info, "FooNet is 2.5x faster on COCO. [1]", stats, ["FooNet"])
+    assert good.covered and good.has_number
+    no_number = coverage(info, "FooNet is faster on COCO. [1]", stats, ["FooNet"])
+    assert not no_number.covered and not no_number.has_number
+    no_name = coverage(info, "It is 2.5x faster on COCO. [1]", stats, ["FooNet"])
+    assert not no_name.covered and "FooNet" in no_name.terms_missing
+    assert gap(good) == ""
+    assert gap(no_number) == "the question asks for a number and the answer states none."
