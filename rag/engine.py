@@ -290,9 +290,7 @@ class Engine:
             return
         unknown = view.retriever.unknown_terms(asked)
         if info.kind == "metadata" and (standalone.pinned or plan.about):
-            text, answered = metadata_answer(
-                asked, sources[0], view.papers[sources[0].paper_id].extra
-            )
+            text, answered = metadata_answer(asked, sources[0], view.meta[sources[0].paper_id])
             yield text
             yield finish(text, not answered, METADATA)
             return

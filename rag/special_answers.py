@@ -9,52 +9,54 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from rag.metadata import PaperMeta
 from rag.prompts import render
 from rag.types import Source
 
 MAX_MENTIONS = 3  # papers quoted under a mention notice
-# What a metadata question asks for -> the record fields that hold it, in order of preference.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "author": ("authors", "author", "authors_parsed", "creator"),
-    "date": ("update_date", "published", "date", "year", "created", "versions"),
-    "category": ("categories", "category", "subject", "subjects"),
-    "identifier": ("id", "arxiv_id", "doi"),
-}
 _ASKS = (
-    ("author", re.compile(r"\b(who|authors?|written by|wrote)\b", re.IGNORECASE)),
+    ("authors", re.compile(r"\b(who|authors?|written by|wrote)\b", re.IGNORECASE)),
     ("date", re.compile(r"\b(when|year|date|published|released)\b", re.IGNORECASE)),
-    ("category", re.compile(r"\bcategor(y|ies)\b", re.IGNORECASE)),
+    ("categories", re.compile(r"\bcategor(y|ies)\b", re.IGNORECASE)),
     ("identifier", re.compile(r"\b(arxiv id|arxiv number|doi|identifier)\b", re.IGNORECASE)),
 )
+_MISSING = {"authors": "author", "date": "date", "categories": "category", "identifier": "id"}
 
 
 def asked_fields(question: str) -> list[str]:
-    return [name for name, pattern in _ASKS if pattern.search(question)] or ["author"]
+    return [name for name, pattern in _ASKS if pattern.search(question)] or ["authors"]
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(_show(v) for v in value)
-    return " ".join(str(value).split())
-
-
-def metadata_answer(question: str, source: Source, extra: dict[str, Any]) -> tuple[str, bool]:
+def metadata_answer(question: str, source: Source, meta: PaperMeta) -> tuple[str, bool]:
     """(text, answered): the asked fields of the paper's record, or a plain "no information"."""
+    values = {
+        "authors": ", ".join(display_name(a) for a in meta.authors),
+        "date": meta.date or (str(meta.year) if meta.year else ""),
+        "categories": ", ".join(meta.categories),
+        "identifier": "; ".join(
+            f"{label} {value}"
+            for label, value in (("DOI", meta.doi), ("arXiv", meta.arxiv_id), ("PMID", meta.pmid))
+            if value
+        ),
+    }
     lines, missing = [], []
-    lowered = {k.lower(): v for k, v in extra.items()}
     for asked in asked_fields(question):
-        key = next((k for k in FIELDS[asked] if lowered.get(k) not in (None, "", [])), None)
-        if key is None:
-            missing.append(asked)
+        if values[asked]:
+            lines.append(f"- {asked}: {values[asked]} [{source.n}]")
         else:
-            lines.append(f"- {key}: {_show(lowered[key])} [{source.n}]")
+            missing.append(_MISSING[asked])
     if not lines:
         fields = " or ".join(missing)
         text = render("metadata_missing", field=fields, cite=f"[{source.n}]", label=source.label)
         return text, False
     return "\n".join([f"[{source.n}] {source.label}", *lines]), True
+
+
+def display_name(author: str) -> str:
+    """'Lovelace, Ada' -> 'Ada Lovelace' (names are stored surname first)."""
+    last, comma, first = author.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() else author.strip()
 
 
 def mention_notice(names: list[str], quotes: list[tuple[Source, list[str]]]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.coverage import coverage, gap
+from rag.metadata import from_extra
 from rag.naming import PaperNames
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
@@ -20,19 +21,23 @@ def _record(pid: str, title: str | None, abstract: str) -> PaperRecord:
 
 
 def test_asked_fields() -> None:
-    assert asked_fields("Who wrote [2]?") == ["author"]
+    assert asked_fields("Who wrote [2]?") == ["authors"]
     assert asked_fields("When was [1] published?") == ["date"]
-    assert asked_fields("What category is [3] in?") == ["category"]
+    assert asked_fields("What category is [3] in?") == ["categories"]
 
 
 def test_metadata_answer_uses_the_record_fields() -> None:
-    extra = {"authors": "A. Lovelace, A. Turing", "update_date": "2021-05-04"}
-    text, answered = metadata_answer("Who wrote [1]?", _source(1, "Paper One"), extra)
-    assert answered and text == "[1] Paper One\n- authors: A. Lovelace, A. Turing [1]"
+    meta = from_extra({"authors": ["Lovelace, Ada", "Turing, A."], "update_date": "2021-05-04"})
+    text, answered = metadata_answer("Who wrote [1]?", _source(1, "Paper One"), meta)
+    assert answered and text == "[1] Paper One\n- authors: Ada Lovelace, A. Turing [1]"
+    text, _ = metadata_answer("When was [1] published?", _source(1, "Paper One"), meta)
+    assert text.endswith("- date: 2021-05-04 [1]")
 
 
 def test_metadata_answer_says_when_the_collection_has_none() -> None:
-    text, answered = metadata_answer("When was [2] published?", _source(2, "Paper Two"), {})
+    text, answered = metadata_answer(
+        "When was [2] published?", _source(2, "Paper Two"), from_extra({})
+    )
     assert not answered
     assert text == "The collection has no date information for [2] Paper Two."
 
