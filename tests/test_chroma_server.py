@@ -19,8 +19,8 @@ from rag.index_access import open_store
 from rag.ingest import ingest
 from rag.settings import Settings
 from tests.support.index_fixtures import CORPUS, make_settings
+from tests.support.ingest_checks import assert_index_matches, run_cli, slice_003
 from tests.support.llama_server import free_port
-from tests.test_ingest import assert_index_matches, run_cli, slice_003
 
 CHROMA = Path(sys.executable).with_name("chroma")
 

@@ -6,9 +6,9 @@ import json
 import shutil
 
 from rag.index_access import open_store
+from tests.support.format_samples import EXPECTED, RAG_DOI, SAMPLES
 from tests.support.index_fixtures import make_settings
 from tests.support.processes import rag
-from tests.test_formats import EXPECTED, RAG_DOI, SAMPLES
 
 FILES = [name for name in EXPECTED if name != "acm.csv"]  # acm.csv: 46 look-alike papers
 

@@ -12,7 +12,7 @@ import pytest
 
 from bench import load
 from rag.settings import Settings
-from tests.test_ui_client import running
+from tests.support.ui_app import running
 
 
 @pytest.fixture(scope="module")
