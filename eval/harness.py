@@ -52,6 +52,7 @@ from eval.metrics import (
     refusal_rates,
 )
 from eval.questions import QUESTION_TYPES, Question, QuestionFileError, gold_index, load_questions
+from rag.choices import RETRIEVAL_MODES
 from rag.errors import ConfigError
 from rag.settings import PROJECT_ROOT, Settings
 
@@ -60,7 +61,6 @@ if TYPE_CHECKING:
     from rag.engine import Engine
 
 RETRIEVAL_K = 10
-MODES = ("hybrid", "bm25", "dense")
 DEFAULT_QUESTIONS = Path("eval") / "questions.jsonl"
 STAGES = ("rewrite", "retrieve", "answer", "check", "total")
 JUDGE_KEYS = ("judge_faithfulness", "judge_correctness")
@@ -279,11 +279,11 @@ def parse_modes(compare: str | None, mode: str | None) -> list[str] | None:
     if mode:
         raise ConfigError("Use either --mode or --compare, not both.")
     modes = [m.strip() for m in compare.split(",") if m.strip()]
-    bad = [m for m in modes if m not in MODES]
+    bad = [m for m in modes if m not in RETRIEVAL_MODES]
     if bad or not modes:
         raise ConfigError(
             f"--compare {compare!r}: unknown mode(s) {', '.join(bad) or '(none)'}; "
-            f"list some of {', '.join(MODES)}, e.g. --compare hybrid,bm25,dense"
+            f"list some of {', '.join(RETRIEVAL_MODES)}, e.g. --compare hybrid,bm25,dense"
         )
     if len(set(modes)) != len(modes):
         raise ConfigError(f"--compare {compare!r} lists a mode twice; list each mode once.")

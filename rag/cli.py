@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from rag.choices import BACKENDS, RETRIEVAL_MODES
 from rag.errors import RagError
 
 
@@ -48,9 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=["text", "json", "md", "bib"],
         help="text (streamed, default), json, md (answer + references) or bib (cited papers)",
     )
-    p.add_argument("--backend", choices=["extractive", "openai", "local"])
+    p.add_argument("--backend", choices=BACKENDS)
     p.add_argument("--top-k", type=int)
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode")
+    p.add_argument("--mode", choices=RETRIEVAL_MODES, help="retrieval mode")
     p.add_argument("--since", type=int, metavar="YEAR", help="only papers from this year on")
     p.add_argument("--until", type=int, metavar="YEAR", help="only papers up to this year")
     for flag, what in (
@@ -70,9 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--questions", type=Path, help="JSONL question file (default: eval/questions.jsonl)"
     )
-    p.add_argument("--backend", choices=["extractive", "openai", "local"])
+    p.add_argument("--backend", choices=BACKENDS)
     p.add_argument("--top-k", type=int)
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"])
+    p.add_argument("--mode", choices=RETRIEVAL_MODES)
     p.add_argument("--out", type=Path, help="write JSON, a Markdown report and plots here")
     p.add_argument("--json", action="store_true")
     p.add_argument("--compare", help="comma-separated retrieval modes, e.g. hybrid,bm25,dense")

@@ -19,6 +19,7 @@ from rag.backends.budget import Deadline
 from rag.backends.extractive import extractive_answer, quoted_lines
 from rag.backends.llm import ChatBackend, LocalBackend, build_messages, says_not_in_sources
 from rag.backends.openai_chat import OpenAIBackend
+from rag.choices import BACKENDS
 from rag.chunking import count_tokens, encoding
 from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model
@@ -38,7 +39,6 @@ from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
 from rag.types import Answer, Retract, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
-BACKENDS = ("extractive", "openai", "local")
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
 MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
 METADATA = "metadata"  # backend label of answers read from the paper record

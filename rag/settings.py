@@ -9,8 +9,10 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Backend = Literal["auto", "extractive", "openai", "local"]
-RetrievalMode = Literal["hybrid", "dense", "bm25"]
+from rag.choices import BACKENDS, RETRIEVAL_MODES
+
+Backend = Literal[("auto", *BACKENDS)]  # type: ignore[valid-type]
+RetrievalMode = Literal[RETRIEVAL_MODES]  # type: ignore[valid-type]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRETS = ("openai_api_key", "ui_auth")  # never echoed, even in an error

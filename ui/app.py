@@ -18,6 +18,8 @@ configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio
 import gradio as gr  # noqa: E402
 
 from rag.backends.budget import llm_sessions  # noqa: E402
+from rag.chat import MAX_TURNS  # noqa: E402
+from rag.choices import BACKENDS  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.readers import SUFFIXES  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -29,11 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("extractive", "openai", "local")
 REFRESH_S = 15  # how often the header checks for a newer index
 TRACK_TQDM = gr.Progress(track_tqdm=True)  # Gradio shows ingestion's tqdm bar as progress
 MAX_SHOWN_CHARS = 2000  # of a question, in the chat
-MAX_TURNS = 20  # answers kept per session, for follow-ups and the sources panel
 GENERIC_ERROR = "Something went wrong while answering. Please try again; details are in the log."
 
 CSS = """
