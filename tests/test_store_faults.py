@@ -101,3 +101,20 @@ def test_read_only_data_dir_fails_cleanly(tmp_path, tmpfs):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert "Read-only" in result.stderr or "read-only" in result.stderr
+
+
+@needs_root
+def test_a_read_only_index_says_so_instead_of_asking_for_a_rebuild(tmp_path):
+    data = tmp_path / "data"
+    ingest([SMALL], make_settings(data), progress=False)
+    view = tmp_path / "ro"
+    view.mkdir()
+    subprocess.run(["mount", "--bind", str(data), str(view)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+        result = _rag(view, "stats")
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "read-only" in result.stderr and "RAG_INDEX_DIR" in result.stderr
+    assert "--rebuild" not in result.stderr, "a rebuild would not help"
