@@ -8,6 +8,7 @@ once the last answer using it ends.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from rag.sentence_scoring import LexicalStats
 from rag.settings import Settings
 from rag.store import PaperRecord
 
+log = logging.getLogger(__name__)
 RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
 PLAN_CACHE = 256
 
@@ -99,7 +101,14 @@ class IndexViews:
         with self._lock:
             if self.current is not old:  # another request reloaded meanwhile
                 return None
-            fresh = self._open()
+            try:
+                fresh = self._open()
+            except Exception as exc:  # keep answering from the index already open
+                log.warning("a newer index could not be opened: %s", exc)
+                return (
+                    f"A newer index was published but could not be opened ({exc}); "
+                    "answering from the one loaded before."
+                )
             self.current = fresh
             self._retired.append(old)
             self._close_idle()

@@ -191,3 +191,20 @@ def test_a_ui_process_serves_through_ingest_and_rebuild_then_shows_the_new_paper
     assert data["sources"][0]["label"] == title, "new papers are answered without a restart"
     notices = [n for r in [*results, data] for n in r["notices"]]
     assert any("index was updated" in n for n in notices)
+
+
+def test_a_newer_index_that_cannot_be_opened_leaves_the_loaded_one_answering(tmp_path) -> None:
+    from rag.engine import Engine
+
+    corpus = corpus_of(tmp_path / "corpus", SMALL)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    engine = Engine(settings)
+    broken = settings.index_path / "gen-000009"
+    broken.mkdir()
+    (broken / "chroma.sqlite3").write_bytes(b"not a database" * 1000)
+    (settings.index_path / "CURRENT").write_text("gen-000009")
+    time.sleep(1.1)  # the engine looks for a new index at most once a second
+    answer = engine.ask("How do events evolve over time in news search?", top_k=3)
+    assert len(answer.sources) == 3
+    assert any("could not be opened" in n for n in answer.notices), answer.notices
