@@ -6,9 +6,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from rag.choices import BACKENDS, RETRIEVAL_MODES
 from rag.errors import RagError
+
+COMMANDS_GROUP = "paper_rag.commands"
+
+
+def client_commands() -> dict[str, ModuleType]:
+    """Subcommands the clients register as entry points (the UI, the eval harness): the CLI
+    dispatches to them without the library importing its clients."""
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name)
+    return {ep.name: ep.load() for ep in found}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,23 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     ):
         p.add_argument(f"--{flag}", action="append", help=f"only papers with {what}; repeatable")
 
-    p = sub.add_parser("ui", help="start the chat UI")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--share", action="store_true", help="public Gradio link (off by default)")
-
-    p = sub.add_parser("eval", help="measure retrieval, citations and refusals on a question set")
-    p.add_argument(
-        "--questions", type=Path, help="JSONL question file (default: eval/questions.jsonl)"
-    )
-    p.add_argument("--backend", choices=BACKENDS)
-    p.add_argument("--top-k", type=int)
-    p.add_argument("--mode", choices=RETRIEVAL_MODES)
-    p.add_argument("--out", type=Path, help="write JSON, a Markdown report and plots here")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--compare", help="comma-separated retrieval modes, e.g. hybrid,bm25,dense")
-    p.add_argument("--judge", action="store_true", help="LLM-as-judge faithfulness/correctness")
-    p.add_argument("--limit", type=int, help="only the first N questions")
+    for name, command in client_commands().items():  # `rag ui`, `rag eval`
+        command.add_arguments(sub.add_parser(name, help=command.HELP))
     return parser
 
 
@@ -98,15 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             return _stats(args, settings)
         if args.command == "ask":
             return _ask(args, settings)
-        if args.command == "ui":
-            from ui.app import launch
-
-            launch(settings, host=args.host, port=args.port, share=args.share)
-            return 0
-        if args.command == "eval":
-            from eval.harness import run_cli
-
-            return run_cli(args, settings)
+        return client_commands()[args.command].run(args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -60,3 +60,23 @@ def test_build_messages_fits_the_window_and_neutralizes_source_tags() -> None:
     assert "</source> <source n=9>" not in user and "title=\"A 'quoted' title\"" in user
     assert "…" in user, "the last source that fits is cut, not dropped"
     assert "What is it?" in user
+
+
+def test_the_library_never_imports_its_clients() -> None:
+    """rag/ is the library; the CLI reaches `rag ui` and `rag eval` through entry points."""
+    import ast
+
+    from rag.cli import client_commands
+    from rag.settings import PROJECT_ROOT
+
+    clients = {"ui", "eval", "bench", "tests"}
+    for path in sorted((PROJECT_ROOT / "rag").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not {n.split(".")[0] for n in names} & clients, (path.name, names)
+    assert set(client_commands()) == {"ui", "eval"}
