@@ -10,38 +10,35 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import numpy as np
 
 from rag.backends.budget import Deadline
-from rag.backends.extractive import extractive_answer, quoted_lines
-from rag.backends.llm import ChatBackend, LocalBackend, build_messages, says_not_in_sources
+from rag.backends.extractive import extractive_answer
+from rag.backends.llm import ChatBackend, LocalBackend
 from rag.backends.openai_chat import OpenAIBackend
 from rag.choices import BACKENDS
 from rag.chunking import count_tokens, encoding
-from rag.citations import answer_sentences, check_sentences, citations_for, clean_markers
 from rag.components import make_embed_model
 from rag.conversation import Standalone, history_text, resolve
-from rag.coverage import coverage
 from rag.errors import ConfigError, LLMError, QuestionError
 from rag.filters import Filters
-from rag.guard import LOOP_CHECK_EVERY, degeneracy, loops
 from rag.index_views import IndexView, IndexViews
-from rag.naming import NamePlan
+from rag.llm_answer import llm_answer
 from rag.prompts import render
 from rag.question_filters import filters_from_question
-from rag.question_type import QuestionInfo, analyze
+from rag.question_type import analyze
 from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
 from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
-from rag.types import Answer, Retract, Source, Usage
+from rag.turn import METADATA, Turn
+from rag.turn import ms as _ms
+from rag.types import Answer, Source, Usage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
 MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
-METADATA = "metadata"  # backend label of answers read from the paper record
 
 
 class Engine:
@@ -227,148 +224,100 @@ class Engine:
         mode: RetrievalMode | None = None,
         filters: Filters | None = None,
     ) -> Iterator[str | Answer]:
+        """Retrieve -> decide (refuse, no match, metadata, mention) -> answer -> check."""
         started = time.perf_counter()
-        timings: dict[str, float] = {}
         name = backend or self.settings.resolved_backend()
         if name not in BACKENDS:
             raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
-        asked = self.clean_question(question, notices)
-        history = history or []
         deadline = Deadline(self.settings.llm_timeout_s)  # one budget for every LLM call
+        turn, filters = self._retrieve_turn(
+            view, question, notices, history or [], name, deadline, top_k, mode, filters
+        )
+        turn.started = started
+        label = self._label(name)
+        decided = self._decide(turn, filters, label)
+        if decided:
+            text, refused, shown_as = decided
+            yield text
+            yield self._finish(turn, text, refused, shown_as)
+            return
+        if name == "extractive":
+            mark = time.perf_counter()
+            text = self._quotes(turn)
+            turn.lap("answer", mark)
+            yield text
+            yield self._finish(turn, text, False, label)
+            return
+        yield from llm_answer(
+            turn,
+            lambda: self.backend(name),
+            self.settings.llm_max_tokens,
+            deadline,
+            self._quotes,
+            lambda t: self._refusal(t.sources),
+            self._finish,
+            f"extractive (fallback from {name})",
+        )
 
+    def _retrieve_turn(
+        self,
+        view: IndexView,
+        question: str,
+        notices: list[str],
+        history: list[Answer],
+        name: str,
+        deadline: Deadline,
+        top_k: int | None,
+        mode: RetrievalMode | None,
+        filters: Filters | None,
+    ) -> tuple[Turn, Filters | None]:
+        """Clean the question, resolve a follow-up, read stated filters, retrieve."""
+        asked = self.clean_question(question, notices)
         mark = time.perf_counter()
         standalone = self._standalone(asked, history, name, deadline)
-        timings["rewrite"] = _ms(mark)
+        rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()
         sources, evidence, vector = self.retrieve(query, top_k, mode, view, filters)
         sources = self._pin(sources, standalone.pinned, view)
-        timings["retrieve"] = _ms(mark)
+        turn = Turn(
+            view=view,
+            asked=asked,
+            standalone=standalone,
+            follow_up=bool(history),
+            sources=sources,
+            evidence=evidence,
+            vector=vector,
+            info=analyze(standalone.question),
+            plan=view.name_plan(standalone.question),
+            notices=notices,
+            timings={"rewrite": rewrite, "retrieve": _ms(mark)},
+        )
+        return turn, filters
 
-        def finish(
-            text: str,
-            refused: bool,
-            label: str,
-            usage: Usage | None = None,
-            invalid: list[int] | None = None,
-        ) -> Answer:
-            mark = time.perf_counter()
-            body = quoted_lines(text) if label.startswith("extractive") else text
-            quoted = not refused and label != METADATA  # record fields are not abstract claims
-            checks = (
-                []
-                if not quoted
-                else check_sentences(
-                    answer_sentences(body), sources, view.evidence, self.settings.support_threshold
-                )
-            )
-            timings["check"] = _ms(mark)
-            timings["total"] = _ms(started)
-            return Answer(
-                question=asked,
-                text=text,
-                sources=sources,
-                citations=[] if refused else citations_for(text, sources),
-                refused=refused,
-                backend=label,
-                timings_ms=timings,
-                usage=usage or Usage(),
-                sentences=checks,
-                invalid_citations=invalid or [],
-                notices=notices,
-                standalone_question=standalone.question if history else None,
-                coverage=None
-                if not quoted
-                else coverage(info, _answer_part(text, label), view.stats, plan.focus),
-            )
-
-        info, plan = analyze(standalone.question), view.name_plan(standalone.question)
+    def _decide(
+        self, turn: Turn, filters: Filters | None, label: str
+    ) -> tuple[str, bool, str] | None:
+        """An answer that is not quotes or an LLM's text: (text, refused, backend label)."""
+        view, sources, info, plan = turn.view, turn.sources, turn.info, turn.plan
+        pinned = bool(turn.standalone.pinned)
         if filters and filters.active and not sources:
-            text = render("no_match", filters=filters.describe())
-            yield text
-            yield finish(text, True, name if name == "extractive" else self._label(name))
-            return
-        unknown = view.retriever.unknown_terms(asked)
-        if info.kind == "metadata" and (standalone.pinned or plan.about):
-            text, answered = metadata_answer(asked, sources[0], view.meta[sources[0].paper_id])
-            yield text
-            yield finish(text, not answered, METADATA)
-            return
-        if not standalone.pinned and (
-            self._too_weak(sources, evidence, unknown) or view.names.unknown_subjects(info, unknown)
-        ):
-            text = self._refusal(sources, unknown)
-            yield text
-            yield finish(text, True, name if name == "extractive" else self._label(name))
-            return
-        if not standalone.pinned and view.names.near_miss(info, plan):
-            sources[:] = self._with_mentions(sources, plan, view)
-            text = self._mention_notice(sources, plan, view)
-            yield text
-            yield finish(text, True, name if name == "extractive" else self._label(name))
-            return
+            return render("no_match", filters=filters.describe()), True, label
+        unknown = view.retriever.unknown_terms(turn.asked)
+        if info.kind == "metadata" and (pinned or plan.about):
+            meta = view.meta[sources[0].paper_id]
+            text, answered = metadata_answer(turn.asked, sources[0], meta)
+            return text, not answered, METADATA
+        too_weak = self._too_weak(sources, turn.evidence, unknown)
+        if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
+            return self._refusal(sources, unknown), True, label
+        if not pinned and view.names.near_miss(info, plan):
+            turn.sources[:] = self._with_mentions(turn)
+            return self._mention_notice(turn), True, label
+        return None
 
-        mark = time.perf_counter()
-        if name == "extractive":
-            text = self._quotes(vector, sources, view, info, plan)
-            timings["answer"] = _ms(mark)
-            yield text
-            yield finish(text, False, "extractive")
-            return
-
-        def fall_back(reason: str, streamed: bool) -> Iterator[str | Answer]:
-            """The quoted answer instead of the LLM's, replacing whatever it streamed."""
-            notices.append(f"{reason} Showing sentences quoted from the abstracts instead.")
-            for source in sources:
-                source.supporting.clear()  # highlights of a discarded answer
-            text = self._quotes(vector, sources, view, info, plan)
-            timings["answer"] = _ms(mark)
-            if streamed:
-                yield Retract(reason)
-            yield text
-            yield finish(text, False, f"extractive (fallback from {name})")
-
-        pieces: list[str] = []
-        try:
-            llm = self.backend(name)
-            messages = build_messages(
-                standalone.question, sources, llm.context_window, self.settings.llm_max_tokens
-            )
-            usage = Usage()
-            with closing(
-                llm.stream(messages, self.settings.llm_max_tokens, usage, deadline)
-            ) as out:
-                for piece in out:
-                    pieces.append(piece)
-                    yield piece
-                    if len(pieces) % LOOP_CHECK_EVERY == 0 and loops("".join(pieces)):
-                        break  # no need to wait for the rest of a loop: the guard rejects it
-            raw = "".join(pieces).strip()
-            if not raw:
-                raise LLMError(f"The LLM ({llm.name}) sent an empty answer.")
-        except (LLMError, ConfigError) as exc:
-            yield from fall_back(str(exc), bool(pieces))
-            return
-        timings["answer"] = _ms(mark)
-        if says_not_in_sources(raw):
-            text = self._refusal(sources)
-            yield Retract("the LLM found no answer in the sources")
-            yield text
-            yield finish(text, True, llm.name, usage)
-            return
-        text, invalid = clean_markers(raw, len(sources))
-        answer = finish(text, False, llm.name, usage, invalid)
-        problem = degeneracy(answer, self.settings.llm_max_tokens)
-        if problem:
-            yield from fall_back(f"The LLM's answer was not shown: {problem}.", True)
-            return
-        if invalid:
-            notices.append(
-                "Removed citation(s) to sources that do not exist: "
-                + ", ".join(f"[{n}]" for n in invalid)
-                + "."
-            )
-        yield answer
+    def _finish(self, turn: Turn, text: str, refused: bool, label: str, *rest) -> Answer:
+        return turn.finish(text, refused, label, self.settings.support_threshold, *rest)
 
     @staticmethod
     def _stated_filters(
@@ -384,46 +333,40 @@ class Engine:
         notices.append(f"Filtered from the question: {stated.describe()}.")
         return rest, stated
 
-    def _quotes(
-        self,
-        vector: np.ndarray,
-        sources: list[Source],
-        view: IndexView,
-        info: QuestionInfo,
-        plan: NamePlan,
-    ) -> str:
+    def _quotes(self, turn: Turn) -> str:
         """The extractive answer: the sources' sentences scored for what was asked."""
-        about = {*plan.about, *plan.about_if_retrieved}
-        named = [s.n for s in sources if s.paper_id in about]
+        about = {*turn.plan.about, *turn.plan.about_if_retrieved}
+        named = [s.n for s in turn.sources if s.paper_id in about]
         return extractive_answer(
-            vector,
-            sources,
-            view.evidence,
+            turn.vector,
+            turn.sources,
+            turn.view.evidence,
             self.settings.extractive_sentences,
-            info=info,
-            stats=view.stats,
-            focus=plan.focus,
+            info=turn.info,
+            stats=turn.view.stats,
+            focus=turn.plan.focus,
             about=named,
-            required=named if info.kind == "comparison" else [],
+            required=named if turn.info.kind == "comparison" else [],
         )
 
-    def _with_mentions(
-        self, sources: list[Source], plan: NamePlan, view: IndexView
-    ) -> list[Source]:
+    def _with_mentions(self, turn: Turn) -> list[Source]:
         """Sources with the papers that mention the asked-about names, retrieved or not."""
-        mentioning = [s.paper_id for s in sources if s.paper_id in plan.mentioning]
-        return self._pin(sources, (mentioning or plan.mentioning)[:MAX_MENTIONS], view)
+        plan = turn.plan
+        mentioning = [s.paper_id for s in turn.sources if s.paper_id in plan.mentioning]
+        return self._pin(turn.sources, (mentioning or plan.mentioning)[:MAX_MENTIONS], turn.view)
 
-    def _mention_notice(self, sources: list[Source], plan: NamePlan, view: IndexView) -> str:
+    def _mention_notice(self, turn: Turn) -> str:
+        plan = turn.plan
         quotes = [
-            (s, view.names.mention_sentences(s.paper_id, plan.mentioned_only))
-            for s in sources
+            (s, turn.view.names.mention_sentences(s.paper_id, plan.mentioned_only))
+            for s in turn.sources
             if s.paper_id in plan.mentioning
         ][:MAX_MENTIONS]
         return mention_notice(plan.mentioned_only, quotes)
 
     def _label(self, name: str) -> str:
-        return f"openai:{self.settings.llm_model}" if name == "openai" else name
+        """How an answer by this backend is labelled (the LLM's own name, e.g. openai:MODEL)."""
+        return OpenAIBackend.label(self.settings) if name == "openai" else name
 
     def _pin(self, sources: list[Source], pinned: list[str], view: IndexView) -> list[Source]:
         """Papers the follow-up named as [n] come first, even if retrieval missed them."""
@@ -453,12 +396,3 @@ class Engine:
             terms = ", ".join(f"'{t}'" for t in unknown)
             text = f"No abstract in this collection mentions {terms}. {text}"
         return text
-
-
-def _answer_part(text: str, label: str) -> str:
-    """The answer without the extractive lead line, whose words are not the answer's."""
-    return text.partition("\n")[2] if label.startswith("extractive") else text
-
-
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 1)

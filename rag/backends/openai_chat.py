@@ -80,13 +80,18 @@ class _Malformed(Exception):
 class OpenAIBackend:
     """Chat completions, streamed; at most `llm_concurrency` at once."""
 
+    @staticmethod
+    def label(settings: Settings) -> str:
+        """How answers by this backend are labelled: openai:MODEL."""
+        return f"openai:{settings.llm_model}"
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.client = make_openai_client(
             settings, {"request": [_hold_request], "response": [_hold_response]}
         )
         self.model = settings.llm_model
-        self.name = f"openai:{self.model}"
+        self.name = self.label(settings)
         self.context_window = settings.llm_context_window
         self.where = redact_url(settings.openai_base_url or "api.openai.com")
         self.gate = Gate(settings.llm_concurrency)

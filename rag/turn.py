@@ -1,0 +1,91 @@
+"""One answer in progress: what was asked, what was retrieved, and its bookkeeping.
+
+The engine's steps (retrieve, decide, answer) read and fill this one object instead of
+sharing a closure; `finish` is the last step: check the text and make the `Answer`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.backends.extractive import quoted_lines
+from rag.citations import answer_sentences, check_sentences, citations_for
+from rag.conversation import Standalone
+from rag.coverage import coverage
+from rag.index_views import IndexView
+from rag.naming import NamePlan
+from rag.question_type import QuestionInfo
+from rag.types import Answer, Source, Usage
+
+METADATA = "metadata"  # backend label of answers read from the paper record
+
+
+@dataclass
+class Turn:
+    view: IndexView  # the index snapshot the whole answer reads
+    asked: str  # the cleaned question
+    standalone: Standalone  # the question resolved against the history, and pinned papers
+    follow_up: bool  # there was a history
+    sources: list[Source]
+    evidence: float  # best dense similarity: how strongly the collection speaks to it
+    vector: np.ndarray  # the query embedding
+    info: QuestionInfo  # the question's kind and focus
+    plan: NamePlan  # papers about the names it names, and names only mentioned
+    notices: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    def lap(self, stage: str, since: float) -> None:
+        self.timings[stage] = ms(since)
+
+    def finish(
+        self,
+        text: str,
+        refused: bool,
+        label: str,
+        threshold: float,
+        usage: Usage | None = None,
+        invalid: list[int] | None = None,
+    ) -> Answer:
+        """Check every sentence against the sources it cites (support below `threshold` is
+        flagged) and whether the answer covers the question; the `Answer`."""
+        mark = time.perf_counter()
+        extractive = label.startswith("extractive")
+        quoted = not refused and label != METADATA  # record fields are not abstract claims
+        checks = (
+            check_sentences(
+                answer_sentences(quoted_lines(text) if extractive else text),
+                self.sources,
+                self.view.evidence,
+                threshold,
+            )
+            if quoted
+            else []
+        )
+        self.lap("check", mark)
+        self.lap("total", self.started)
+        answer_part = text.partition("\n")[2] if extractive else text  # not the lead line
+        return Answer(
+            question=self.asked,
+            text=text,
+            sources=self.sources,
+            citations=[] if refused else citations_for(text, self.sources),
+            refused=refused,
+            backend=label,
+            timings_ms=self.timings,
+            usage=usage or Usage(),
+            sentences=checks,
+            invalid_citations=invalid or [],
+            notices=self.notices,
+            standalone_question=self.standalone.question if self.follow_up else None,
+            coverage=coverage(self.info, answer_part, self.view.stats, self.plan.focus)
+            if quoted
+            else None,
+        )
+
+
+def ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
