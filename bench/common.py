@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "data" / "abstracts"
 REAL_INDEX = ROOT / "data" / "index"
@@ -72,15 +74,7 @@ def fmt(value: Any, unit: str = "") -> str:
 
 def pct(values: list[float], q: float) -> float | None:
     """Percentile with linear interpolation (q in 0..100); None for no data."""
-    if not values:
-        return None
-    data = sorted(values)
-    if len(data) == 1:
-        return data[0]
-    pos = (len(data) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(data) - 1)
-    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+    return percentile(values, q)
 
 
 def summary_ms(values_s: list[float]) -> dict[str, Any]:
@@ -266,5 +260,7 @@ def tree_memory(pid: int) -> dict[str, Any]:
 
 
 def load_questions(path: Path) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [r["question"] for r in rows if r.get("question")]
+    """The question texts of an eval question file (validated by the eval's own loader)."""
+    from eval.questions import load_questions as load
+
+    return [q.question for q in load(path)]

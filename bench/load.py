@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.common import load_questions
+from eval.metrics import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 FOLLOW_UP = "What did [1] measure?"
@@ -68,23 +71,16 @@ class Report:
             "cited_answers": sum(s.cited for s in self.sessions),
             "refusals": sum(s.refused for s in self.sessions),
             "throughput_rps": round(requests / self.seconds, 2) if self.seconds else 0.0,
-            "p50_s": round(percentile(lat, 50), 3),
-            "p95_s": round(percentile(lat, 95), 3),
+            "p50_s": round(percentile(lat, 50) or 0.0, 3),
+            "p95_s": round(percentile(lat, 95) or 0.0, 3),
             "max_s": round(lat[-1], 3) if lat else 0.0,
             "sessions_without_cited_answer": sum(1 for s in self.sessions if not s.cited),
             "first_errors": self.errors[:10],
         }
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile of sorted values (0 for none)."""
-    return values[int(max(1, -(-len(values) * p // 100))) - 1] if values else 0.0
-
-
 def load_question_texts(path: Path = QUESTIONS) -> list[str]:
-    from eval.questions import load_questions
-
-    return [q.question for q in load_questions(path)]
+    return load_questions(path)
 
 
 def _ask_error(out: Any) -> str | None:

@@ -33,6 +33,7 @@ def task_build(args: dict[str, Any]) -> dict[str, Any]:
 
     from rag.chunking import Chunk
     from rag.components import make_vector_store
+    from rag.encoding import unit_vector
     from rag.index_access import IndexWriter, open_store
     from rag.papers import Paper
     from rag.settings import Settings
@@ -63,7 +64,7 @@ def task_build(args: dict[str, Any]) -> dict[str, Any]:
                 vectors = np.asarray([r[2] for r in rows], dtype=np.float32)
                 if copy:
                     vectors = vectors + rng.normal(0, NOISE_SIGMA, vectors.shape).astype(np.float32)
-                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                    vectors = unit_vector(vectors)
                 paper = Paper(pid, rec.title, rec.abstract, rec.locations, dict(rec.extra))
                 chunks = [Chunk(pid, pos, text, 0) for pos, text, _ in rows]
                 batch.append((paper, chunks, vectors.tolist()))

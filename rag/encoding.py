@@ -96,5 +96,6 @@ def _encode_separately(embed_model: Any, chunks: list[Chunk]) -> Encoded:
     return Encoded(chunk_vectors, sentences)
 
 
-def unit_vector(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+def unit_vector(vectors: np.ndarray) -> np.ndarray:
+    """Unit length along the last axis (one vector, or each row of a matrix)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)

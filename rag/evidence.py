@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rag.chunking import split_sentences
+from rag.encoding import unit_vector
 
 CACHE_PAPERS = 4096
 
@@ -26,7 +27,7 @@ class SentenceIndex:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         vectors = np.asarray(self._embed.get_text_embedding_batch(texts), dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        return unit_vector(vectors)
 
     def sentences(self, paper_id: str, abstract: str) -> tuple[list[str], np.ndarray]:
         return self.many([(paper_id, abstract)])[paper_id]
