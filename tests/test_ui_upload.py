@@ -41,3 +41,26 @@ def test_uploaded_papers_are_answered_without_a_restart(tmp_path) -> None:
         assert report.startswith("**Not added:**") and "notes.json" in report, report
         assert not (corpus / "uploads" / "notes.json").exists(), "a bad upload is not kept"
     assert len(engine.papers) == 13
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_kept(tmp_path) -> None:
+    from gradio_client import Client, handle_file
+
+    from rag.engine import Engine
+
+    corpus = corpus_of(tmp_path / "corpus", CORPUS / "000_3196bafc52f3dd54.txt")
+    settings = make_settings(tmp_path, corpus_dir=corpus, max_file_mb=1)
+    ingest([corpus], settings, progress=False)
+    engine = Engine(settings)
+    big = tmp_path / "big.jsonl"
+    row = json.dumps({"title": NEW[0].title, "abstract": NEW[0].abstract}) + "\n"
+    big.write_text(row * (2 * 2**20 // len(row) + 1))
+    with running(engine, settings) as url:
+        client = Client(url, verbose=False)
+        try:
+            report, _ = client.predict([handle_file(str(big))], api_name="/add_papers")
+        except Exception as exc:  # noqa: BLE001 - the server refused the upload itself
+            report = str(exc)
+        assert "Added" not in report, report
+    assert not (corpus / "uploads" / "big.jsonl").exists()
+    assert len(engine.papers) == 10

@@ -364,6 +364,7 @@ def launch_options(
         "share": bool(share or settings.ui_share),
         "auth": parse_auth(settings),
         "ssr_mode": False,
+        "max_file_size": settings.max_file_mb * 2**20,  # uploads are refused at the server too
         "show_error": False,
         "footer_links": ["api"],
         **style_options(),
