@@ -328,7 +328,7 @@ class Engine:
         if filters and filters.active:
             return question, filters
         stated, rest = filters_from_question(question, view.meta)
-        if not stated.active or not stated.select(view.meta):
+        if not stated.active or not any(stated.matches(p, m) for p, m in view.meta.items()):
             return question, filters
         notices.append(f"Filtered from the question: {stated.describe()}.")
         return rest, stated

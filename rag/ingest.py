@@ -86,8 +86,9 @@ def ingest(
         return _summary(read, records, report, files, started, skipped, dry_run=True)
     try:
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
-            todo, moved, stale = _plan(writer.store, report.papers)
-            health = check(writer.store)
+            stored = writer.store.paper_metadatas()  # read once: for the plan and the check
+            todo, moved, stale = _plan(writer.store.paper_hashes(stored), report.papers)
+            health = check(writer.store, records=stored)
             if todo or moved or stale or not health.ok:
                 store = writer.writable()
                 store.update_locations(moved)
@@ -188,9 +189,11 @@ def within_limits(records: list[Record], max_chars: int) -> tuple[list[Record], 
     return kept, skipped
 
 
-def _plan(store: Store, papers: list[Paper]) -> tuple[list[Paper], list[Paper], list[str]]:
-    """What to embed, whose locations to update, and which old ids to forget."""
-    existing = store.paper_hashes()
+def _plan(
+    existing: dict[str, tuple[str, list[str]]], papers: list[Paper]
+) -> tuple[list[Paper], list[Paper], list[str]]:
+    """What to embed, whose locations to update, and which old ids to forget, given the
+    index's paper_id -> (content hash, locations)."""
     current = {paper.paper_id for paper in papers}
     todo: list[Paper] = []
     moved: list[Paper] = []

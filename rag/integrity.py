@@ -46,9 +46,13 @@ class IntegrityReport:
         return {**asdict(self), "ok": self.ok}
 
 
-def check(store: Store, *, full: bool = False) -> IntegrityReport:
-    """Quick unless `full`: a consistent total skips the per-paper scan."""
-    records = get_all(store.papers, ["metadatas", "documents"] if full else ["metadatas"])
+def check(
+    store: Store, *, full: bool = False, records: dict[str, list] | None = None
+) -> IntegrityReport:
+    """Quick unless `full`: a consistent total skips the per-paper scan. `records` are the
+    paper records' metadatas when the caller has already read them."""
+    if full or records is None:
+        records = get_all(store.papers, ["metadatas", "documents"] if full else ["metadatas"])
     report = IntegrityReport(
         papers=len(records["ids"]), chunks=store.chunks.count(), sentences=store.sentences.count()
     )

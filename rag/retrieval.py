@@ -29,13 +29,16 @@ class Hit:
 class BM25Papers:
     """BM25 over each paper's title and abstract (title repeated: titles are dense in terms)."""
 
-    def __init__(self, papers: list[PaperRecord]) -> None:
+    def __init__(self, papers: list[PaperRecord], bylines: list[str]) -> None:
         import bm25s
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer("english")
         self._ids = [p.paper_id for p in papers]
-        texts = [f"{p.title or ''}. {p.title or ''}. {p.abstract} {_byline(p)}" for p in papers]
+        texts = [
+            f"{p.title or ''}. {p.title or ''}. {p.abstract} {byline}"
+            for p, byline in zip(papers, bylines, strict=True)
+        ]
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
         self._bm25 = bm25s.BM25()
         self._bm25.index(tokens, show_progress=False)
@@ -74,15 +77,17 @@ class HybridRetriever:
     def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
         self.settings = settings
         self._index = vector_index
-        self._dense = vector_index.as_retriever(
-            similarity_top_k=settings.candidates + EXTRA_CANDIDATES
-        )
-        self._bm25 = BM25Papers(papers)
+        self._dense = self._dense_retriever(settings)
+        bylines = [_byline(p) for p in papers]  # parsed once for BM25 and the name counts
+        self._bm25 = BM25Papers(papers, bylines)
         self._df: Counter[str] = Counter(
             w
-            for p in papers
-            for w in {x.lower() for x in WORD.findall(f"{p.title or ''} {p.abstract} {_byline(p)}")}
+            for p, byline in zip(papers, bylines, strict=True)
+            for w in {x.lower() for x in WORD.findall(f"{p.title or ''} {p.abstract} {byline}")}
         )
+
+    def _dense_retriever(self, settings: Settings) -> Any:
+        return self._index.as_retriever(similarity_top_k=settings.candidates + EXTRA_CANDIDATES)
 
     def with_settings(self, settings: Settings) -> HybridRetriever:
         """The same indexes under other settings (an `Engine.with_settings` view)."""
@@ -90,9 +95,7 @@ class HybridRetriever:
             return self
         clone = copy.copy(self)
         clone.settings = settings
-        clone._dense = self._index.as_retriever(
-            similarity_top_k=settings.candidates + EXTRA_CANDIDATES
-        )
+        clone._dense = self._dense_retriever(settings)
         return clone
 
     @staticmethod

@@ -144,9 +144,14 @@ class Store:
                 self.client.delete_collection(name)
 
     # -- reading ---------------------------------------------------------------------------
-    def paper_hashes(self) -> dict[str, tuple[str, list[str]]]:
-        """paper_id -> (content hash, locations) of every finished paper."""
-        got = get_all(self.papers, ["metadatas"])
+    def paper_metadatas(self) -> dict[str, list]:
+        """Every paper record's metadata (ids and metadatas), in pages."""
+        return get_all(self.papers, ["metadatas"])
+
+    def paper_hashes(self, got: dict[str, list] | None = None) -> dict[str, tuple[str, list[str]]]:
+        """paper_id -> (content hash, locations) of every finished paper (from `got`, the
+        records already read, when given)."""
+        got = got or self.paper_metadatas()
         return {
             pid: (meta["content_hash"], json.loads(meta["locations"]))
             for pid, meta in zip(got["ids"], got["metadatas"], strict=True)

@@ -308,19 +308,19 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         inputs = [question, top_k, backend, since, until, authors, categories, venues, session]
         outputs = [chatbot, sources, answer_json, question, session]
         common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
-        exported: dict[str, Any] = {"api_visibility": "private", "queue": False}
-        question.submit(ask, inputs, outputs, api_name="ask", **common).then(
-            export, session, [export_md, export_bib], **exported
-        )
-        ask_button.click(ask, inputs, outputs, api_visibility="private", **common).then(
-            export, session, [export_md, export_bib], **exported
-        )
-        for button in example_buttons:
-            button.click(
-                lambda text: text, button, question, api_visibility="private", queue=False
-            ).then(ask, inputs, outputs, api_visibility="private", **common).then(
-                export, session, [export_md, export_bib], **exported
-            )
+        asked = [
+            question.submit(ask, inputs, outputs, api_name="ask", **common),
+            ask_button.click(ask, inputs, outputs, api_visibility="private", **common),
+            *(
+                button.click(
+                    lambda text: text, button, question, api_visibility="private", queue=False
+                ).then(ask, inputs, outputs, api_visibility="private", **common)
+                for button in example_buttons
+            ),
+        ]
+        for event in asked:  # every answer refreshes the export panel
+            event.then(export, session, [export_md, export_bib], api_visibility="private",
+                       queue=False)  # fmt: skip
         new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
         chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
 
