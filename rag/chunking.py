@@ -83,6 +83,32 @@ def _cut(sentence: str, budget: int) -> list[str]:
     return [encoding().decode(tokens[i : i + budget]) for i in range(0, len(tokens), budget)]
 
 
+def _head(heading: str, max_tokens: int) -> tuple[str, int, int]:
+    """The heading line (shortened when over half the budget), its tokens, and the budget
+    left for sentences."""
+    heading_tokens = encoding().encode(heading, disallowed_special=())
+    if len(heading_tokens) > max_tokens // 2:
+        heading = encoding().decode(heading_tokens[: max_tokens // 2 - 2]).rstrip() + "…"
+    head = f"{heading}\n"
+    head_tokens = count_tokens(head)
+    return head, head_tokens, max(16, max_tokens - head_tokens)
+
+
+def _pieces(abstract: str, budget: int) -> list[tuple[str, int]]:
+    """Sentences (a sentence over the budget cut in parts), each with its token cost."""
+    pieces: list[tuple[str, int]] = []
+    for sentence in split_sentences(abstract):
+        n = count_tokens(sentence)
+        parts = _cut(sentence, budget) if n > budget else [sentence]
+        pieces.extend((part, (n if len(parts) == 1 else count_tokens(part)) + 1) for part in parts)
+    return pieces
+
+
+def sentence_pieces(heading: str, abstract: str, max_tokens: int) -> list[str]:
+    """The units chunks are packed from, in order: what sentence vectors are stored for."""
+    return [text for text, _ in _pieces(abstract, _head(heading, max_tokens)[2])]
+
+
 def chunk_paper(
     paper_id: str, heading: str, abstract: str, max_tokens: int, overlap: int = 1
 ) -> list[Chunk]:
@@ -90,17 +116,8 @@ def chunk_paper(
 
     A heading over half the budget is shortened, so every chunk still fits the model's window.
     """
-    heading_tokens = encoding().encode(heading, disallowed_special=())
-    if len(heading_tokens) > max_tokens // 2:
-        heading = encoding().decode(heading_tokens[: max_tokens // 2 - 2]).rstrip() + "…"
-    head = f"{heading}\n"
-    head_tokens = count_tokens(head)
-    budget = max(16, max_tokens - head_tokens)
-    pieces: list[tuple[str, int]] = []
-    for sentence in split_sentences(abstract):
-        n = count_tokens(sentence)
-        parts = _cut(sentence, budget) if n > budget else [sentence]
-        pieces.extend((part, (n if len(parts) == 1 else count_tokens(part)) + 1) for part in parts)
+    head, head_tokens, budget = _head(heading, max_tokens)
+    pieces = _pieces(abstract, budget)
     chunks: list[Chunk] = []
     start = done = 0
     while start < len(pieces):

@@ -184,9 +184,8 @@ def _check(args: argparse.Namespace, settings) -> int:
         print(
             f"{report.papers} papers, {report.chunks} chunks, {report.sentences} sentence vectors; "
             f"incomplete papers: {len(report.incomplete)}, not found by search: "
-            f"{len(report.unsearchable)}, orphan chunks: {report.orphan_chunks}, orphan "
-            f"sentences: {report.orphan_sentences}, records without text: "
-            f"{len(report.empty_records)}"
+            f"{len(report.unsearchable)}, orphan chunks: {report.orphan_chunks}, "
+            f"records without text: {len(report.empty_records)}"
         )
         if args.repair:
             print(f"repaired {report.repaired} papers, removed {report.orphans_removed} orphans")
@@ -198,7 +197,6 @@ def _stats(args: argparse.Namespace, settings) -> int:
     from rag.index_access import open_store
 
     store = open_store(settings)
-    store.open()
     papers, chunks = store.counts()
     data = {
         "papers": papers,

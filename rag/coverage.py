@@ -20,7 +20,7 @@ def coverage(
     info: QuestionInfo, answer_text: str, stats: LexicalStats, names: list[str]
 ) -> Coverage:
     generic = GENERIC_SHARE * max(stats.n_docs, 1)
-    key = [t for t in info.terms if stats.df.get(t, 0) <= generic]
+    key = [t for t in info.terms if stats.df(t) <= generic]
     present = set(terms_of(answer_text))
     found = [t for t in key if t in present]
     missing = [t for t in key if t not in present]

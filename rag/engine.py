@@ -18,8 +18,9 @@ from rag.backends.budget import Deadline
 from rag.backends.extractive import extractive_answer
 from rag.backends.llm import ChatBackend, LocalBackend
 from rag.backends.openai_chat import OpenAIBackend
+from rag.catalog import PaperRecord
 from rag.choices import BACKENDS
-from rag.chunking import count_tokens, encoding
+from rag.chunking import chunk_paper, count_tokens, encoding
 from rag.components import make_embed_model
 from rag.conversation import Standalone, history_text, resolve
 from rag.errors import ConfigError, LLMError, QuestionError
@@ -106,7 +107,7 @@ class Engine:
         view = view or self._view
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
         retriever = view.retriever.with_settings(self.settings)
-        allowed = filters.select(view.meta) if filters and filters.active else None
+        allowed = view.catalog.select(filters) if filters and filters.active else None
         hits, evidence = retriever.retrieve(
             question,
             vector.tolist(),
@@ -155,11 +156,22 @@ class Engine:
                     label=paper.label,
                     abstract=paper.abstract,
                     score=round(hit.score, 4),
-                    snippet=hit.snippet.split("\n", 1)[-1] if hit.snippet else paper.abstract[:300],
+                    snippet=self._snippet(hit, paper),
                     locations=paper.locations,
                 )
             )
         return out
+
+    def _snippet(self, hit: Hit, paper: PaperRecord) -> str:
+        """The best chunk's sentences (the index keeps vectors, not chunk text), or the
+        abstract's opening for a paper only keyword search found."""
+        if not hit.dense:
+            return paper.abstract[:300]
+        s = self.settings
+        chunks = chunk_paper(
+            paper.paper_id, paper.label, paper.abstract, s.chunk_tokens, s.chunk_overlap_sentences
+        )
+        return " ".join(chunks[min(hit.position, len(chunks) - 1)].sentences)
 
     def backend(self, name: str) -> ChatBackend:
         with self._lock:  # UI sessions share the engine; build each backend once
@@ -327,8 +339,8 @@ class Engine:
         applied only when papers match them, and always said."""
         if filters and filters.active:
             return question, filters
-        stated, rest = filters_from_question(question, view.meta)
-        if not stated.active or not any(stated.matches(p, m) for p, m in view.meta.items()):
+        stated, rest = filters_from_question(question, view.catalog)
+        if not stated.active or not view.catalog.select(stated):
             return question, filters
         notices.append(f"Filtered from the question: {stated.describe()}.")
         return rest, stated

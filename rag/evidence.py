@@ -18,9 +18,10 @@ CACHE_PAPERS = 4096
 
 
 class SentenceIndex:
-    def __init__(self, embed_model: Any, store: Any = None) -> None:
+    def __init__(self, embed_model: Any, catalog: Any = None, max_tokens: int = 0) -> None:
         self._embed = embed_model
-        self._store = store  # stored sentence vectors (written at ingestion), when there are
+        self._max_tokens = max_tokens  # the chunking budget the stored sentences were cut with
+        self._catalog = catalog  # stored sentence vectors (written at ingestion), when there are
         self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -35,9 +36,8 @@ class SentenceIndex:
     def many(self, papers: list[tuple[str, str]]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentences and unit vectors of several abstracts; missing ones embedded in one batch."""
         wanted = [pid for pid, _ in papers if pid not in self._cache]
-        if wanted and self._store is not None:
-            for pid, (sents, vecs) in self._store.sentence_vectors(wanted).items():
-                self._cache[pid] = (sents, np.asarray(vecs, dtype=np.float32))
+        if wanted and self._catalog is not None:
+            self._cache.update(self._catalog.sentences(wanted, self._max_tokens))
         missing = [(pid, split_sentences(text)) for pid, text in papers if pid not in self._cache]
         flat = [s for _, sents in missing for s in sents]
         vectors = self.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)

@@ -76,10 +76,6 @@ class Filters:
             parts.append(f"{len(self.paper_ids)} listed papers")
         return ", ".join(parts)
 
-    def select(self, papers: Mapping[str, PaperMeta]) -> set[str]:
-        """Ids of the papers that pass every filter."""
-        return {pid for pid, meta in papers.items() if self.matches(pid, meta)}
-
     def matches(self, paper_id: str, meta: PaperMeta) -> bool:
         if self.paper_ids and paper_id not in self.paper_ids:
             return False

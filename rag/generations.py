@@ -171,6 +171,9 @@ def unfinished(root: Path) -> Path | None:
     return newer[-1] if newer else None
 
 
+LINKED_DIR = "bm25"  # the keyword index (rag/keyword_index.py): files never changed in place
+
+
 def new_generation(root: Path, base: Path | None) -> Path:
     """A fresh work folder: a copy of `base` (a finished generation), or empty."""
     numbers = [gen_number(p) for p in root.glob("gen-*")] + [gen_number(current(root) or root)]
@@ -180,9 +183,20 @@ def new_generation(root: Path, base: Path | None) -> Path:
         return work
     tmp = root / f".{work.name}.copying"
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(base, tmp, ignore=shutil.ignore_patterns(READERS_LOCK, "*.copying"))
+    shutil.copytree(
+        base, tmp, ignore=shutil.ignore_patterns(READERS_LOCK, "*.copying"), copy_function=_copy
+    )
     os.replace(tmp, work)  # a half-copied folder never looks like a generation
     return work
+
+
+def _copy(src: str, dst: str) -> None:
+    """Keyword-index shards are never changed in place (a rebuild writes a new folder), so
+    the copy links them instead of duplicating their bytes."""
+    if f"{os.sep}{LINKED_DIR}{os.sep}" in src:
+        os.link(src, dst)
+    else:
+        shutil.copy2(src, dst)
 
 
 def legacy_entries(root: Path) -> list[Path]:

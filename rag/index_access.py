@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import generations
+from rag import generations, keyword_index
 from rag.components import embed_model_name, make_chroma_client
 from rag.errors import IndexMissingError
 from rag.settings import Settings
@@ -114,7 +114,7 @@ class IndexWriter:
         s = self.settings
         if s.chroma_host:
             store = _store(s, None)
-            if self.rebuild:
+            if self.rebuild or store.outdated():
                 store.drop()
             store.open(create=True)
             return store
@@ -131,6 +131,10 @@ class IndexWriter:
         if base is None:
             self._work = base = generations.new_generation(root, None)
         store = _store(s, base)
+        if base != self._work and store.outdated():  # an earlier version's: rebuild it
+            store.close()
+            self._work = base = generations.new_generation(root, None)
+            store = _store(s, base)
         store.open(create=base == self._work)  # the published generation is only read
         return store
 
@@ -148,6 +152,8 @@ class IndexWriter:
 
     def __exit__(self, kind, exc, tb) -> None:
         try:
+            if kind is None and (self.wrote or self._work is not None):
+                keyword_index.refresh(self.store.catalog, self.store.side_path)
             if kind is None and self.settings.chroma_host and self.wrote:
                 self.store.bump_stamp()
             self.store.close()

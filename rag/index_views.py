@@ -11,20 +11,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.catalog import Catalog, MetaMap, PaperRecord, RecordMap
 from rag.components import make_vector_index, make_vector_store
 from rag.errors import IndexMissingError
 from rag.evidence import SentenceIndex
 from rag.index_access import Snapshot, index_stamp, open_snapshot
-from rag.metadata import PaperMeta, from_extra
+from rag.keyword_index import KeywordIndex
+from rag.metadata import PaperMeta
 from rag.naming import NamePlan, PaperNames
 from rag.question_type import analyze
 from rag.retrieval import HybridRetriever
 from rag.sentence_scoring import LexicalStats
 from rag.settings import Settings
-from rag.store import PaperRecord
 
 log = logging.getLogger(__name__)
 RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
@@ -35,12 +37,14 @@ PLAN_CACHE = 256
 class IndexView:
     snapshot: Snapshot
     index: Any
-    papers: dict[str, PaperRecord]
-    meta: dict[str, PaperMeta]  # typed metadata per paper, for filters and sources
+    catalog: Catalog  # records, sentence vectors and term counts, looked up by id or word
+    papers: Mapping[str, PaperRecord]  # fetched from the catalog when asked for
+    meta: Mapping[str, PaperMeta]  # typed metadata per paper, for sources
     retriever: HybridRetriever
     evidence: SentenceIndex
     stats: LexicalStats  # term statistics for scoring answer sentences
     names: PaperNames  # which papers are about, or only mention, a name
+    size: int = 0  # papers when opened
     users: int = 0  # answers in progress on this view; it is closed when retired and idle
     _plans: dict[str, NamePlan] = field(default_factory=dict)  # recent questions' name plans
     _plans_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,22 +73,28 @@ class IndexViews:
     def _open(self) -> IndexView:
         snapshot = open_snapshot(self.settings)
         try:
-            records = snapshot.store.papers_all()
-            if not records:
+            store = snapshot.store
+            catalog = store.catalog
+            n_papers = catalog.count()
+            if not n_papers:
                 raise IndexMissingError(
-                    f"The index ({snapshot.store.describe()}) holds no papers yet. "
+                    f"The index ({store.describe()}) holds no papers yet. "
                     "Add abstracts with `rag ingest`."
                 )
-            index = make_vector_index(make_vector_store(snapshot.store.chunks), self.embed_model)
+            index = make_vector_index(make_vector_store(store.chunks), self.embed_model)
+            keywords = KeywordIndex(catalog, store.side_path)
+            records = RecordMap(catalog)
             return IndexView(
                 snapshot,
                 index,
-                {p.paper_id: p for p in records},
-                {p.paper_id: from_extra(p.extra) for p in records},
-                HybridRetriever(index, records, self.settings),
-                SentenceIndex(self.embed_model, snapshot.store),
-                LexicalStats(f"{p.title or ''} {p.abstract}" for p in records),
-                PaperNames(records),
+                catalog,
+                records,
+                MetaMap(records),
+                HybridRetriever(index, catalog, keywords, self.settings),
+                SentenceIndex(self.embed_model, catalog, self.settings.chunk_tokens),
+                LexicalStats(catalog.term_df, n_papers),
+                PaperNames(catalog),
+                n_papers,
             )
         except BaseException:
             snapshot.close()
@@ -113,8 +123,7 @@ class IndexViews:
             self._retired.append(old)
             self._close_idle()
         return (
-            f"The index was updated: it now holds {len(fresh.papers)} papers "
-            f"(was {len(old.papers)})."
+            f"The index was updated: it now holds {fresh.size} papers (was {old.size})."
         )
 
     def enter(self) -> IndexView:

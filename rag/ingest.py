@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.chunking import chunk_paper
-from rag.components import make_embed_model, make_vector_store
+from rag.components import make_embed_model
 from rag.encoding import encode_chunks
 from rag.errors import CorpusError, RagError, StoreError
 from rag.formats import ReadOptions, RecordFilter
@@ -86,9 +86,8 @@ def ingest(
         return _summary(read, records, report, files, started, skipped, dry_run=True)
     try:
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
-            stored = writer.store.paper_metadatas()  # read once: for the plan and the check
-            todo, moved, stale = _plan(writer.store.paper_hashes(stored), report.papers)
-            health = check(writer.store, records=stored)
+            todo, moved, stale = _plan(writer.store.catalog.hashes(), report.papers)
+            health = check(writer.store)
             if todo or moved or stale or not health.ok:
                 store = writer.writable()
                 store.update_locations(moved)
@@ -250,7 +249,6 @@ def _embed_and_write(
     from tqdm import tqdm
 
     embed_model = embed_model or make_embed_model(settings)  # loaded only when needed
-    vector_store = make_vector_store(store.chunks)
     total = 0
     with tqdm(total=len(todo), unit="paper", desc="Embedding", disable=not progress) as bar:
         for start in range(0, len(todo), BATCH_PAPERS):
@@ -271,7 +269,7 @@ def _embed_and_write(
             for paper, chunks in zip(batch, chunked, strict=True):
                 items.append((paper, chunks, encoded.chunk_vectors[offset : offset + len(chunks)]))
                 offset += len(chunks)
-            store.write_papers(items, vector_store, encoded.sentences)
+            store.write_papers(items, encoded.sentences)
             total += len(flat)
             bar.update(len(batch))
             if on_batch:

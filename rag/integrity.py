@@ -1,9 +1,10 @@
-"""Does every finished paper have all its chunks and sentence vectors, findable by search?
+"""Does every finished paper have all its chunks, findable by search?
 
-A paper record is the commit marker of its chunks and sentences, and records the counts it
-committed. The quick check compares totals (two counts); the full check groups parts by
-paper, finds orphans, and asks the vector index for every chunk by its own vector, which
-is what catches an HNSW index that lost entries its SQLite rows still have.
+A paper's catalog row is the commit marker of its chunks, and records how many it committed
+(its sentence vectors are in the same row's transaction, so they cannot go missing apart).
+The quick check compares totals; the full check groups chunks by paper, finds orphans, and
+asks the vector index for every chunk by its own vector, which is what catches an HNSW
+index that lost entries its SQLite rows still have.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ class IntegrityReport:
     papers: int = 0
     chunks: int = 0
     sentences: int = 0
-    incomplete: list[str] = field(default_factory=list)  # papers missing chunks or sentences
-    orphan_chunks: int = 0  # parts whose paper has no record (unfinished or forgotten)
-    orphan_sentences: int = 0
+    incomplete: list[str] = field(default_factory=list)  # papers missing chunks
+    orphan_chunks: int = 0  # chunks whose paper has no record (unfinished or forgotten)
     unsearchable: list[str] = field(default_factory=list)  # papers with chunks search misses
     empty_records: list[str] = field(default_factory=list)  # records with no text: no keywords
     scanned: bool = False  # False: the quick check found the totals consistent
@@ -35,48 +35,31 @@ class IntegrityReport:
     @property
     def ok(self) -> bool:
         return not (
-            self.incomplete
-            or self.orphan_chunks
-            or self.orphan_sentences
-            or self.unsearchable
-            or self.empty_records
+            self.incomplete or self.orphan_chunks or self.unsearchable or self.empty_records
         )
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ok": self.ok}
 
 
-def check(
-    store: Store, *, full: bool = False, records: dict[str, list] | None = None
-) -> IntegrityReport:
-    """Quick unless `full`: a consistent total skips the per-paper scan. `records` are the
-    paper records' metadatas when the caller has already read them."""
-    if full or records is None:
-        records = get_all(store.papers, ["metadatas", "documents"] if full else ["metadatas"])
+def check(store: Store, *, full: bool = False) -> IntegrityReport:
+    """Quick unless `full`: a consistent total skips the per-paper scan."""
+    expected = store.catalog.parts()
     report = IntegrityReport(
-        papers=len(records["ids"]), chunks=store.chunks.count(), sentences=store.sentences.count()
+        papers=len(expected),
+        chunks=store.chunks.count(),
+        sentences=sum(n for _, n in expected.values()),
     )
-    expected = {
-        pid: (meta.get("n_chunks", 0), meta.get("n_sentences", 0))
-        for pid, meta in zip(records["ids"], records["metadatas"], strict=True)
-    }
     if full:
-        report.empty_records = [
-            pid for pid, doc in zip(records["ids"], records["documents"], strict=True) if not doc
-        ]
-    totals = (sum(c for c, _ in expected.values()), sum(n for _, n in expected.values()))
-    if not full and totals == (report.chunks, report.sentences):
+        report.empty_records = store.catalog.empty_records()
+    if not full and sum(c for c, _ in expected.values()) == report.chunks:
         return report
     report.scanned = True
     have_chunks = _per_paper(store.chunks)
-    have_sentences = _per_paper(store.sentences)
     report.incomplete = sorted(
-        pid
-        for pid, (n_chunks, n_sentences) in expected.items()
-        if have_chunks.get(pid, 0) != n_chunks or have_sentences.get(pid, 0) != n_sentences
+        pid for pid, (n_chunks, _) in expected.items() if have_chunks.get(pid, 0) != n_chunks
     )
     report.orphan_chunks = sum(n for pid, n in have_chunks.items() if pid not in expected)
-    report.orphan_sentences = sum(n for pid, n in have_sentences.items() if pid not in expected)
     if full:
         broken = set(report.incomplete)
         report.unsearchable = sorted(_unsearchable(store) - broken)
@@ -87,13 +70,11 @@ def repair(
     store: Store, report: IntegrityReport, rewrite: Callable[[list[Paper]], object]
 ) -> IntegrityReport:
     """Delete orphans and re-embed broken papers from their own records (no source files needed)."""
-    known = set(get_all(store.papers, [])["ids"])
-    removed = [_delete_orphans(c, known) for c in (store.chunks, store.sentences)]
-    report.orphans_removed = removed[0]  # chunks; sentences follow their chunks
+    report.orphans_removed = _delete_orphans(store.chunks, set(store.catalog.ids()))
     broken = sorted(set(report.incomplete) | set(report.unsearchable))
     papers = [
         Paper(r.paper_id, r.title, r.abstract, r.locations, r.extra)
-        for r in store.papers_by_id(broken)
+        for r in store.catalog.records(broken)
         if r.abstract
     ]
     if papers:

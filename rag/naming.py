@@ -12,16 +12,13 @@ capitals), never from a list.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.question_type import QuestionInfo
 from rag.sentence_scoring import INTRO_VERB, mentions
-from rag.store import PaperRecord
 
-# Words with a capital or a digit (NUPES, GPT-3, Fuyou, "Platonic" in a title).
-_NAME_LIKE = re.compile(r"\b[A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
@@ -47,35 +44,29 @@ class NamePlan:
 class PaperNames:
     """An index of which papers mention each word, to find papers about a question's names."""
 
-    def __init__(self, papers: list[PaperRecord]) -> None:
-        self._papers = {p.paper_id: p for p in papers}
-        self._postings: dict[str, set[str]] = defaultdict(set)
-        for p in papers:  # only words written like names: a question's names are
-            for word in set(_NAME_LIKE.findall(f"{p.title or ''} {p.abstract}")):
-                low = word.lower()
-                self._postings[low].add(p.paper_id)
-                if "-" in low:
-                    for part in low.split("-"):
-                        if part:
-                            self._postings[part].add(p.paper_id)
-        self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * len(papers)))
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog  # its name postings are kept by `rag.paper_terms.name_keys`
+        self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * catalog.count()))
 
     def _candidates(self, name: str) -> list[str]:
         """Papers that mention `name`; none when too many papers share its first word."""
         words = name.lower().split()
-        ids = set.intersection(*(self._postings.get(w, set()) for w in words))
+        ids = self._catalog.naming(words, limit=self._common + 1)
         if len(ids) > self._common and len(words) == 1:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
 
+    def _paper(self, pid: str) -> PaperRecord:
+        return self._catalog.records([pid])[0]
+
     def _text(self, pid: str) -> str:
-        p = self._papers[pid]
+        p = self._paper(pid)
         return f"{p.title or ''}\n{p.abstract}"
 
     def about_strength(self, pid: str, name: str) -> int:
         """3: the title's name part is `name`; 2: the title contains it; 1: the abstract
         introduces it; 0: the paper only mentions it."""
-        title = self._papers[pid].title or ""
+        title = self._paper(pid).title or ""
         head = title.split(":")[0].strip()
         if head and head.lower() == name.lower():
             return 3
@@ -83,7 +74,7 @@ class PaperNames:
             return 2
         verb = rf"\b{INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
-        for sentence in split_sentences(self._papers[pid].abstract):
+        for sentence in split_sentences(self._paper(pid).abstract):
             if not mentions(sentence, name):
                 continue
             if re.search(verb, sentence, re.IGNORECASE):
@@ -135,7 +126,7 @@ class PaperNames:
     def mention_sentences(self, pid: str, names: list[str]) -> list[str]:
         return [
             s
-            for s in split_sentences(self._papers[pid].abstract)
+            for s in split_sentences(self._paper(pid).abstract)
             if any(mentions(s, n) for n in names)
         ]
 

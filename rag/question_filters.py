@@ -9,10 +9,9 @@ says which filter was applied.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from typing import Protocol
 
 from rag.filters import Filters
-from rag.metadata import PaperMeta
 
 _Y = r"((?:18|19|20)\d\d)"
 _RANGE = re.compile(rf"\b(?:between|from)\s+{_Y}\s+(?:and|to|-)\s+{_Y}\b", re.IGNORECASE)
@@ -24,11 +23,19 @@ _BY = re.compile(
 )
 
 
-def filters_from_question(question: str, papers: Mapping[str, PaperMeta]) -> tuple[Filters, str]:
+class Collection(Protocol):
+    """What the collection knows about its papers' metadata (`rag.catalog.Catalog`)."""
+
+    def has_years(self) -> bool: ...
+
+    def has_author(self, surname: str) -> bool: ...
+
+
+def filters_from_question(question: str, papers: Collection) -> tuple[Filters, str]:
     """The filters the question states, and the question without those phrases."""
     found: dict[str, object] = {}
     text = question
-    if any(m.year for m in papers.values()):
+    if papers.has_years():
         for pattern in (_RANGE, _IN, _SINCE, _UNTIL):
             match = pattern.search(text)
             if not match:
@@ -48,8 +55,7 @@ def filters_from_question(question: str, papers: Mapping[str, PaperMeta]) -> tup
     match = _BY.search(text)
     if match:
         name = match.group(1).split()[-1]
-        surnames = {_surname(a) for m in papers.values() for a in m.authors}
-        if name.lower() in surnames:
+        if papers.has_author(name):
             found["authors"] = [name]
             text = text[: match.start(1) - 3].rstrip() + " " + text[match.end() :]
     cleaned = " ".join(text.split()).strip(" ,")
@@ -58,5 +64,5 @@ def filters_from_question(question: str, papers: Mapping[str, PaperMeta]) -> tup
     return Filters.of(found), cleaned
 
 
-def _surname(author: str) -> str:
+def surname_of(author: str) -> str:
     return (author.split(",")[0] if "," in author else author.split()[-1]).strip().lower()

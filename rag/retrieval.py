@@ -7,14 +7,13 @@ counts once, with its best chunk as the snippet.
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.metadata import from_extra
-from rag.question_type import WORD, names_in
+from rag.catalog import Catalog
+from rag.keyword_index import KeywordIndex
+from rag.question_type import names_in
 from rag.settings import RetrievalMode, Settings
-from rag.store import PaperRecord
 
 
 @dataclass
@@ -22,46 +21,8 @@ class Hit:
     paper_id: str
     score: float  # fused score (RRF for hybrid, similarity or BM25 for the single modes)
     dense: float = 0.0  # best chunk cosine similarity; 0 when dense did not find the paper
-    snippet: str = ""
+    position: int = 0  # the best chunk's place in its paper (its text is shown as snippet)
     ranks: dict[str, int] = field(default_factory=dict)  # rank per retriever, 1-based
-
-
-class BM25Papers:
-    """BM25 over each paper's title and abstract (title repeated: titles are dense in terms)."""
-
-    def __init__(self, papers: list[PaperRecord], bylines: list[str]) -> None:
-        import bm25s
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer("english")
-        self._ids = [p.paper_id for p in papers]
-        texts = [
-            f"{p.title or ''}. {p.title or ''}. {p.abstract} {byline}"
-            for p, byline in zip(papers, bylines, strict=True)
-        ]
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(tokens, show_progress=False)
-
-    def search(
-        self, query: str, k: int, allowed: set[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """Best papers for the query; with `allowed`, every other paper is masked out."""
-        import bm25s
-        import numpy as np
-
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
-        if not tokens.vocab:
-            return []
-        k = min(k, len(self._ids))
-        mask = None
-        if allowed is not None:
-            mask = np.fromiter((pid in allowed for pid in self._ids), dtype=np.float32)
-        docs, scores = self._bm25.retrieve(
-            tokens, k=k, show_progress=False, n_threads=1, weight_mask=mask
-        )
-        found = [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
-        return sorted(found, key=lambda h: (-round(h[1], SCORE_DIGITS), h[0]))
 
 
 MAX_IN_IDS = 5000  # filters selecting more papers than this post-filter a wider search
@@ -74,17 +35,19 @@ EXTRA_CANDIDATES = 8  # fetched beyond `candidates` so the cut falls on a determ
 
 
 class HybridRetriever:
-    def __init__(self, vector_index: Any, papers: list[PaperRecord], settings: Settings) -> None:
+    """Dense chunks and BM25 papers, fused; word counts come from the catalog by lookup."""
+
+    def __init__(
+        self, vector_index: Any, catalog: Catalog, keywords: KeywordIndex, settings: Settings
+    ) -> None:
         self.settings = settings
         self._index = vector_index
         self._dense = self._dense_retriever(settings)
-        bylines = [_byline(p) for p in papers]  # parsed once for BM25 and the name counts
-        self._bm25 = BM25Papers(papers, bylines)
-        self._df: Counter[str] = Counter(
-            w
-            for p, byline in zip(papers, bylines, strict=True)
-            for w in {x.lower() for x in WORD.findall(f"{p.title or ''} {p.abstract} {byline}")}
-        )
+        self._bm25 = keywords
+        self._catalog = catalog
+
+    def _df(self, word: str) -> int:
+        return self._catalog.word_df(word)
 
     def _dense_retriever(self, settings: Settings) -> Any:
         return self._index.as_retriever(similarity_top_k=settings.candidates + EXTRA_CANDIDATES)
@@ -110,10 +73,10 @@ class HybridRetriever:
         """
         unknown = []
         for word in self._names(question):
-            if word.lower() in self._df:
+            if self._df(word.lower()):
                 continue
             parts = [p for p in word.lower().split("-") if p]
-            if not all(p in self._df or p.isdigit() for p in parts):
+            if not all(self._df(p) or p.isdigit() for p in parts):
                 unknown.append(word)
         return unknown
 
@@ -122,7 +85,12 @@ class HybridRetriever:
 
         The embedding model has never seen such names, so keyword search should lead.
         """
-        return [w for w in self._names(question) if 0 < self._df.get(w.lower(), 0) <= RARE_DF]
+        return [w for w in self._names(question) if 0 < self._df(w.lower()) <= RARE_DF]
+
+    def _bm25_search(self, question: str, allowed: set[str] | None) -> list[tuple[str, float]]:
+        k = self.settings.candidates
+        found = self._bm25.search(question, k, allowed)
+        return sorted(found, key=lambda h: (-round(h[1], SCORE_DIGITS), h[0]))[:k]
 
     def dense(self, embedding: list[float], allowed: set[str] | None = None) -> list[Hit]:
         from llama_index.core.schema import QueryBundle
@@ -143,7 +111,8 @@ class HybridRetriever:
             pid = node.node.metadata.get("paper_id")
             if pid and pid not in best:
                 score = float(node.score or 0.0)
-                best[pid] = Hit(pid, score, dense=score, snippet=node.node.get_content())
+                position = int(node.node.metadata.get("position", 0))
+                best[pid] = Hit(pid, score, dense=score, position=position)
         return list(best.values())
 
     def _filtered(self, allowed: set[str]) -> Any:
@@ -172,10 +141,7 @@ class HybridRetriever:
         dense = self.dense(embedding, allowed)
         evidence = dense[0].dense if dense else 0.0
         sparse = (
-            [
-                Hit(pid, s)
-                for pid, s in self._bm25.search(question, self.settings.candidates, allowed)
-            ]
+            [Hit(pid, s) for pid, s in self._bm25_search(question, allowed)]
             if mode in ("bm25", "hybrid")
             else []
         )
@@ -189,12 +155,6 @@ class HybridRetriever:
         return fused[:top_k], evidence
 
 
-def _byline(paper: PaperRecord) -> str:
-    """Authors and venue, so "papers by Smith" or a journal name finds them by keyword."""
-    meta = from_extra(paper.extra)
-    return " ".join([*meta.authors, meta.venue or ""])
-
-
 def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = None) -> list[Hit]:
     """Weighted reciprocal rank fusion: score = sum over retrievers of w / (k + rank)."""
     fused: dict[str, Hit] = {}
@@ -205,5 +165,5 @@ def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = 
             into.score += weight / (k + rank)
             into.ranks[name] = rank
             if hit.dense:
-                into.dense, into.snippet = hit.dense, hit.snippet
+                into.dense, into.position = hit.dense, hit.position
     return sorted(fused.values(), key=lambda h: (-round(h.score, SCORE_DIGITS), h.paper_id))

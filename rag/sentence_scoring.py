@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,17 +65,24 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 class LexicalStats:
-    """Document frequencies of content terms over the collection (title + abstract)."""
+    """Document frequencies of content terms over the collection (title + abstract), looked
+    up as needed: the index's catalog keeps them, so nothing is counted at start-up."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.df: Counter[str] = Counter()
-        self.n_docs = 0
+    def __init__(self, df: Callable[[str], int], n_docs: int) -> None:
+        self.df, self.n_docs = df, n_docs
+
+    @classmethod
+    def of_texts(cls, texts: Iterable[str]) -> LexicalStats:
+        """Counted here, for a handful of texts outside any index."""
+        counts: Counter[str] = Counter()
+        n_docs = 0
         for text in texts:
-            self.n_docs += 1
-            self.df.update(set(terms_of(text)))
+            n_docs += 1
+            counts.update(set(terms_of(text)))
+        return cls(lambda term: counts.get(term, 0), n_docs)
 
     def idf(self, term: str) -> float:
-        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 0.5))
+        return math.log((self.n_docs + 1) / (self.df(term) + 0.5))
 
 
 @dataclass

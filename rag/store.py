@@ -1,39 +1,37 @@
-"""Chroma-backed store: a chunk collection (via LlamaIndex) and a paper-record collection.
+"""The index: chunk vectors in Chroma, everything else in the paper catalog beside it.
 
-A paper's record is written after its chunks, so it doubles as the commit marker:
-a paper without a record is unfinished and is redone (its chunks replaced) on the next run.
+Chroma holds only what is searched by vector: each chunk's embedding, with its paper id and
+position (the text is rebuilt from the abstract when shown). Records, sentence vectors and
+term counts are in the catalog (`rag/catalog.py`), and BM25 in shards next to it
+(`rag/keyword_index.py`). A paper's catalog row is written after its chunks, so it is the
+commit marker: a paper without one is unfinished and is redone on the next run.
+
+An embedded index keeps catalog and BM25 inside its generation folder. With a `chroma run`
+server they live in `data_dir/server-index/<host>-<port>-<collection>/`: the server holds
+the vectors, this machine the catalog and BM25 (see README, "Scale").
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from rag.catalog import FILE, Catalog, PaperRecord
 from rag.chunking import Chunk
 from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 4  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
-# "a.k.a." and parenthesized full stops inside sentences (stored sentences changed)
+SCHEMA = 5  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
+# "a.k.a." and parenthesized full stops inside sentences; 5: records, sentence vectors and
+# BM25 moved out of Chroma into the catalog
 
-
-@dataclass
-class PaperRecord:
-    """A paper as read back from the store (for BM25, the UI and citations)."""
-
-    paper_id: str
-    title: str | None
-    label: str
-    abstract: str
-    content_hash: str
-    locations: list[str]
-    extra: dict[str, Any]
+__all__ = ["SCHEMA", "PaperRecord", "Store", "get_all"]
 
 
 class Store:
@@ -45,9 +43,16 @@ class Store:
         self.embedding_model = embedding_model
         self.path = path  # the generation folder of an embedded index; None for a server
         self.lease: Any = None  # a reader's hold on that generation (see rag/index_access.py)
-        self.papers_name = f"{settings.collection}_papers"
         self.chunks_name = f"{settings.collection}_chunks"
-        self.sentences_name = f"{settings.collection}_sentences"
+        self.catalog: Catalog | None = None
+
+    @property
+    def side_path(self) -> Path:
+        """Where the catalog and BM25 live (the generation folder, or a per-server folder)."""
+        if self.path is not None:
+            return self.path
+        s = self.settings
+        return s.data_dir / "server-index" / f"{s.chroma_host}-{s.chroma_port}-{s.collection}"
 
     # -- opening ---------------------------------------------------------------------------
     def describe(self) -> str:
@@ -60,20 +65,22 @@ class Store:
         )
 
     def close(self) -> None:
-        """Release Chroma's files (an embedded client holds them until closed)."""
+        """Release Chroma's files (an embedded client holds them until closed) and the catalog."""
+        if self.catalog is not None:
+            self.catalog.close()
         with contextlib.suppress(Exception):
             self.client.close()
 
     def stamp(self) -> str:
         """The server's generation counter (embedded indexes use generation folders)."""
-        meta = self.client.get_collection(self.papers_name).metadata or {}
+        meta = self.client.get_collection(self.chunks_name).metadata or {}
         return str(meta.get("generation", 0))
 
     def bump_stamp(self) -> None:
-        meta = dict(self.papers.metadata or {})
+        meta = dict(self.chunks.metadata or {})
         meta["generation"] = int(meta.get("generation", 0)) + 1
         meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to modify it
-        self.papers.modify(metadata=meta)
+        self.chunks.modify(metadata=meta)
 
     def exists(self) -> bool:
         try:
@@ -83,11 +90,17 @@ class Store:
                 f"Cannot read the index ({self.describe()}): {exc}. "
                 "If it is damaged or not a Chroma index, run `rag ingest --rebuild`."
             ) from exc
-        return self.papers_name in names
+        return self.chunks_name in names and (self.side_path / FILE).is_file()
 
     def open(self, create: bool = False) -> None:
-        """Open both collections; refuse an index built with another model or chunking."""
+        """Open the chunk collection and the catalog; refuse an index built with another
+        model, chunking or layout."""
         if not create and not self.exists():
+            if self.outdated():
+                raise IndexMismatchError(
+                    f"The index ({self.describe()}) was built by an earlier version of "
+                    "paper-rag. Run `rag ingest` to rebuild it."
+                )
             raise IndexMissingError(
                 f"No index found ({self.describe()}). Build it with `rag ingest` (or `make run`)."
             )
@@ -97,23 +110,18 @@ class Store:
             "schema": SCHEMA,
         }
         try:
-            self.papers = self.client.get_or_create_collection(
-                self.papers_name, metadata={**wanted, "hnsw:space": "cosine"}
-            )
             self.chunks = self.client.get_or_create_collection(
-                self.chunks_name, metadata={"hnsw:space": "cosine"}
+                self.chunks_name, metadata={**wanted, "hnsw:space": "cosine"}
             )
-            self.sentences = self.client.get_or_create_collection(
-                self.sentences_name, metadata={"hnsw:space": "cosine"}
-            )
+            self.catalog = Catalog(self.side_path / FILE, create=create)
         except Exception as exc:
             raise StoreError(
-                f"Cannot open the collections in {self.describe()}: {exc}. "
+                f"Cannot open the index in {self.describe()}: {exc}. "
                 "Run `rag ingest --rebuild` to start over."
             ) from exc
         if create:  # readers never write to a published index
             self._set_search_ef()
-        found = {k: (self.papers.metadata or {}).get(k) for k in wanted}
+        found = {k: (self.chunks.metadata or {}).get(k) for k in wanted}
         if found != wanted:
             raise IndexMismatchError(
                 f"The index was built with {found} but the settings ask for {wanted}. "
@@ -138,85 +146,65 @@ class Store:
                 exc,
             )
 
+    def outdated(self) -> bool:
+        """Written by an earlier version of this program (an older SCHEMA or layout): the
+        writer rebuilds it rather than failing."""
+        try:
+            chunks = self.client.get_collection(self.chunks_name)
+        except Exception:  # no chunk collection: nothing of ours, or an older layout
+            return any(
+                getattr(c, "name", c).startswith(self.settings.collection)
+                for c in self.client.list_collections()
+            )
+        schema = (chunks.metadata or {}).get("schema") or 0
+        return schema < SCHEMA or not (self.side_path / FILE).is_file()
+
     def drop(self) -> None:
-        for name in (self.papers_name, self.chunks_name, self.sentences_name):
-            with contextlib.suppress(Exception):  # absent collection: nothing to drop
+        """Forget a server index: its chunk collection and this machine's catalog of it."""
+        for collection in self.client.list_collections():  # this index's, and older layouts'
+            name = getattr(collection, "name", collection)
+            if name.startswith(f"{self.settings.collection}_"):
                 self.client.delete_collection(name)
+        if self.path is None:
+            import shutil
+
+            shutil.rmtree(self.side_path, ignore_errors=True)
 
     # -- reading ---------------------------------------------------------------------------
-    def paper_metadatas(self) -> dict[str, list]:
-        """Every paper record's metadata (ids and metadatas), in pages."""
-        return get_all(self.papers, ["metadatas"])
-
-    def paper_hashes(self, got: dict[str, list] | None = None) -> dict[str, tuple[str, list[str]]]:
-        """paper_id -> (content hash, locations) of every finished paper (from `got`, the
-        records already read, when given)."""
-        got = got or self.paper_metadatas()
-        return {
-            pid: (meta["content_hash"], json.loads(meta["locations"]))
-            for pid, meta in zip(got["ids"], got["metadatas"], strict=True)
-        }
-
-    def papers_all(self) -> list[PaperRecord]:
-        return _records(get_all(self.papers, ["metadatas", "documents"]))
-
-    def papers_by_id(self, ids: list[str]) -> list[PaperRecord]:
-        out: list[PaperRecord] = []
-        for start in range(0, len(ids), 5000):
-            got = self.papers.get(ids=ids[start : start + 5000], include=["metadatas", "documents"])
-            out.extend(_records(got))
-        return out
-
     def counts(self) -> tuple[int, int]:
-        return self.papers.count(), self.chunks.count()
+        return self.catalog.count(), self.chunks.count()
 
     # -- writing ---------------------------------------------------------------------------
     def write_papers(
         self,
         items: list[tuple[Paper, list[Chunk], list[list[float]]]],
-        vector_store: Any,
         sentences: dict[str, list[tuple[str, list[float]]]],
     ) -> None:
-        """Replace the chunks and sentences of these papers, then write their records last
-        (the commit marker)."""
-        from llama_index.core.schema import TextNode
-
+        """Replace the chunks of these papers, then commit their catalog rows (records,
+        sentences and counts) last."""
         ids = [paper.paper_id for paper, _, _ in items]
-        self._delete_parts(ids)
-        rows = [(pid, i, text, vec) for pid in ids for i, (text, vec) in enumerate(sentences[pid])]
-        for part in self._batches(rows):
-            self.sentences.add(
-                ids=[f"{pid}-s{i:03d}" for pid, i, _, _ in part],
-                embeddings=[vec for *_, vec in part],
-                documents=[text for _, _, text, _ in part],
-                metadatas=[{"paper_id": pid, "position": i} for pid, i, _, _ in part],
-            )
-        nodes = [
-            TextNode(
-                id_=chunk.chunk_id,
-                text=chunk.text,
-                embedding=vector,
-                metadata={
-                    "paper_id": paper.paper_id,
-                    "label": paper.label,
-                    "position": chunk.position,
-                },
-                excluded_embed_metadata_keys=["paper_id", "label", "position"],
-                excluded_llm_metadata_keys=["paper_id", "position"],
-            )
-            for paper, chunks, vectors in items
+        self._delete_chunks(ids)
+        rows = [
+            (chunk, vector)
+            for _, chunks, vectors in items
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]
-        for part in self._batches(nodes):
-            vector_store.add(part)
-        self.papers.upsert(
-            ids=ids,
-            embeddings=[_mean(vectors) for _, _, vectors in items],
-            documents=[paper.abstract for paper, _, _ in items],
-            metadatas=[
-                self._paper_meta(paper, len(chunks), len(sentences[paper.paper_id]))
+        for part in self._batches(rows):
+            self.chunks.add(
+                ids=[chunk.chunk_id for chunk, _ in part],
+                embeddings=[vector for _, vector in part],
+                metadatas=[{"paper_id": c.paper_id, "position": c.position} for c, _ in part],
+            )
+        self.catalog.write(
+            [
+                (
+                    paper,
+                    len(chunks),
+                    [text for text, _ in sentences[paper.paper_id]],
+                    np.asarray([vec for _, vec in sentences[paper.paper_id]], dtype=np.float32),
+                )
                 for paper, chunks, _ in items
-            ],
+            ]
         )
 
     def _batches(self, rows: list) -> Iterator[list]:
@@ -228,48 +216,17 @@ class Store:
     def update_locations(self, papers: list[Paper]) -> None:
         """Same content found in more files: record where, embed nothing."""
         if papers:
-            self.papers.update(
-                ids=[p.paper_id for p in papers],
-                metadatas=[{"locations": json.dumps(p.locations)} for p in papers],
-            )
+            self.catalog.update_locations(papers)
 
     def delete_papers(self, ids: list[str]) -> None:
         """Forget papers: record first, so a crash in between leaves only orphan chunks."""
         if ids:
-            self.papers.delete(ids=ids)
-            self._delete_parts(ids)
+            self.catalog.delete(ids)
+            self._delete_chunks(ids)
 
-    def _delete_parts(self, ids: list[str]) -> None:
-        for collection in (self.chunks, self.sentences):
-            collection.delete(where={"paper_id": {"$in": ids}})
-
-    def sentence_vectors(self, ids: list[str]) -> dict[str, tuple[list[str], list[list[float]]]]:
-        """Stored sentences and vectors of these papers, in abstract order."""
-        got = self.sentences.get(
-            where={"paper_id": {"$in": ids}}, include=["embeddings", "documents", "metadatas"]
-        )
-        rows = sorted(
-            zip(got["metadatas"], got["documents"], got["embeddings"], strict=True),
-            key=lambda r: (r[0]["paper_id"], r[0]["position"]),
-        )
-        out: dict[str, tuple[list[str], list[list[float]]]] = {}
-        for meta, text, vector in rows:
-            texts, vectors = out.setdefault(meta["paper_id"], ([], []))
-            texts.append(text)
-            vectors.append(vector)
-        return out
-
-    @staticmethod
-    def _paper_meta(paper: Paper, n_chunks: int, n_sentences: int) -> dict[str, Any]:
-        return {
-            "title": paper.title or "",
-            "label": paper.label,
-            "content_hash": paper.content_hash,
-            "locations": json.dumps(paper.locations),
-            "extra": json.dumps(paper.extra, ensure_ascii=False),
-            "n_chunks": n_chunks,
-            "n_sentences": n_sentences,
-        }
+    def _delete_chunks(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 5000):
+            self.chunks.delete(where={"paper_id": {"$in": ids[start : start + 5000]}})
 
 
 def get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
@@ -284,25 +241,3 @@ def get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, 
         if len(got["ids"]) < page:
             return out
         offset += page
-
-
-def _records(got: dict[str, list]) -> list[PaperRecord]:
-    return [
-        PaperRecord(
-            paper_id=pid,
-            title=meta["title"] or None,
-            label=meta["label"],
-            abstract=doc,
-            content_hash=meta["content_hash"],
-            locations=json.loads(meta["locations"]),
-            extra=json.loads(meta.get("extra", "{}")),
-        )
-        for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
-    ]
-
-
-def _mean(vectors: list[list[float]]) -> list[float]:
-    dim = len(vectors[0])
-    mean = [sum(v[i] for v in vectors) / len(vectors) for i in range(dim)]
-    norm = sum(x * x for x in mean) ** 0.5 or 1.0
-    return [x / norm for x in mean]

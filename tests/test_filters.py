@@ -53,7 +53,7 @@ def test_each_filter_holds_in_every_retrieval_mode(meta_engine, mode) -> None:
     }
     for name, (filters, holds) in cases.items():
         answer = engine.ask(question, mode=mode, top_k=10, filters=filters)
-        allowed = Filters.of(filters).select(engine._view.meta)
+        allowed = engine._view.catalog.select(Filters.of(filters))
         assert allowed, name
         got = [s for s in answer.sources]
         assert all(holds(s) for s in got), (name, [(s.year, s.authors) for s in got])
@@ -116,11 +116,20 @@ def test_ui_filter_boxes_apply_and_sources_show_the_byline_and_link(meta_engine)
         assert error["kind"] == "QuestionError" and "must be a year" in error["error"]
 
 
-def test_filters_stated_in_the_question() -> None:
-    from rag.metadata import PaperMeta
+def test_filters_stated_in_the_question(tmp_path) -> None:
+    import numpy as np
+
+    from rag.catalog import Catalog
+    from rag.papers import Paper
     from rag.question_filters import filters_from_question
 
-    papers = {"a": PaperMeta(authors=["Alice Smith"], year=2021), "b": PaperMeta(year=2024)}
+    def catalog_of(name: str, *extras: dict) -> Catalog:
+        catalog = Catalog(tmp_path / name, create=True)
+        papers = [Paper(f"p{i}", f"T{i}", "Text.", [], extra) for i, extra in enumerate(extras)]
+        catalog.write([(p, 1, [], np.zeros((0, 4), dtype=np.float32)) for p in papers])
+        return catalog
+
+    papers = catalog_of("a.sqlite3", {"authors": ["Alice Smith"], "year": 2021}, {"year": 2024})
     got, rest = filters_from_question("Which papers by Smith since 2020 study pruning?", papers)
     assert (got.since, got.until, got.authors) == (2020, None, ("Smith",))
     assert rest == "Which papers study pruning?"
@@ -131,7 +140,8 @@ def test_filters_stated_in_the_question() -> None:
     # Unknown surnames, numbers that are not years, and collections without years: no filter.
     assert not filters_from_question("papers by Jones on parsing", papers)[0].active
     assert not filters_from_question("Is 2048 tokens enough since 5090 GPUs?", papers)[0].active
-    assert not filters_from_question("since 2023?", {"x": PaperMeta()})[0].active
+    assert not filters_from_question("since 2023?", catalog_of("b.sqlite3", {}))[0].active
+    assert papers.select(got) == {"p1"}
 
 
 def test_a_stated_filter_is_applied_and_announced(meta_engine) -> None:

@@ -34,7 +34,7 @@ def test_every_format_family_ingests_with_one_paper_per_real_paper(tmp_path) -> 
         done.stderr
     )
 
-    papers = {p.title: p for p in open_store(settings).papers_all()}
+    papers = {p.title: p for p in open_store(settings).catalog.iter_records()}
     # The clinical RAG paper is in seven files under three spellings of its title: one paper.
     [clinical] = [p for p in papers.values() if p.extra.get("doi") == RAG_DOI]
     assert len(clinical.locations) == 7

@@ -62,7 +62,7 @@ def test_small_corpus_is_indexed_completely(small) -> None:
     assert_index_matches(settings, [corpus])
     store = open_store(settings)
     store.open()
-    untitled = [p for p in store.papers_all() if p.title is None]
+    untitled = [p for p in store.catalog.iter_records() if p.title is None]
     assert len(untitled) == 10
     assert all(p.label.startswith("Untitled: ") for p in untitled)
 
@@ -191,9 +191,7 @@ def test_cli_stats_json(small, monkeypatch, capsys) -> None:
 def test_index_built_with_another_model_is_refused(small, tmp_path) -> None:
     settings, corpus, _ = small
     before = snapshot(settings)
-    other = settings.model_copy(
-        update={"embed_backend": "openai", "openai_embed_model": "other"}
-    )
+    other = settings.model_copy(update={"embed_backend": "openai", "openai_embed_model": "other"})
     with pytest.raises(IndexMismatchError, match=r"rag ingest --rebuild") as info:
         open_store(other).open()
     assert "all-MiniLM-L6-v2" in str(info.value) and "other" in str(info.value)
@@ -246,7 +244,7 @@ def test_adding_a_file_embeds_only_new_papers_then_rebuild_starts_over(
     assert_index_matches(settings, [corpus])
     store = open_store(settings)
     store.open()
-    [dup_record] = [p for p in store.papers_all() if p.title == dup.title]
+    [dup_record] = [p for p in store.catalog.iter_records() if p.title == dup.title]
     assert dup_record.locations == ["a.txt:3", "b.jsonl:3"]  # location added, not re-embedded
     assert dup_record.label == dup.title  # the update kept the rest of the record
 
@@ -292,9 +290,9 @@ def test_untitled_paper_indexed_first_is_replaced_by_its_titled_copy(tmp_path) -
     assert_index_matches(settings, [corpus])
     store = open_store(settings)
     store.open()
-    assert old_id not in {p.paper_id for p in store.papers_all()}
+    assert old_id not in {p.paper_id for p in store.catalog.iter_records()}
     assert not store.chunks.get(where={"paper_id": old_id})["ids"]
-    [titled] = [p for p in store.papers_all() if p.title]
+    [titled] = [p for p in store.catalog.iter_records() if p.title]
     assert titled.title == "Query-Driven Timelines"
     assert titled.locations == ["u.txt:1", "t.jsonl:1"]
 
@@ -429,21 +427,20 @@ import os, signal, sys
 from pathlib import Path
 
 import rag.ingest
-from llama_index.vector_stores.chroma import ChromaVectorStore
+from rag.catalog import Catalog
 from rag.settings import Settings
 
 rag.ingest.BATCH_PAPERS = 2
-add = ChromaVectorStore.add
+write = Catalog.write
 calls = []
 
-def add_then_die(self, nodes, **kwargs):
-    out = add(self, nodes, **kwargs)
-    calls.append(len(nodes))
+def die_before_the_second_commit(self, items):
+    calls.append(len(items))
     if len(calls) == 2:  # second batch: chunks are written, paper records are not
         os.kill(os.getpid(), signal.SIGKILL)
-    return out
+    return write(self, items)
 
-ChromaVectorStore.add = add_then_die
+Catalog.write = die_before_the_second_commit
 rag.ingest.ingest([Path(sys.argv[1])], Settings(_env_file=None), progress=False)
 """
 

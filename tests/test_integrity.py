@@ -14,7 +14,7 @@ SMALL = CORPUS / "000_3196bafc52f3dd54.txt"
 
 @pytest.fixture
 def damaged(tmp_path):
-    """A 10-paper index where one paper lost its chunks and a stray sentence row appeared
+    """A 10-paper index where one paper lost its chunks and a stray chunk appeared
     (what two unlocked writers used to leave behind)."""
     corpus = corpus_of(tmp_path / "corpus", SMALL)
     settings = make_settings(tmp_path, corpus_dir=corpus)
@@ -22,12 +22,11 @@ def damaged(tmp_path):
 
     def damage() -> str:
         store = open_store(settings)
-        victim = sorted(p.paper_id for p in store.papers_all())[3]
+        victim = sorted(p.paper_id for p in store.catalog.iter_records())[3]
         store.chunks.delete(where={"paper_id": victim})
-        store.sentences.add(
-            ids=["ghost-s000"],
+        store.chunks.add(
+            ids=["ghost-000"],
             embeddings=[[0.1] * 384],
-            documents=["A sentence of a paper that was never committed."],
             metadatas=[{"paper_id": "ghost", "position": 0}],
         )
         store.close()
@@ -44,7 +43,7 @@ def test_check_finds_the_damage_and_repair_fixes_it(damaged) -> None:
     report = check_json(settings)
     assert not report["ok"]
     assert report["incomplete"] == [victim]
-    assert (report["orphan_chunks"], report["orphan_sentences"]) == (0, 1)
+    assert report["orphan_chunks"] == 1
 
     done = rag(settings, "check", "--repair")
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from rag.chunking import Chunk
-from rag.components import make_vector_store
 from rag.errors import CorpusError
 from rag.index_access import IndexWriter, open_store
 from rag.ingest import ingest
@@ -38,7 +37,7 @@ def test_a_huge_abstract_is_skipped_and_reported_and_the_others_are_indexed(tmp_
     assert "index holds 1 papers" in done.stdout and "1 records skipped" in done.stdout
     assert re.search(r"skipped: a.jsonl:1: abstract of 1,0\d\d,\d{3} characters is over the 20,000",
                      done.stderr)  # fmt: skip
-    assert [p.title for p in open_store(settings).papers_all()] == [REAL.title]
+    assert [p.title for p in open_store(settings).catalog.iter_records()] == [REAL.title]
 
 
 def test_a_fifo_or_a_device_is_refused_at_once(tmp_path) -> None:
@@ -78,19 +77,26 @@ def test_a_nul_byte_anywhere_in_a_text_file_is_refused_with_its_line(tmp_path) -
 
 
 def test_writes_larger_than_chromas_batch_limit_are_split(tmp_path) -> None:
-    """A paper with more sentence rows than Chroma takes in one call (its max batch size)."""
+    """More chunk rows in one write than Chroma takes in one call (its max batch size)."""
     settings = make_settings(tmp_path)
     with IndexWriter(settings) as writer:
         store = writer.writable()
-        limit = store.client.get_max_batch_size()
-        rows = limit + 100
+        rows = store.client.get_max_batch_size() + 100
         rng = np.random.default_rng(0)
         vectors = rng.normal(size=(rows, 8)).astype(np.float32).tolist()
-        paper = Paper("p1", "Many sentences", "One. Two.", ["x:1"])
-        sentences = {"p1": [(f"Sentence {i}.", vectors[i]) for i in range(rows)]}
-        store.write_papers([(paper, [Chunk("p1", 0, "One. Two.", 0)], [vectors[0]])],
-                           make_vector_store(store.chunks), sentences)  # fmt: skip
-    assert open_store(settings).sentences.count() == rows
+        papers = [Paper(f"p{i}", f"Paper {i}", "One. Two.", ["x:1"]) for i in range(rows)]
+        sentences = {
+            p.paper_id: [("One.", vectors[i]), ("Two.", vectors[i])] for i, p in enumerate(papers)
+        }
+        store.write_papers(
+            [
+                (p, [Chunk(p.paper_id, 0, "One. Two.", 0)], [vectors[i]])
+                for i, p in enumerate(papers)
+            ],
+            sentences,
+        )
+    store = open_store(settings)
+    assert store.counts() == (rows, rows)
 
 
 def test_ingest_prints_what_it_skipped_in_its_summary(tmp_path) -> None:

@@ -31,7 +31,11 @@ def _equal_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
 def _top(question: str, sentences: list[str], focus: list[str] | None = None) -> str:
     query, vectors = _equal_vectors(len(sentences))
     scored = score_sentences(
-        analyze(question), query, [(1, sentences, vectors)], LexicalStats(CORPUS), focus or []
+        analyze(question),
+        query,
+        [(1, sentences, vectors)],
+        LexicalStats.of_texts(CORPUS),
+        focus or [],
     )
     return scored[0].text
 
@@ -82,7 +86,7 @@ def test_equal_scores_keep_source_then_position_order() -> None:
         (2, ["Opening line.", "Same words.", "Same words."], vectors[3:]),
         (1, ["Opening line.", "Same words.", "Same words."], vectors[:3]),
     ]
-    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats([]), [])
+    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats.of_texts([]), [])
     ties = [(s.n, s.position) for s in scored if s.text == "Same words."]
     assert ties == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
@@ -93,7 +97,7 @@ def test_grouped_answer_shape() -> None:
         (1, ["Alpha one.", "Alpha two."], vectors[:2]),
         (2, ["Beta one.", "Beta two."], vectors[2:]),
     ]
-    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats([]), [])
+    scored = score_sentences(analyze("Tell me"), query, papers, LexicalStats.of_texts([]), [])
     groups = choose(scored, analyze("Which papers discuss alpha and beta?"), 4, [2])
     by_n = {
         n: Source(n=n, paper_id=f"p{n}", title=None, label=f"Paper {n}", abstract="", score=0.0)

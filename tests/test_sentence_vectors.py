@@ -10,9 +10,8 @@ from rag.index_access import open_store
 
 def test_every_paper_has_one_unit_vector_per_sentence(corpus_settings, engine):
     store = open_store(corpus_settings)
-    store.open()
     ids = list(engine.papers)[:25]
-    stored = store.sentence_vectors(ids)
+    stored = store.catalog.sentences(ids, corpus_settings.chunk_tokens)
     assert set(stored) == set(ids)
     for pid in ids:
         texts, vectors = stored[pid]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
+from rag.catalog import Catalog
 from rag.coverage import coverage, gap
 from rag.metadata import from_extra
 from rag.naming import PaperNames
+from rag.papers import Paper
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
 from rag.special_answers import asked_fields, mention_notice, metadata_answer
-from rag.store import PaperRecord
 from rag.types import Source
 
 
@@ -16,8 +20,8 @@ def _source(n: int, label: str, abstract: str = "") -> Source:
     return Source(n=n, paper_id=f"p{n}", title=label, label=label, abstract=abstract, score=1.0)
 
 
-def _record(pid: str, title: str | None, abstract: str) -> PaperRecord:
-    return PaperRecord(pid, title, title or "Untitled", abstract, "h", [], {})
+def _paper(pid: str, title: str | None, abstract: str) -> Paper:
+    return Paper(pid, title, abstract, [])
 
 
 def test_asked_fields() -> None:
@@ -55,22 +59,28 @@ def test_mention_notice_shape() -> None:
 
 
 PAPERS = [
-    _record("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
-    _record("b", "Detectors Compared", "We compare FooNet and BarNet on COCO. BarNet wins."),
-    _record("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
-    _record("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
-    _record("e", "A Third Study", "QuxQuant is a strong baseline for quantization."),
+    _paper("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
+    _paper("b", "Detectors Compared", "We compare FooNet and BarNet on COCO. BarNet wins."),
+    _paper("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
+    _paper("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
+    _paper("e", "A Third Study", "QuxQuant is a strong baseline for quantization."),
 ]
 
 
-def test_paper_about_a_name_by_title_or_introduction() -> None:
-    names = PaperNames(PAPERS)
+@pytest.fixture
+def names(tmp_path) -> PaperNames:
+    """Name postings as an index keeps them: a real catalog holding PAPERS."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
+    return PaperNames(catalog)
+
+
+def test_paper_about_a_name_by_title_or_introduction(names) -> None:
     assert names.plan(analyze("What is FooNet?")).about == ["a"]
     assert names.plan(analyze("How fast is BazOpt?")).about == ["c"]  # untitled: introduced
 
 
-def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for() -> None:
-    names = PaperNames(PAPERS)
+def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
     info = analyze("What accuracy does QuxQuant report?")
     plan = names.plan(info)
     assert plan.mentioned_only == ["QuxQuant"] and plan.mentioning == ["d", "e"]
@@ -79,14 +89,12 @@ def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for() -> N
     assert not names.near_miss(topical, names.plan(topical))
 
 
-def test_a_name_that_qualifies_something_else_is_not_the_subject() -> None:
-    names = PaperNames(PAPERS)
+def test_a_name_that_qualifies_something_else_is_not_the_subject(names) -> None:
     info = analyze("Is there a fast detector for the COCO images used by QuxQuant's authors?")
     assert names.plan(info).mentioned_only == []
 
 
-def test_a_name_after_a_preposition_is_a_setting_not_the_subject() -> None:
-    names = PaperNames(PAPERS)
+def test_a_name_after_a_preposition_is_a_setting_not_the_subject(names) -> None:
     setting = analyze("What score does the detector reach on QuxQuant benchmarks?")
     assert names.plan(setting).mentioned_only == []
     source = analyze("According to the QuxQuant paper, what bit width works best?")
@@ -94,7 +102,7 @@ def test_a_name_after_a_preposition_is_a_setting_not_the_subject() -> None:
 
 
 def test_coverage_needs_key_terms_names_and_a_number() -> None:
-    stats = LexicalStats(p.abstract for p in PAPERS)
+    stats = LexicalStats.of_texts(p.abstract for p in PAPERS)
     info = analyze("How much faster is FooNet on COCO?")
     good = coverage(info, "FooNet is 2.5x faster on COCO. [1]", stats, ["FooNet"])
     assert good.covered and good.has_number

@@ -14,13 +14,13 @@ def _source(n: int, label: str, abstract: str = "An abstract.") -> Source:
 
 
 def test_rrf_weights_ranks_and_breaks_ties_by_id() -> None:
-    dense = [Hit("a", 0.9, dense=0.9, snippet="A"), Hit("b", 0.8, dense=0.8, snippet="B")]
+    dense = [Hit("a", 0.9, dense=0.9, position=2), Hit("b", 0.8, dense=0.8, position=1)]
     sparse = [Hit("b", 12.0), Hit("c", 3.0)]
     fused = rrf({"dense": dense, "bm25": sparse}, k=5, weights={"dense": 1.5, "bm25": 1.0})
     assert [h.paper_id for h in fused] == ["b", "a", "c"]
     b = fused[0]
     assert b.score == 1.5 / 7 + 1.0 / 6 and b.ranks == {"dense": 2, "bm25": 1}
-    assert (b.dense, b.snippet) == (0.8, "B"), "the dense score and snippet are kept"
+    assert (b.dense, b.position) == (0.8, 1), "the dense score and best chunk are kept"
     tie = rrf({"x": [Hit("z", 1.0)], "y": [Hit("m", 1.0)]}, k=5)
     assert [h.paper_id for h in tie] == ["m", "z"]
 

@@ -47,7 +47,12 @@ def extractive_answer(
     papers = [(s.n, *per_paper[s.paper_id]) for s in sources]
     info = info or analyze("")
     scored = score_sentences(
-        info, query_vector, papers, stats or LexicalStats([]), focus or [], frozenset(about or [])
+        info,
+        query_vector,
+        papers,
+        stats or LexicalStats.of_texts([]),
+        focus or [],
+        frozenset(about or []),
     )
     groups = choose(scored, info, n_sentences, required or [])
     return render_groups(groups, {s.n: s for s in sources})

@@ -1,0 +1,399 @@
+"""The paper catalog: records, sentence vectors and term counts in one SQLite file.
+
+Chroma keeps what is searched by vector (chunks). Everything else is only ever looked up
+by paper id or by word, so it lives here, compactly: sentence vectors as int8 blobs with a
+scale per sentence, and document frequencies and name postings updated as papers are
+written and deleted. A reader opens it in constant time and fetches what a question needs.
+
+A paper's row is written in the same transaction as its sentences and counts, after its
+chunks are in Chroma: the row is the paper's commit marker.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chunking import sentence_pieces
+from rag.encoding import unit_vector
+from rag.filters import Filters
+from rag.metadata import PaperMeta, from_extra
+from rag.paper_terms import content_terms, keyword_text, known_words, name_keys
+from rag.papers import Paper
+from rag.question_filters import surname_of
+
+FILE = "catalog.sqlite3"
+CACHE_RECORDS = 4096
+BUSY_TIMEOUT_S = 30.0
+_CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
+SHARD_DOCS = 100_000  # papers per keyword-index shard (see rag/keyword_index.py)
+DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS papers (
+  doc INTEGER PRIMARY KEY AUTOINCREMENT, paper_id TEXT UNIQUE NOT NULL, title TEXT,
+  label TEXT NOT NULL, abstract TEXT NOT NULL, content_hash TEXT NOT NULL, locations TEXT,
+  extra TEXT, n_chunks INTEGER, n_sentences INTEGER,
+  year INTEGER, authors TEXT, venue TEXT, categories TEXT);
+CREATE TABLE IF NOT EXISTS sentences (
+  doc INTEGER PRIMARY KEY, scales BLOB NOT NULL, vectors BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS names (
+  word TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (word, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+
+
+@dataclass
+class PaperRecord:
+    """A paper as read back from the index (for BM25, the UI and citations)."""
+
+    paper_id: str
+    title: str | None
+    label: str
+    abstract: str
+    content_hash: str
+    locations: list[str]
+    extra: dict[str, Any]
+
+
+_RECORD_COLS = "paper_id, title, label, abstract, content_hash, locations, extra"
+
+
+def _record(row: tuple) -> PaperRecord:
+    pid, title, label, abstract, chash, locations, extra = row
+    return PaperRecord(
+        pid, title or None, label, abstract, chash, json.loads(locations), json.loads(extra)
+    )
+
+
+def quantize(vectors: np.ndarray) -> tuple[bytes, bytes]:
+    """int8 rows with one float32 scale each: a quarter of float32, cosine error ~0.1%."""
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    scales = np.abs(vectors).max(axis=1) / 127.0
+    scales[scales == 0] = 1.0
+    q = np.round(vectors / scales[:, None]).astype(np.int8)
+    return scales.astype(np.float32).tobytes(), q.tobytes()
+
+
+def dequantize(scales: bytes, vectors: bytes) -> np.ndarray:
+    s = np.frombuffer(scales, dtype=np.float32)
+    q = np.frombuffer(vectors, dtype=np.int8).reshape(len(s), -1) if len(s) else np.zeros((0, 1))
+    return unit_vector(q.astype(np.float32) * s[:, None])
+
+
+class Catalog:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            self._db.executescript(SCHEMA_SQL)
+        else:  # a reader never creates or changes the file
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, PaperRecord] = OrderedDict()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _all(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def _in(self, sql: str, values: list) -> Iterator[tuple]:
+        """Rows of `sql` (with one `{}` for the placeholders) for any number of values."""
+        for start in range(0, len(values), _CHUNK):
+            part = values[start : start + _CHUNK]
+            yield from self._all(sql.format(",".join("?" * len(part))), part)
+
+    # -- reading ---------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._all("SELECT count(*) FROM papers")[0][0]
+
+    def info(self, key: str) -> str | None:
+        rows = self._all("SELECT value FROM info WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def hashes(self) -> dict[str, tuple[str, list[str]]]:
+        """paper_id -> (content hash, locations) of every finished paper (the ingest plan)."""
+        rows = self._all("SELECT paper_id, content_hash, locations FROM papers")
+        return {pid: (chash, json.loads(locs)) for pid, chash, locs in rows}
+
+    def parts(self) -> dict[str, tuple[int, int]]:
+        """paper_id -> (chunks, sentences) each finished paper committed."""
+        rows = self._all("SELECT paper_id, n_chunks, n_sentences FROM papers")
+        return {pid: (c, s) for pid, c, s in rows}
+
+    def empty_records(self) -> list[str]:
+        """Papers with no abstract: nothing to search or quote."""
+        return [r[0] for r in self._all("SELECT paper_id FROM papers WHERE abstract = ''")]
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._all("SELECT paper_id FROM papers ORDER BY doc")]
+
+    def records(self, ids: list[str]) -> list[PaperRecord]:
+        """The records of these papers (unknown ids are left out), from a small cache."""
+        with self._lock:
+            cached = {pid: self._cache[pid] for pid in ids if pid in self._cache}
+        wanted = [pid for pid in dict.fromkeys(ids) if pid not in cached]
+        sql = f"SELECT {_RECORD_COLS} FROM papers WHERE paper_id IN ({{}})"
+        fetched = {r.paper_id: r for r in map(_record, self._in(sql, wanted))}
+        with self._lock:
+            for pid, record in fetched.items():
+                self._cache[pid] = record
+            while len(self._cache) > CACHE_RECORDS:
+                self._cache.popitem(last=False)
+        found = cached | fetched
+        return [found[pid] for pid in ids if pid in found]
+
+    def iter_records(self, batch: int = 2000) -> Iterator[PaperRecord]:
+        """Every record in index order, read in pages (bounded memory)."""
+        last = 0
+        while True:
+            rows = self._all(
+                f"SELECT doc, {_RECORD_COLS} FROM papers WHERE doc > ? ORDER BY doc LIMIT ?",
+                (last, batch),
+            )
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from (_record(row[1:]) for row in rows)
+
+    def keyword_texts_in(self, first: int, last: int) -> tuple[list[int], list[str]]:
+        """(docs, texts BM25 indexes) of the papers numbered first..last, in doc order."""
+        rows = self._all(
+            "SELECT doc, title, abstract, extra FROM papers WHERE doc BETWEEN ? AND ? ORDER BY doc",
+            (first, last),
+        )
+        return [r[0] for r in rows], [keyword_text(t, a, json.loads(e)) for _, t, a, e in rows]
+
+    def shards(self) -> list[int]:
+        """Keyword-index shards that hold at least one paper."""
+        rows = self._all(f"SELECT DISTINCT (doc - 1) / {SHARD_DOCS} FROM papers")
+        return sorted(r[0] for r in rows)
+
+    def docs_of(self, ids: Iterable[str]) -> list[int]:
+        return [r[0] for r in self._in("SELECT doc FROM papers WHERE paper_id IN ({})", list(ids))]
+
+    def ids_of(self, docs: list[int]) -> dict[int, str]:
+        return dict(self._in("SELECT doc, paper_id FROM papers WHERE doc IN ({})", docs))
+
+    def word_df(self, word: str) -> int:
+        rows = self._all("SELECT df FROM words WHERE word = ?", (word,))
+        return rows[0][0] if rows else 0
+
+    def term_df(self, term: str) -> int:
+        rows = self._all("SELECT df FROM terms WHERE term = ?", (term,))
+        return rows[0][0] if rows else 0
+
+    def naming(self, words: list[str], limit: int) -> set[str]:
+        """Papers whose title or abstract has every one of `words` written like a name (at
+        most `limit` of them: a caller treats more as "too common to be a name")."""
+        if not words:
+            return set()
+        docs = " INTERSECT ".join("SELECT doc FROM names WHERE word = ?" for _ in words)
+        sql = f"SELECT paper_id FROM papers WHERE doc IN ({docs} LIMIT ?)"
+        return {r[0] for r in self._all(sql, (*words, limit))}
+
+    def sentences(self, ids: list[str], max_tokens: int) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Stored sentence vectors with their sentences, in abstract order. The sentences are
+        cut again from the abstract (as chunking cut them), not stored twice."""
+        sql = (
+            "SELECT p.paper_id, p.label, p.abstract, s.scales, s.vectors FROM sentences s "
+            "JOIN papers p ON p.doc = s.doc WHERE p.paper_id IN ({})"
+        )
+        out = {}
+        for pid, label, abstract, scales, vectors in self._in(sql, list(ids)):
+            texts = sentence_pieces(label, abstract, max_tokens)
+            found = dequantize(scales, vectors)
+            if len(found) == len(texts):  # else embedded again by the caller
+                out[pid] = (texts, found)
+        return out
+
+    def has_years(self) -> bool:
+        return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
+
+    def has_author(self, surname: str) -> bool:
+        """Some paper has an author of this surname (case-insensitive)."""
+        rows = self._all(
+            "SELECT authors FROM papers WHERE instr(authors, ?) > 0", (surname.lower(),)
+        )
+        return any(
+            surname.lower() in {surname_of(a) for a in json.loads(a_json)} for (a_json,) in rows
+        )
+
+    def select(self, filters: Filters) -> set[str]:
+        """Ids of the papers that pass the filters: SQL narrows, `Filters.matches` decides."""
+        where, args = [], []
+        if filters.since:
+            where.append("year >= ?")
+            args.append(filters.since)
+        if filters.until:
+            where.append("year <= ?")
+            args.append(filters.until)
+        for column, values in (
+            ("authors", filters.authors),
+            ("venue", filters.venues),
+            ("categories", filters.categories),
+        ):
+            if values:
+                where.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in values) + ")")
+                args.extend(v.lower() for v in values)
+        if filters.paper_ids:  # a reading list is short: check each of its papers
+            sql = "SELECT paper_id, extra FROM papers WHERE paper_id IN ({})"
+            rows = list(self._in(sql, list(filters.paper_ids)))
+        else:
+            sql = "SELECT paper_id, extra FROM papers"
+            rows = self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), args)
+        return {pid for pid, extra in rows if filters.matches(pid, from_extra(json.loads(extra)))}
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
+        """Commit papers (with their chunk count, sentences and sentence vectors) at once."""
+        with self._lock, self._db:
+            touched = self._forget([paper.paper_id for paper, *_ in items])
+            for paper, n_chunks, texts, vectors in items:
+                meta = from_extra(paper.extra)
+                cur = self._db.execute(
+                    "INSERT INTO papers (paper_id, title, label, abstract, content_hash, "
+                    "locations, extra, n_chunks, n_sentences, year, authors, venue, categories) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        paper.paper_id,
+                        paper.title or "",
+                        paper.label,
+                        paper.abstract,
+                        paper.content_hash,
+                        json.dumps(paper.locations),
+                        json.dumps(paper.extra, ensure_ascii=False),
+                        n_chunks,
+                        len(texts),
+                        meta.year,
+                        json.dumps([a.lower() for a in meta.authors], ensure_ascii=False),
+                        (meta.venue or "").lower(),
+                        json.dumps([c.lower() for c in meta.categories]),
+                    ),
+                )
+                doc = cur.lastrowid
+                touched.add(shard_of(doc))
+                scales, blob = quantize(vectors) if len(texts) else (b"", b"")
+                self._db.execute("INSERT INTO sentences VALUES (?,?,?)", (doc, scales, blob))
+                self._count(doc, paper.title, paper.abstract, paper.extra, +1)
+            self._mark_dirty(touched)
+            self._cache.clear()
+
+    def delete(self, ids: list[str]) -> None:
+        with self._lock, self._db:
+            self._mark_dirty(self._forget(ids))
+            self._cache.clear()
+
+    def update_locations(self, papers: list[Paper]) -> None:
+        """Same content found in more files: record where."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "UPDATE papers SET locations = ? WHERE paper_id = ?",
+                [(json.dumps(p.locations), p.paper_id) for p in papers],
+            )
+            self._cache.clear()
+
+    def set_info(self, key: str, value: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
+
+    def _mark_dirty(self, shards: set[int]) -> None:
+        rows = self._db.execute("SELECT value FROM info WHERE key = ?", (DIRTY_KEY,)).fetchall()
+        dirty = set(json.loads(rows[0][0])) if rows else set()
+        if not shards <= dirty:
+            value = json.dumps(sorted(dirty | shards))
+            self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (DIRTY_KEY, value))
+
+    def _forget(self, ids: list[str]) -> set[int]:
+        """Delete papers with their sentences and counts (inside the caller's transaction);
+        return the keyword shards they were in."""
+        touched: set[int] = set()
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT doc, title, abstract, extra FROM papers WHERE paper_id IN ({marks})", part
+            ).fetchall()
+            for doc, title, abstract, extra in rows:
+                touched.add(shard_of(doc))
+                self._count(doc, title or None, abstract, json.loads(extra), -1)
+                self._db.execute("DELETE FROM sentences WHERE doc = ?", (doc,))
+                self._db.execute("DELETE FROM papers WHERE doc = ?", (doc,))
+        self._db.execute("DELETE FROM words WHERE df <= 0")
+        self._db.execute("DELETE FROM terms WHERE df <= 0")
+        return touched
+
+    def _count(self, doc: int, title: str | None, abstract: str, extra: dict, step: int) -> None:
+        for table, column, keys in (
+            ("words", "word", known_words(title, abstract, extra)),
+            ("terms", "term", content_terms(title, abstract)),
+        ):
+            self._db.executemany(
+                f"INSERT INTO {table} ({column}, df) VALUES (?, ?) "
+                f"ON CONFLICT({column}) DO UPDATE SET df = df + excluded.df",
+                [(k, step) for k in keys],
+            )
+        names = [(k, doc) for k in name_keys(title, abstract)]
+        if step > 0:
+            self._db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", names)
+        else:
+            self._db.executemany("DELETE FROM names WHERE word = ? AND doc = ?", names)
+
+
+def shard_of(doc: int) -> int:
+    return (doc - 1) // SHARD_DOCS
+
+
+class RecordMap(Mapping[str, PaperRecord]):
+    """The catalog's records as a read-only mapping, fetched by id when asked for."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def __getitem__(self, pid: str) -> PaperRecord:
+        found = self._catalog.records([pid])
+        if not found:
+            raise KeyError(pid)
+        return found[0]
+
+    def __len__(self) -> int:
+        return self._catalog.count()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._catalog.ids())
+
+    def values(self) -> Iterator[PaperRecord]:  # type: ignore[override]
+        return self._catalog.iter_records()
+
+
+class MetaMap(Mapping[str, PaperMeta]):
+    """Typed metadata per paper, fetched by id (filters query the catalog instead)."""
+
+    def __init__(self, records: RecordMap) -> None:
+        self._records = records
+
+    def __getitem__(self, pid: str) -> PaperMeta:
+        return from_extra(self._records[pid].extra)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
