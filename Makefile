@@ -46,7 +46,7 @@ test: $(TESTDEP) ## install what tests need, run pytest
 	$(BIN)/python -m pytest
 
 lint: $(TESTDEP)
-	$(BIN)/ruff check rag ui eval tests bench
+	$(BIN)/ruff check rag paper_rag tests bench
 
 bench: $(STAMP) ## write bench/results.json and bench/results.md
 	$(BIN)/python -m bench.run

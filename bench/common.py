@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import percentile
+from paper_rag.eval.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "data" / "abstracts"
@@ -261,6 +261,6 @@ def tree_memory(pid: int) -> dict[str, Any]:
 
 def load_questions(path: Path) -> list[str]:
     """The question texts of an eval question file (validated by the eval's own loader)."""
-    from eval.questions import load_questions as load
+    from paper_rag.eval.questions import load_questions as load
 
     return [q.question for q in load(path)]

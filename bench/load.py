@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import load_questions
-from eval.metrics import percentile
+from paper_rag.eval.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"

@@ -1,6 +1,6 @@
 """Memory of the `rag ui` process: idle once it serves, then after N questions sent through
 gradio_client. Reports "skipped: UI not available" when the app does not start or has no
-`/ask` endpoint (ui/app.py may still be in progress)."""
+`/ask` endpoint (paper_rag/ui/app.py may still be in progress)."""
 
 from __future__ import annotations
 

@@ -14,28 +14,24 @@ from typing import Any
 
 import numpy as np
 
+from rag.backends.base import AnswerBackend
 from rag.backends.budget import Deadline
-from rag.backends.extractive import extractive_answer
-from rag.backends.llm import ChatBackend, LocalBackend
-from rag.backends.openai_chat import OpenAIBackend
+from rag.backends.registry import make_backend
 from rag.catalog import PaperRecord
-from rag.choices import BACKENDS
 from rag.chunking import chunk_paper, count_tokens, encoding
 from rag.components import make_embed_model
-from rag.conversation import Standalone, history_text, resolve
-from rag.errors import ConfigError, LLMError, QuestionError
+from rag.errors import QuestionError
 from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
-from rag.llm_answer import llm_answer
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.question_type import analyze
-from rag.retrieval import Hit
+from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
-from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
+from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer, refusal
 from rag.turn import METADATA, Turn
 from rag.turn import ms as _ms
-from rag.types import Answer, Source, Usage
+from rag.types import Answer, Source
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
@@ -47,7 +43,7 @@ class Engine:
         self.settings = settings
         self.embed_model = make_embed_model(settings)
         self._views = IndexViews(settings, self.embed_model)  # shared by `with_settings` views
-        self._backends: dict[str, ChatBackend] = {}
+        self._backends: dict[str, AnswerBackend] = {}
         self._lock = threading.Lock()
 
     # The published index as of the last reload (answers in progress keep the view they began on).
@@ -55,7 +51,12 @@ class Engine:
     store = property(lambda self: self._view.snapshot.store)
     index = property(lambda self: self._view.index)
     papers = property(lambda self: self._view.papers)
-    retriever = property(lambda self: self._view.retriever)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The published index's retriever, under this engine's settings."""
+        return self._view.retriever.with_settings(self.settings)
+
     evidence = property(lambda self: self._view.evidence)
 
     def reload_if_changed(self, force: bool = False) -> str | None:
@@ -173,34 +174,12 @@ class Engine:
         )
         return " ".join(chunks[min(hit.position, len(chunks) - 1)].sentences)
 
-    def backend(self, name: str) -> ChatBackend:
+    def backend(self, name: str) -> AnswerBackend:
+        """The answer backend called `name` (rag.choices.BACKENDS); ConfigError if unknown."""
         with self._lock:  # UI sessions share the engine; build each backend once
-            return self._backend(name)
-
-    def _backend(self, name: str) -> ChatBackend:
-        if name not in self._backends:
-            if name == "openai":
-                self._backends[name] = OpenAIBackend(self.settings)
-            elif name == "local":
-                self._backends[name] = LocalBackend(self.settings)
-            else:
-                raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
-        return self._backends[name]
-
-    def _standalone(
-        self, question: str, history: list[Answer], backend: str, deadline: Deadline
-    ) -> Standalone:
-        rule = resolve(question, history)
-        if not history or backend == "extractive" or rule.pinned:
-            return rule
-        try:
-            llm = self.backend(backend)
-            prompt = render("condense", history=history_text(history), question=question)
-            messages = [{"role": "user", "content": prompt}]
-            text = "".join(llm.stream(messages, 64, Usage(), deadline)).strip()
-            return Standalone(text.splitlines()[0].strip() or rule.question, [])
-        except (LLMError, ConfigError, IndexError):
-            return rule
+            if name not in self._backends:
+                self._backends[name] = make_backend(name, self.settings)
+            return self._backends[name]
 
     # -- answering ---------------------------------------------------------------------------
     def ask(self, question: str, **kwargs) -> Answer:
@@ -238,38 +217,19 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Retrieve -> decide (refuse, no match, metadata, mention) -> answer -> check."""
         started = time.perf_counter()
-        name = backend or self.settings.resolved_backend()
-        if name not in BACKENDS:
-            raise ConfigError(f"Unknown backend '{name}'. Use one of: {', '.join(BACKENDS)}.")
+        writer = self.backend(backend or self.settings.resolved_backend())
         deadline = Deadline(self.settings.llm_timeout_s)  # one budget for every LLM call
         turn, filters = self._retrieve_turn(
-            view, question, notices, history or [], name, deadline, top_k, mode, filters
+            view, question, notices, history or [], writer, deadline, top_k, mode, filters
         )
         turn.started = started
-        label = self._label(name)
-        decided = self._decide(turn, filters, label)
+        decided = self._decide(turn, filters, writer.name)
         if decided:
             text, refused, shown_as = decided
             yield text
-            yield self._finish(turn, text, refused, shown_as)
+            yield turn.finish(text, refused, shown_as)
             return
-        if name == "extractive":
-            mark = time.perf_counter()
-            text = self._quotes(turn)
-            turn.lap("answer", mark)
-            yield text
-            yield self._finish(turn, text, False, label)
-            return
-        yield from llm_answer(
-            turn,
-            lambda: self.backend(name),
-            self.settings.llm_max_tokens,
-            deadline,
-            self._quotes,
-            lambda t: self._refusal(t.sources),
-            self._finish,
-            f"extractive (fallback from {name})",
-        )
+        yield from writer.answer(turn, deadline)
 
     def _retrieve_turn(
         self,
@@ -277,7 +237,7 @@ class Engine:
         question: str,
         notices: list[str],
         history: list[Answer],
-        name: str,
+        writer: AnswerBackend,
         deadline: Deadline,
         top_k: int | None,
         mode: RetrievalMode | None,
@@ -286,7 +246,7 @@ class Engine:
         """Clean the question, resolve a follow-up, read stated filters, retrieve."""
         asked = self.clean_question(question, notices)
         mark = time.perf_counter()
-        standalone = self._standalone(asked, history, name, deadline)
+        standalone = writer.standalone(asked, history, deadline)
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()
@@ -303,6 +263,7 @@ class Engine:
             info=analyze(standalone.question),
             plan=view.name_plan(standalone.question),
             notices=notices,
+            threshold=self.settings.support_threshold,
             timings={"rewrite": rewrite, "retrieve": _ms(mark)},
         )
         return turn, filters
@@ -328,9 +289,6 @@ class Engine:
             return self._mention_notice(turn), True, label
         return None
 
-    def _finish(self, turn: Turn, text: str, refused: bool, label: str, *rest) -> Answer:
-        return turn.finish(text, refused, label, self.settings.support_threshold, *rest)
-
     @staticmethod
     def _stated_filters(
         question: str, filters: Filters | None, view: IndexView, notices: list[str]
@@ -344,22 +302,6 @@ class Engine:
             return question, filters
         notices.append(f"Filtered from the question: {stated.describe()}.")
         return rest, stated
-
-    def _quotes(self, turn: Turn) -> str:
-        """The extractive answer: the sources' sentences scored for what was asked."""
-        about = {*turn.plan.about, *turn.plan.about_if_retrieved}
-        named = [s.n for s in turn.sources if s.paper_id in about]
-        return extractive_answer(
-            turn.vector,
-            turn.sources,
-            turn.view.evidence,
-            self.settings.extractive_sentences,
-            info=turn.info,
-            stats=turn.view.stats,
-            focus=turn.plan.focus,
-            about=named,
-            required=named if turn.info.kind == "comparison" else [],
-        )
 
     def _with_mentions(self, turn: Turn) -> list[Source]:
         """Sources with the papers that mention the asked-about names, retrieved or not."""
@@ -375,10 +317,6 @@ class Engine:
             if s.paper_id in plan.mentioning
         ][:MAX_MENTIONS]
         return mention_notice(plan.mentioned_only, quotes)
-
-    def _label(self, name: str) -> str:
-        """How an answer by this backend is labelled (the LLM's own name, e.g. openai:MODEL)."""
-        return OpenAIBackend.label(self.settings) if name == "openai" else name
 
     def _pin(self, sources: list[Source], pinned: list[str], view: IndexView) -> list[Source]:
         """Papers the follow-up named as [n] come first, even if retrieval missed them."""
@@ -400,11 +338,4 @@ class Engine:
             return True
         return bool(unknown) and evidence < self.settings.unknown_term_threshold
 
-    @staticmethod
-    def _refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
-        closest = "\n".join(f"- [{s.n}] {s.label}" for s in sources[:3]) or "- (none)"
-        text = render("refusal", closest=closest)
-        if unknown:
-            terms = ", ".join(f"'{t}'" for t in unknown)
-            text = f"No abstract in this collection mentions {terms}. {text}"
-        return text
+    _refusal = staticmethod(refusal)  # the no-evidence answer (rag/special_answers.py)

@@ -14,7 +14,24 @@ from rag.choices import BACKENDS, RETRIEVAL_MODES
 Backend = Literal[("auto", *BACKENDS)]  # type: ignore[valid-type]
 RetrievalMode = Literal[RETRIEVAL_MODES]  # type: ignore[valid-type]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout, when run from one
+APP_NAME = "paper-rag"
+
+
+def default_data_dir() -> Path:
+    """Where the corpus, the index and exported models live unless RAG_DATA_DIR says otherwise.
+
+    A checkout keeps them in its own `data/` (`make run`, the tests and the benchmarks rely on
+    it); an installed wheel has no project folder, so it uses the per-user data folder
+    (`$XDG_DATA_HOME/paper-rag`, i.e. `~/.local/share/paper-rag` on Linux).
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
 SECRETS = ("openai_api_key", "ui_auth")  # never echoed, even in an error
 
 
@@ -26,7 +43,10 @@ class Settings(BaseSettings):
     )
 
     # Corpus and store
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Corpus and local index live here.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Corpus and local index live here (checkout: ./data; installed: per-user).",
+    )
     corpus_dir: Path | None = Field(None, description="Abstract files; default DATA_DIR/abstracts.")
     index_dir: Path | None = Field(
         None, description="Embedded Chroma folder; default DATA_DIR/index."
@@ -57,7 +77,8 @@ class Settings(BaseSettings):
         description="Local MiniLM on onnxruntime (int8 or fp32) or torch (sentence-transformers).",
     )
     model_cache_dir: Path = Field(
-        PROJECT_ROOT / "data" / "models", description="ONNX files exported from the local model."
+        default_factory=lambda: default_data_dir() / "models",
+        description="ONNX files exported from the local model; default (default data dir)/models.",
     )
     chunk_tokens: int = Field(
         200, description="Chunk size budget (tiktoken), under the 256 window."

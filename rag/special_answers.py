@@ -1,4 +1,5 @@
-"""Answers that are not quotes chosen for relevance: metadata look-ups and mention notices.
+"""Answers that are not quotes chosen for relevance: refusals, metadata look-ups and mention
+notices.
 
 - "Who wrote [2]?" is answered from the paper record's metadata (JSON/CSV fields such as
   authors or update_date), or says plainly that the collection has none.
@@ -73,3 +74,14 @@ def mention_notice(names: list[str], quotes: list[tuple[Source, list[str]]]) -> 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
+    """The collection does not answer: say so, name the closest papers and any asked-about
+    terms no abstract mentions."""
+    closest = "\n".join(f"- [{s.n}] {s.label}" for s in sources[:3]) or "- (none)"
+    text = render("refusal", closest=closest)
+    if unknown:
+        terms = ", ".join(f"'{t}'" for t in unknown)
+        text = f"No abstract in this collection mentions {terms}. {text}"
+    return text

@@ -35,6 +35,7 @@ class Turn:
     info: QuestionInfo  # the question's kind and focus
     plan: NamePlan  # papers about the names it names, and names only mentioned
     notices: list[str]
+    threshold: float  # sentence support below this is flagged (RAG_SUPPORT_THRESHOLD)
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
@@ -46,28 +47,29 @@ class Turn:
         text: str,
         refused: bool,
         label: str,
-        threshold: float,
         usage: Usage | None = None,
         invalid: list[int] | None = None,
+        *,
+        quotes: bool = False,
     ) -> Answer:
-        """Check every sentence against the sources it cites (support below `threshold` is
-        flagged) and whether the answer covers the question; the `Answer`."""
+        """Check every sentence against the sources it cites and whether the answer covers
+        the question; the `Answer`. `quotes`: the text is the extractive layout (a lead line,
+        paper headings, quoted lines), whose quoted lines are the claims."""
         mark = time.perf_counter()
-        extractive = label.startswith("extractive")
-        quoted = not refused and label != METADATA  # record fields are not abstract claims
+        checked = not refused and label != METADATA  # record fields are not abstract claims
         checks = (
             check_sentences(
-                answer_sentences(quoted_lines(text) if extractive else text),
+                answer_sentences(quoted_lines(text) if quotes else text),
                 self.sources,
                 self.view.evidence,
-                threshold,
+                self.threshold,
             )
-            if quoted
+            if checked
             else []
         )
         self.lap("check", mark)
         self.lap("total", self.started)
-        answer_part = text.partition("\n")[2] if extractive else text  # not the lead line
+        answer_part = text.partition("\n")[2] if quotes else text  # not the lead line
         return Answer(
             question=self.asked,
             text=text,
@@ -82,7 +84,7 @@ class Turn:
             notices=self.notices,
             standalone_question=self.standalone.question if self.follow_up else None,
             coverage=coverage(self.info, answer_part, self.view.stats, self.plan.focus)
-            if quoted
+            if checked
             else None,
         )
 

@@ -145,7 +145,7 @@ def test_every_group_quotes_only_its_own_source(engine):
 
 
 def test_coverage_badge_is_earned(engine):
-    from ui.render import sources_html
+    from paper_rag.ui.render import sources_html
 
     covered = engine.ask("How does GaLore reduce memory when training LLMs?")
     assert covered.coverage and covered.coverage.covered

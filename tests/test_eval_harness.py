@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.harness import evaluate, run_cli, without_rows
-from eval.metrics import METRIC_KEYS
+from paper_rag.eval.harness import evaluate, run_cli, without_rows
+from paper_rag.eval.metrics import METRIC_KEYS
 from rag.cli import _parser, main
 from rag.errors import ConfigError
 from rag.settings import get_settings

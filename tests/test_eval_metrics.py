@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from eval.metrics import (
+from paper_rag.eval.metrics import (
     METRIC_KEYS,
     CitationScores,
     aggregate,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from eval.questions import Question, QuestionFileError, gold_index, load_questions
+from paper_rag.eval.questions import Question, QuestionFileError, gold_index, load_questions
 
 ATTENTION = "Attention Is All You Need"
 ATTENTION_ABSTRACT = (
@@ -177,3 +177,17 @@ def test_empty_prefix_or_title_matches_nothing() -> None:
     q = _question(["BERT"], [""])
     assert gold_index(None, ATTENTION_ABSTRACT, q) is None
     assert gold_index("", ATTENTION_ABSTRACT, _question([""], ["The dominant"])) == 0
+
+
+def test_the_default_question_set_is_the_dev_file_itself() -> None:
+    """The package's default set links to eval/questions.jsonl: one copy to tune and edit."""
+    from paper_rag.eval.harness import (
+        DEFAULT_QUESTIONS,
+        default_questions_path,
+        resolve_questions_path,
+    )
+    from rag.settings import PROJECT_ROOT
+
+    dev = PROJECT_ROOT / "eval" / "questions.jsonl"
+    assert (PROJECT_ROOT / "paper_rag" / "eval" / DEFAULT_QUESTIONS).is_symlink()
+    assert default_questions_path() == resolve_questions_path(None) == dev

@@ -32,3 +32,12 @@ def test_settings_read_from_env_file(tmp_path, monkeypatch):
     assert settings.top_k == 9
     assert settings.openai_api_key.get_secret_value() == "sk-from-file"
     assert "sk-from-file" not in repr(settings), "the key never shows in reprs or logs"
+
+
+def test_a_checkout_keeps_its_data_in_the_project_folder(monkeypatch):
+    """`make run` reads ./data; an installed wheel, the per-user folder (tests/test_wheel.py)."""
+    monkeypatch.delenv("RAG_DATA_DIR", raising=False)
+    monkeypatch.delenv("RAG_MODEL_CACHE_DIR", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.data_dir == PROJECT_ROOT / "data"
+    assert settings.model_cache_dir == PROJECT_ROOT / "data" / "models"

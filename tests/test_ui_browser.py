@@ -29,7 +29,7 @@ XSS = "<script>window.__pwned=1</script><b>bold</b>"
 
 @pytest.fixture(scope="module")
 def app_url(engine: Any, corpus_settings: Settings) -> Iterator[str]:
-    from ui.app import build_app, launch_options
+    from paper_rag.ui.app import build_app, launch_options
 
     app = build_app(engine, corpus_settings)
     options = launch_options(corpus_settings, port=free_port())

@@ -240,7 +240,7 @@ def _pieces(text: str, n: int) -> list[str]:
 
 
 def test_launch_options_are_local_and_private_by_default(corpus_settings: Settings) -> None:
-    from ui.app import launch_options
+    from paper_rag.ui.app import launch_options
 
     options = launch_options(corpus_settings)
     assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860

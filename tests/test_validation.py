@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from paper_rag.ui.app import MAX_SHOWN_CHARS, shorten
 from rag.errors import QuestionError
 from tests.support.processes import rag
-from ui.app import MAX_SHOWN_CHARS, shorten
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True, 51])

@@ -8,13 +8,23 @@ breaks ties on the source number and the sentence position.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
 from rag.question_type import QuestionInfo, analyze
 from rag.sentence_scoring import LexicalStats, Scored, score_sentences
-from rag.types import Source
+from rag.settings import Settings
+from rag.types import Answer, Source
+
+if TYPE_CHECKING:
+    from rag.backends.budget import Deadline
+    from rag.turn import Turn
 
 PAPER_GAP = 0.06  # keep a paper whose best sentence scores within this of the best one
 SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its first
@@ -23,6 +33,44 @@ MAX_PER_PAPER = 2  # sentences per paper when several papers answer
 SOLE_PAPER_SENTENCES = 3  # when one paper answers alone, a third sentence may follow
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 BULLET = "- "
+
+
+class ExtractiveBackend:
+    """The offline answer backend (`AnswerBackend`): quotes, no model, never waits. Also the
+    LLM backends' fallback."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings) -> None:
+        self.sentences = settings.extractive_sentences
+
+    def standalone(self, question: str, history: list[Answer], deadline: Deadline) -> Standalone:
+        """Follow-ups are resolved by rule ("[2]", "that paper"): there is no model to ask."""
+        return resolve(question, history)
+
+    def answer(self, turn: Turn, deadline: Deadline) -> Iterator[str | Answer]:
+        mark = time.perf_counter()
+        text = self.quotes(turn)
+        turn.lap("answer", mark)
+        yield text
+        yield turn.finish(text, False, self.name, quotes=True)
+
+    def quotes(self, turn: Turn) -> str:
+        """The sources' sentences scored for what was asked; the papers the question names
+        are favoured, and each compared paper gets a group."""
+        about = {*turn.plan.about, *turn.plan.about_if_retrieved}
+        named = [s.n for s in turn.sources if s.paper_id in about]
+        return extractive_answer(
+            turn.vector,
+            turn.sources,
+            turn.view.evidence,
+            self.sentences,
+            info=turn.info,
+            stats=turn.view.stats,
+            focus=turn.plan.focus,
+            about=named,
+            required=named if turn.info.kind == "comparison" else [],
+        )
 
 
 def extractive_answer(

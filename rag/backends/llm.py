@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from rag.backends.budget import LOCAL_SLOTS, Deadline, Gate
 from rag.chunking import count_tokens, encoding
 from rag.components import local_model_path, make_local_llm
-from rag.errors import LLMError
+from rag.errors import ConfigError, LLMError
 from rag.prompts import render, template
 from rag.settings import Settings
 from rag.types import Source, Usage
@@ -66,10 +66,19 @@ def _inert(text: str) -> str:
 class LocalBackend:
     """A GGUF model through llama.cpp, in this process (default: SmolLM2-135M-Instruct)."""
 
+    @staticmethod
+    def label(settings: Settings) -> str:
+        """How answers by this backend are labelled: local:MODEL (the GGUF's name), or just
+        `local` when no model is found (its answers are then quotes, with a notice why)."""
+        try:
+            return f"local:{local_model_path(settings).stem}"
+        except ConfigError:
+            return "local"
+
     def __init__(self, settings: Settings) -> None:
         self.path = local_model_path(settings)
         self.llm: Any = make_local_llm(settings)
-        self.name = f"local:{self.path.stem}"
+        self.name = self.label(settings)
         self.context_window = settings.local_context_window
         self.gate = Gate(LOCAL_SLOTS)
 

@@ -19,7 +19,7 @@ def running(engine: Any, settings: Settings) -> Iterator[str]:
         import gradio_client  # noqa: F401
     except ImportError:
         pytest.fail("gradio_client is not installed; `make test` installs it.", pytrace=False)
-    from ui.app import build_app, launch_options
+    from paper_rag.ui.app import build_app, launch_options
 
     app = build_app(engine, settings)
     app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, port=free_port()))

@@ -17,7 +17,9 @@ HELP = "measure retrieval, citations and refusals on a question set"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--questions", type=Path, help="JSONL question file (default: eval/questions.jsonl)"
+        "--questions",
+        type=Path,
+        help="JSONL question file (default: the shipped development set, eval/questions.jsonl)",
     )
     parser.add_argument("--backend", choices=BACKENDS)
     parser.add_argument("--top-k", type=int)
@@ -32,6 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.harness import run_cli
+    from paper_rag.eval.harness import run_cli
 
     return run_cli(args, settings)

@@ -1,7 +1,7 @@
 """Eval metrics as pure functions on plain data, so each definition is testable by hand.
 
 Retrieval metrics take `ranks`: one entry per retrieved paper in rank order, holding the index
-of the gold entry that paper matches (see `eval.questions.gold_index`) or None.
+of the gold entry that paper matches (see `paper_rag.eval.questions.gold_index`) or None.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Result shape (`--json` prints it; `--out DIR` writes it to results.json with per
 added under each run's "questions")::
 
     {
-      "metrics": {...},            # the first run's: keys of eval.metrics.METRIC_KEYS
+      "metrics": {...},            # the first run's: keys of paper_rag.eval.metrics.METRIC_KEYS
                                    # (+ judge_faithfulness, judge_correctness with --judge)
       "by_type": {type: {...}},    # the first run's: the same keys per question type
       "latency_by_stage": {stage: {"p50": ms, "p95": ms}},  # the first run's
@@ -36,10 +36,11 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.metrics import (
+from paper_rag.eval.metrics import (
     METRIC_KEYS,
     aggregate,
     citation_scores,
@@ -51,17 +52,25 @@ from eval.metrics import (
     reciprocal_rank,
     refusal_rates,
 )
-from eval.questions import QUESTION_TYPES, Question, QuestionFileError, gold_index, load_questions
+from paper_rag.eval.questions import (
+    QUESTION_TYPES,
+    Question,
+    QuestionFileError,
+    gold_index,
+    load_questions,
+)
 from rag.choices import RETRIEVAL_MODES
 from rag.errors import ConfigError
 from rag.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
-    from eval.judge import Judge
+    from paper_rag.eval.judge import Judge
     from rag.engine import Engine
 
 RETRIEVAL_K = 10
-DEFAULT_QUESTIONS = Path("eval") / "questions.jsonl"
+# The development set, shipped in this package: in the repository a link to
+# eval/questions.jsonl (one copy), in a wheel the file itself.
+DEFAULT_QUESTIONS = "questions.jsonl"
 STAGES = ("rewrite", "retrieve", "answer", "check", "total")
 JUDGE_KEYS = ("judge_faithfulness", "judge_correctness")
 _MEAN_KEYS = METRIC_KEYS[: METRIC_KEYS.index("key_fact_recall") + 1]  # per-question means
@@ -261,11 +270,16 @@ def without_rows(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "runs": runs}
 
 
+def default_questions_path() -> Path:
+    """The shipped development set (in a checkout, eval/questions.jsonl itself)."""
+    return Path(str(files(__package__).joinpath(DEFAULT_QUESTIONS))).resolve()
+
+
 def resolve_questions_path(path: str | Path | None) -> Path:
-    """The question file; the default and relative paths that do not exist here are taken
-    from the project root."""
+    """The question file; by default the shipped development set. A relative path that does
+    not exist here is taken from the checkout's root, as `make eval` names it."""
     if path is None:
-        return PROJECT_ROOT / DEFAULT_QUESTIONS
+        return default_questions_path()
     path = Path(path)
     if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
         return PROJECT_ROOT / path
@@ -341,7 +355,7 @@ def run_cli(args: argparse.Namespace, settings: Settings, engine: Engine | None 
     modes = parse_modes(args.compare, args.mode)
     judge = None
     if args.judge:
-        from eval.judge import Judge
+        from paper_rag.eval.judge import Judge
 
         judge = Judge(settings)  # ConfigError without an LLM configured
 
@@ -372,7 +386,7 @@ def run_cli(args: argparse.Namespace, settings: Settings, engine: Engine | None 
         print(f"warning: {judge.errors} judge call(s) failed; see judge_error", file=sys.stderr)
     written = []
     if args.out:
-        from eval.report import write_outputs
+        from paper_rag.eval.report import write_outputs
 
         written = write_outputs(result, Path(args.out))
     if args.json:

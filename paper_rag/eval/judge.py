@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from eval.questions import Question
+from paper_rag.eval.questions import Question
 from rag.errors import ConfigError
 from rag.settings import Settings
 from rag.types import Answer

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ui.app import launch
+    from paper_rag.ui.app import launch
 
     launch(settings, host=args.host, port=args.port, share=args.share)
     return 0

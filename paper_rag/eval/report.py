@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import ANSWER_KEYS, RETRIEVAL_KEYS
+from paper_rag.eval.metrics import ANSWER_KEYS, RETRIEVAL_KEYS
 
 
 def write_outputs(result: dict[str, Any], out: Path) -> list[Path]:

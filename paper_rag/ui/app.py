@@ -17,6 +17,7 @@ configure_offline()  # GRADIO_ANALYTICS_ENABLED=False and friends, before gradio
 
 import gradio as gr  # noqa: E402
 
+from paper_rag.ui import render, uploads  # noqa: E402
 from rag.backends.budget import llm_sessions  # noqa: E402
 from rag.chat import MAX_TURNS  # noqa: E402
 from rag.choices import BACKENDS  # noqa: E402
@@ -24,7 +25,6 @@ from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.readers import SUFFIXES  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Answer, Retract  # noqa: E402
-from ui import render, uploads  # noqa: E402
 
 if TYPE_CHECKING:
     from rag.engine import Engine

@@ -1,0 +1,1 @@
+"""The Gradio chat UI (`rag ui`, `make run`); see paper_rag.ui.app."""

@@ -1,1 +1,0 @@
-"""The Gradio chat UI (`rag ui`, `make run`); see ui.app."""
