@@ -31,7 +31,13 @@ from rag.question_filters import filters_from_question
 from rag.question_type import analyze
 from rag.retrieval import Hit
 from rag.settings import RetrievalMode, Settings
-from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer
+from rag.special_answers import (
+    MAX_MENTIONS,
+    mention_notice,
+    metadata_answer,
+    unreported_notice,
+    unreported_papers,
+)
 from rag.turn import METADATA, Turn
 from rag.turn import ms as _ms
 from rag.types import Answer, Source, Usage
@@ -314,6 +320,9 @@ class Engine:
         if not pinned and view.names.near_miss(info, plan):
             turn.sources[:] = self._with_mentions(turn)
             return self._mention_notice(turn), True, label
+        unreported = unreported_papers(info, plan, sources)
+        if not pinned and unreported:
+            return unreported_notice(info.measure, unreported), True, label
         return None
 
     def _finish(self, turn: Turn, text: str, refused: bool, label: str, *rest) -> Answer:
