@@ -28,7 +28,14 @@ from rag.question_filters import filters_from_question
 from rag.question_type import analyze
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
-from rag.special_answers import MAX_MENTIONS, mention_notice, metadata_answer, refusal
+from rag.special_answers import (
+    MAX_MENTIONS,
+    mention_notice,
+    metadata_answer,
+    refusal,
+    unreported_notice,
+    unreported_papers,
+)
 from rag.turn import METADATA, Turn
 from rag.turn import ms as _ms
 from rag.types import Answer, Source
@@ -115,6 +122,7 @@ class Engine:
             self.top_k(top_k),
             mode or self.settings.retrieval_mode,
             allowed,
+            lambda ids: view.evidence.vectors(ids, view.papers),
         )
         plan = view.name_plan(question)
         retrieved = {h.paper_id for h in hits}
@@ -287,6 +295,9 @@ class Engine:
         if not pinned and view.names.near_miss(info, plan):
             turn.sources[:] = self._with_mentions(turn)
             return self._mention_notice(turn), True, label
+        unreported = unreported_papers(info, plan, sources)
+        if not pinned and unreported:
+            return unreported_notice(info.measure, unreported), True, label
         return None
 
     @staticmethod

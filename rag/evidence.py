@@ -7,6 +7,7 @@ to answer sentences; abstracts repeat across questions, so their vectors are kep
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -52,3 +53,8 @@ class SentenceIndex:
         while len(self._cache) > CACHE_PAPERS:
             self._cache.popitem(last=False)
         return out
+
+    def vectors(self, ids: list[str], papers: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """Sentence vectors of these papers (records in `papers`), for ranking candidates."""
+        found = self.many([(pid, papers[pid].abstract) for pid in ids if pid in papers])
+        return {pid: vectors for pid, (_, vectors) in found.items()}

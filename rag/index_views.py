@@ -122,9 +122,7 @@ class IndexViews:
             self.current = fresh
             self._retired.append(old)
             self._close_idle()
-        return (
-            f"The index was updated: it now holds {fresh.size} papers (was {old.size})."
-        )
+        return f"The index was updated: it now holds {fresh.size} papers (was {old.size})."
 
     def enter(self) -> IndexView:
         with self._lock:

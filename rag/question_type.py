@@ -45,12 +45,14 @@ _COMPARISON = re.compile(
     r"differences between)\b",
     re.IGNORECASE,
 )
+# "What ImageNet top-1 accuracy ...", "What was the total dollar cost ...": the words before
+# the measure may carry hyphens and digits; the measure itself is kept (`QuestionInfo.measure`).
 _NUMBER = re.compile(
     r"\b(how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
     r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
-    r"(what|which) (\w+ ){0,3}(accuracy|speed-?ups?|score|scores|perplexity|fid|bleu|error|"
-    r"rate|latency|throughput|size|cost|budget|memory|savings?|gains?|improvements?|mfu|"
-    r"compression|reduction|flops|parameters|tokens|hours|days|gpus|elo|f1|auc|ratio))\b",
+    r"(what|which) ([\w\-]+ ){0,4}(?P<measure>accuracy|speed-?ups?|score|scores|perplexity|fid|"
+    r"bleu|error|rate|latency|throughput|size|cost|budget|memory|savings?|gains?|improvements?|"
+    r"mfu|compression|reduction|flops|parameters|tokens|hours|days|gpus|elo|f1|auc|ratio))\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -74,6 +76,7 @@ class QuestionInfo:
     terms: tuple[str, ...]  # content terms (normalized), in question order, no repeats
     names: tuple[str, ...]  # words that look like names or acronyms: NUPES, CO-Bench, GPT-3
     phrases: tuple[str, ...] = field(default=())  # runs of 2+ name words: "Platonic Representation"
+    measure: str = ""  # what a number question asks the value of ("accuracy", "cost"), if said
 
     @property
     def wants_number(self) -> bool:
@@ -142,11 +145,12 @@ def _phrases(question: str) -> list[str]:
 @lru_cache(maxsize=512)
 def analyze(question: str) -> QuestionInfo:
     """Classify a question; the first matching kind wins (metadata is the most specific)."""
+    number = _NUMBER.search(question)
     if _METADATA.search(question.strip()):
         kind: Kind = "metadata"
     elif _COMPARISON.search(question):
         kind = "comparison"
-    elif _NUMBER.search(question):
+    elif number:
         kind = "number"
     elif _DEFINITION.search(question.strip()):
         kind = "definition"
@@ -155,4 +159,7 @@ def analyze(question: str) -> QuestionInfo:
     else:
         kind = "general"
     terms = tuple(dict.fromkeys(terms_of(question)))
-    return QuestionInfo(question, kind, terms, tuple(names_in(question)), tuple(_phrases(question)))
+    measure = (number.group("measure") or "").lower() if number and kind == "number" else ""
+    return QuestionInfo(
+        question, kind, terms, tuple(names_in(question)), tuple(_phrases(question)), measure
+    )

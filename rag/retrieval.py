@@ -7,8 +7,11 @@ counts once, with its best chunk as the snippet.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from rag.catalog import Catalog
 from rag.keyword_index import KeywordIndex
@@ -134,10 +137,13 @@ class HybridRetriever:
         top_k: int,
         mode: RetrievalMode,
         allowed: set[str] | None = None,
+        sentences: SentenceVectors | None = None,
     ) -> tuple[list[Hit], float]:
         """The top papers for `mode`, and the best dense similarity (the evidence strength).
 
-        `allowed` (from filters) restricts both retrievers to those paper ids."""
+        `allowed` (from filters) restricts both retrievers to those paper ids. `sentences`
+        gives the stored sentence vectors of papers: in hybrid mode the candidates of both
+        retrievers are also ranked by their best sentence, a third list in the fusion."""
         dense = self.dense(embedding, allowed)
         evidence = dense[0].dense if dense else 0.0
         sparse = (
@@ -151,8 +157,28 @@ class HybridRetriever:
             return sparse[:top_k], evidence
         bm25_weight = self.settings.rare_name_bm25_weight if self.rare_names(question) else 1.0
         weights = {"dense": self.settings.dense_weight, "bm25": bm25_weight}
-        fused = rrf({"dense": dense, "bm25": sparse}, self.settings.rrf_k, weights)
+        lists = {"dense": dense, "bm25": sparse}
+        if sentences is not None and self.settings.sentence_weight > 0:
+            candidates = sorted({h.paper_id for h in dense} | {h.paper_id for h in sparse})
+            query = np.asarray(embedding, dtype=np.float32)
+            lists["sentences"] = sentence_hits(sentences(candidates), query)
+            weights["sentences"] = self.settings.sentence_weight
+        fused = rrf(lists, self.settings.rrf_k, weights)
         return fused[:top_k], evidence
+
+
+# Stored unit sentence vectors (one row per sentence) of the given paper ids.
+SentenceVectors = Callable[[list[str]], Mapping[str, np.ndarray]]
+
+
+def sentence_hits(vectors: Mapping[str, np.ndarray], query: np.ndarray) -> list[Hit]:
+    """Papers ranked by their best sentence's cosine similarity to the question.
+
+    A paraphrased question often matches one sentence of the paper that answers it more
+    closely than any 200-token chunk, whose vector averages several statements."""
+    scored = [(float((vecs @ query).max()), pid) for pid, vecs in vectors.items() if len(vecs)]
+    scored.sort(key=lambda s: (-round(s[0], SCORE_DIGITS), s[1]))
+    return [Hit(pid, score) for score, pid in scored]
 
 
 def rrf(lists: dict[str, list[Hit]], k: int, weights: dict[str, float] | None = None) -> list[Hit]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.question_type import QuestionInfo, terms_of
+from rag.question_type import QuestionInfo, normalize_term, terms_of
 from rag.text import numbers_in
 
 W_DENSE = 1.0
@@ -113,6 +113,15 @@ def mentions(text: str, name: str) -> bool:
     """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm)."""
     flags = 0 if re.search(r"[A-Z].*[A-Z]", name) else re.IGNORECASE
     return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags))
+
+
+def reports_measure(text: str, measure: str) -> bool:
+    """Does the text name the measure at all ("speed-up" for "speedup", "GPUs" for "gpus")?
+
+    An abstract that never says "accuracy" cannot be quoted for "what accuracy ..."."""
+    stem = normalize_term(measure.replace("-", ""))
+    squashed = text.replace("-", "")
+    return bool(re.search(rf"\b{re.escape(stem)}", squashed, re.IGNORECASE))
 
 
 def score_sentences(

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
     dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
+    sentence_weight: float = Field(
+        1.5,
+        ge=0,
+        description="Weight of the candidates ranked by their best sentence (0: off; dev-tuned).",
+    )
     rare_name_bm25_weight: float = Field(
         2.0, description="BM25 weight when the question names something only 1-3 papers contain."
     )

@@ -5,6 +5,9 @@ notices.
   authors or update_date), or says plainly that the collection has none.
 - A question about a name that papers here only mention gets "No paper in this collection
   is about X; X is mentioned in [2] and [4]:" and the mentioning sentences, verbatim.
+- A number question about a paper whose abstract never names the asked measure ("What
+  was the dollar cost of training X?") says the abstract does not report it, rather than
+  quoting other numbers of that paper as if they answered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import re
 
 from rag.metadata import PaperMeta
+from rag.naming import NamePlan
 from rag.prompts import render
+from rag.question_type import QuestionInfo
+from rag.sentence_scoring import reports_measure
 from rag.types import Source
 
 MAX_MENTIONS = 3  # papers quoted under a mention notice
@@ -85,3 +91,28 @@ def refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
         terms = ", ".join(f"'{t}'" for t in unknown)
         text = f"No abstract in this collection mentions {terms}. {text}"
     return text
+
+
+def unreported_papers(info: QuestionInfo, plan: NamePlan, sources: list[Source]) -> list[Source]:
+    """The papers a number question names, when it asks for a measure none of their
+    abstracts names ("accuracy", "cost"); empty when the question can be answered."""
+    if not info.measure or info.asks_for_papers:
+        return []
+    about = {*plan.about, *plan.about_if_retrieved}
+    named = [s for s in sources if s.paper_id in about]
+    if any(reports_measure(f"{s.title or ''} {s.abstract}", info.measure) for s in named):
+        return []
+    return named
+
+
+def unreported_notice(measure: str, sources: list[Source]) -> str:
+    """ "The abstract of [1] X does not report its cost." for each paper the question names."""
+    papers = _and([f"[{s.n}] {s.label}" for s in sources])
+    one = len(sources) == 1
+    return render(
+        "not_reported",
+        noun="abstract" if one else "abstracts",
+        papers=papers,
+        verb="does" if one else "do",
+        measure=measure,
+    )

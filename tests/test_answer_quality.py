@@ -126,6 +126,37 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
     assert "2021-05-04" in when.text
 
 
+def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
+    from rag.engine import Engine
+    from rag.ingest import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [
+        {
+            "title": "Zorblax: Adaptive Momentum for Fast Image Classifier Training",
+            "abstract": "We propose Zorblax, an adaptive momentum optimizer for training image "
+            "classifiers. Zorblax reaches 81.2% top-1 accuracy on ImageNet with ResNet-50 in "
+            "60 epochs, matching AdamW trained for 100 epochs.",
+        },
+        {
+            "title": "Budgeting Large Training Runs",
+            "abstract": "We estimate the dollar cost of training image classifiers in the "
+            "cloud. A ResNet-50 run on ImageNet costs about 300 dollars on rented GPUs.",
+        },
+    ]
+    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    engine = Engine(settings)
+    answer = engine.ask("What was the total dollar cost of training Zorblax on ImageNet?")
+    assert answer.refused, "scored as a refusal"
+    assert answer.text.startswith("The abstract of [1] Zorblax: Adaptive Momentum")
+    assert "does not state the cost asked about" in answer.text
+    reported = engine.ask("What top-1 accuracy does Zorblax reach on ImageNet?")
+    assert not reported.refused and "81.2%" in reported.text
+
+
 def test_comparison_gets_a_group_per_compared_paper(engine):
     answer = engine.ask("How do GaLore and APOLLO differ in reducing optimizer memory?")
     titles = {answer.sources[n - 1].title.split(":")[0] for n, _ in _groups(answer)}

@@ -14,6 +14,8 @@ from rag.question_type import analyze, names_in, normalize_term, terms_of
         ("How many GPUs were used for training?", "number"),
         ("What speed-up does the new kernel give over the baseline?", "number"),
         ("What accuracy does the model reach on ImageNet?", "number"),
+        ("What ImageNet top-1 accuracy does the optimizer reach on ResNet-50?", "number"),
+        ("What was the total dollar cost of training the model?", "number"),
         ("What is the densing law?", "definition"),
         ("What does the framework propose for quantization?", "definition"),
         ("How does the router work?", "definition"),
@@ -29,6 +31,20 @@ from rag.question_type import analyze, names_in, normalize_term, terms_of
 )
 def test_kind(question: str, kind: str) -> None:
     assert analyze(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("What ImageNet top-1 accuracy does the optimizer reach on ResNet-50?", "accuracy"),
+        ("What was the total dollar cost of training the model?", "cost"),
+        ("What speed-up does the new kernel give?", "speed-up"),
+        ("How much memory does the method save?", ""),  # no measure word after "how much"
+        ("What is the densing law?", ""),
+    ],
+)
+def test_measure_of_a_number_question(question: str, measure: str) -> None:
+    assert analyze(question).measure == measure
 
 
 def test_a_question_about_what_authors_claim_is_not_a_metadata_question() -> None:

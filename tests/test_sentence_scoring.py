@@ -6,7 +6,13 @@ import numpy as np
 
 from rag.backends.extractive import choose, render_groups
 from rag.question_type import analyze
-from rag.sentence_scoring import LexicalStats, has_quantity, introduces, score_sentences
+from rag.sentence_scoring import (
+    LexicalStats,
+    has_quantity,
+    introduces,
+    reports_measure,
+    score_sentences,
+)
 from rag.types import Source
 
 CORPUS = [
@@ -108,3 +114,10 @@ def test_grouped_answer_shape() -> None:
     assert lines[1] == "[1] Paper 1", "the best paper's group comes first"
     assert all(line.endswith("[1]") for line in lines[2 : lines.index("[2] Paper 2")])
     assert lines[-1].startswith("- Beta") and lines[-1].endswith("[2]"), "required paper grouped"
+
+
+def test_reports_measure_ignores_hyphens_plurals_and_case() -> None:
+    assert reports_measure("A 3.1x speed-up over the baseline.", "speedup")
+    assert reports_measure("It reaches 81.2% top-1 Accuracy.", "accuracy")
+    assert reports_measure("Trained on 8 GPUs.", "gpus")
+    assert not reports_measure("Trained on 8,192 NPUs for 13.2 trillion tokens.", "cost")

@@ -8,11 +8,17 @@ import pytest
 from rag.catalog import Catalog
 from rag.coverage import coverage, gap
 from rag.metadata import from_extra
-from rag.naming import PaperNames
+from rag.naming import NamePlan, PaperNames
 from rag.papers import Paper
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
-from rag.special_answers import asked_fields, mention_notice, metadata_answer
+from rag.special_answers import (
+    asked_fields,
+    mention_notice,
+    metadata_answer,
+    unreported_notice,
+    unreported_papers,
+)
 from rag.types import Source
 
 
@@ -112,3 +118,21 @@ def test_coverage_needs_key_terms_names_and_a_number() -> None:
     assert not no_name.covered and "FooNet" in no_name.terms_missing
     assert gap(good) == ""
     assert gap(no_number) == "the question asks for a number and the answer states none."
+
+
+def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
+    named = _source(
+        1, "Zorblax: A Fast Optimizer", "We propose Zorblax. It reaches 81.2% accuracy."
+    )
+    other = _source(2, "Other", "The training cost was 2 million dollars.")
+    plan = NamePlan(about=["p1"])
+    cost = analyze("What was the total dollar cost of training Zorblax?")
+    assert unreported_papers(cost, plan, [named, other]) == [named], "other papers don't count"
+    assert unreported_notice(cost.measure, [named]).startswith(
+        "The abstract of [1] Zorblax: A Fast Optimizer does not state the cost asked about"
+    )
+    accuracy = analyze("What accuracy does Zorblax reach?")
+    assert unreported_papers(accuracy, plan, [named, other]) == []
+    assert unreported_papers(cost, NamePlan(), [named, other]) == [], "no named paper: no rule"
+    which = analyze("Which papers report the cost of training Zorblax?")
+    assert unreported_papers(which, plan, [named, other]) == [], "asks for papers, not a value"

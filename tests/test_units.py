@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from rag.backends.llm import build_messages
 from rag.chunking import count_tokens
 from rag.conversation import resolve
-from rag.retrieval import Hit, rrf
+from rag.retrieval import Hit, rrf, sentence_hits
 from rag.types import Answer, Source
 
 
@@ -23,6 +25,33 @@ def test_rrf_weights_ranks_and_breaks_ties_by_id() -> None:
     assert (b.dense, b.position) == (0.8, 1), "the dense score and best chunk are kept"
     tie = rrf({"x": [Hit("z", 1.0)], "y": [Hit("m", 1.0)]}, k=5)
     assert [h.paper_id for h in tie] == ["m", "z"]
+
+
+def test_sentence_hits_rank_papers_by_their_best_sentence() -> None:
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {
+        "b": np.array([[0.0, 1.0], [0.8, 0.6]], dtype=np.float32),  # best sentence counts
+        "a": np.array([[0.8, 0.6]], dtype=np.float32),  # ties with b: by id
+        "c": np.array([[1.0, 0.0]], dtype=np.float32),
+        "d": np.zeros((0, 2), dtype=np.float32),  # no sentences: not ranked
+    }
+    hits = sentence_hits(vectors, query)
+    assert [h.paper_id for h in hits] == ["c", "a", "b"]
+    assert abs(hits[1].score - 0.8) < 1e-6
+
+
+def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
+    question = "How can a 100B model be fine-tuned on one GPU by offloading to SSDs?"
+    vector = engine.embed_model.get_query_embedding(question)
+    sentences = lambda ids: engine.evidence.vectors(ids, engine.papers)  # noqa: E731
+    hits, _ = engine.retriever.retrieve(question, vector, 5, "hybrid", None, sentences)
+    assert all("sentences" in h.ranks for h in hits)
+    off = engine.retriever.with_settings(engine.settings.model_copy(update={"sentence_weight": 0}))
+    hits, _ = off.retrieve(question, vector, 5, "hybrid", None, sentences)
+    assert not any("sentences" in h.ranks for h in hits)
+    # The engine passes the stored sentence vectors: the extra list adds to the fused score.
+    with_list = engine.retrieve(question)[0][0].score
+    assert with_list > engine.with_settings(sentence_weight=0).retrieve(question)[0][0].score
 
 
 def test_unknown_terms_are_names_no_abstract_contains(engine) -> None:
