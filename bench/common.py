@@ -101,7 +101,6 @@ class Context:
     corpus: Path
     questions: list[str]
     repeat: int
-    scale_sizes: list[int]
     ui_questions: int
     cli_questions: int
     keep_tmp: bool = False

@@ -82,7 +82,7 @@ def write(
     (out / "results.md").write_text(render(data))
 
 
-ORDER = ["ingest", "noop", "latency", "ask_cli", "scale", "ui", "help"]
+ORDER = ["ingest", "noop", "latency", "ask_cli", "ui", "help"]
 
 
 def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Run the benchmark: `python -m bench.run [--quick] [--only NAME,...] [--out bench/]`.
 
-Steps (names for --only): help, ingest, noop, latency, ask_cli, ui, scale.
+Steps (names for --only): help, ingest, noop, latency, ask_cli, ui. Index sizes up to a
+million papers have their own benchmark: `python -m bench.scale`.
 Writes OUT/results.json and OUT/results.md after every step, so a long run leaves partial
 results behind. With --only, the other steps' rows are kept from the previous results.json.
 """
@@ -16,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import cli_bench, ingest_bench, latency_bench, report, scale_bench, ui_bench
+from bench import cli_bench, ingest_bench, latency_bench, report, ui_bench
 from bench.common import DEFAULT_CORPUS, ROOT, Context, Row, load_questions, log
 
-STEPS = ["help", "ingest", "noop", "latency", "ask_cli", "ui", "scale"]
-NEEDS_INDEX = {"ingest", "noop", "latency", "ask_cli", "ui", "scale"}
+STEPS = ["help", "ingest", "noop", "latency", "ask_cli", "ui"]
+NEEDS_INDEX = {"ingest", "noop", "latency", "ask_cli", "ui"}
 QUICK_PAPERS = 150
 
 
@@ -30,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "--quick",
         action="store_true",
         help=f"smoke test: {QUICK_PAPERS}-paper corpus subset, 1 ingest round, "
-        "2k/5k scale, 10 UI questions, 2 `rag ask` processes",
+        "10 UI questions, 2 `rag ask` processes (sizes: python -m bench.scale)",
     )
     p.add_argument("--only", help=f"comma-separated steps: {','.join(STEPS)}")
     p.add_argument("--out", type=Path, default=ROOT / "bench", help="folder for results.*")
@@ -43,7 +44,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     p.add_argument("--repeat", type=int, help="cold-ingest rounds, median reported (3; 1 quick)")
-    p.add_argument("--scale-sizes", help="chunk counts, e.g. 10000,100000 (2000,5000 quick)")
     p.add_argument("--ui-questions", type=int, help="questions sent to the UI (50; 10 quick)")
     p.add_argument("--cli-questions", type=int, help="`rag ask` processes (5; 2 quick)")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary index folders")
@@ -73,14 +73,12 @@ def main(argv: list[str] | None = None) -> int:
             f"unknown step(s): {', '.join(sorted(unknown))}; use {','.join(STEPS)}", file=sys.stderr
         )
         return 2
-    sizes = args.scale_sizes or ("2000,5000" if quick else "10000,100000")
     ctx = Context(
         quick=quick,
         out=args.out.resolve(),
         corpus=args.corpus.resolve(),
         questions=load_questions(args.questions),
         repeat=args.repeat or (1 if quick else 3),
-        scale_sizes=[int(x) for x in sizes.split(",") if x.strip()],
         ui_questions=args.ui_questions if args.ui_questions is not None else (10 if quick else 50),
         cli_questions=args.cli_questions or (2 if quick else 5),
         keep_tmp=args.keep_tmp,
@@ -104,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": str(args.corpus if not n_papers else f"{args.corpus} ({n_papers}-paper subset)"),
         "questions": f"{args.questions} ({len(ctx.questions)})",
         "repeat": ctx.repeat,
-        "scale_sizes": ctx.scale_sizes,
         "temp_dir": str(ctx.tmp),
         "notes": notes,
     }
@@ -147,8 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             step("ask_cli", lambda: cli_bench.run_ask(ctx), "ask_cli")
         if "ui" in selected:
             step("ui", lambda: ui_bench.run(ctx), "ui")
-        if "scale" in selected:
-            step("scale", lambda: scale_bench.run(ctx), "scale")
     finally:
         ctx.cleanup()
     print(report.table(json.loads((ctx.out / "results.json").read_text())["rows"]))

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WI
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS names (
   word TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (word, doc)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS papers_year ON papers (year);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
@@ -224,6 +225,14 @@ class Catalog:
                 out[pid] = (texts, found)
         return out
 
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors alone (unit rows, in abstract order)."""
+        sql = (
+            "SELECT p.paper_id, s.scales, s.vectors FROM sentences s "
+            "JOIN papers p ON p.doc = s.doc WHERE p.paper_id IN ({})"
+        )
+        return {pid: dequantize(sc, vec) for pid, sc, vec in self._in(sql, list(ids))}
+
     def has_years(self) -> bool:
         return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
 
@@ -236,8 +245,9 @@ class Catalog:
             surname.lower() in {surname_of(a) for a in json.loads(a_json)} for (a_json,) in rows
         )
 
-    def select(self, filters: Filters) -> set[str]:
-        """Ids of the papers that pass the filters: SQL narrows, `Filters.matches` decides."""
+    def select(self, filters: Filters) -> Selection:
+        """The papers that pass the filters: SQL narrows (years exactly, names by substring),
+        `Filters.matches` decides whatever SQL cannot."""
         where, args = [], []
         if filters.since:
             where.append("year >= ?")
@@ -254,12 +264,20 @@ class Catalog:
                 where.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in values) + ")")
                 args.extend(v.lower() for v in values)
         if filters.paper_ids:  # a reading list is short: check each of its papers
-            sql = "SELECT paper_id, extra FROM papers WHERE paper_id IN ({})"
+            sql = "SELECT paper_id, doc, extra FROM papers WHERE paper_id IN ({})"
             rows = list(self._in(sql, list(filters.paper_ids)))
         else:
-            sql = "SELECT paper_id, extra FROM papers"
+            sql = "SELECT paper_id, doc, extra FROM papers"
             rows = self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), args)
-        return {pid for pid, extra in rows if filters.matches(pid, from_extra(json.loads(extra)))}
+        exact = not (filters.paper_ids or filters.authors or filters.venues or filters.categories)
+        kept = [
+            (pid, doc)
+            for pid, doc, extra in rows
+            if exact or filters.matches(pid, from_extra(json.loads(extra)))
+        ]
+        return Selection(
+            (pid for pid, _ in kept), np.fromiter((d for _, d in kept), dtype=np.int64)
+        )
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
@@ -355,6 +373,18 @@ class Catalog:
             self._db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", names)
         else:
             self._db.executemany("DELETE FROM names WHERE word = ? AND doc = ?", names)
+
+
+class Selection(frozenset):
+    """Paper ids that passed filters, with their doc numbers (the keyword index masks by
+    doc, so it need not look thousands of ids up again)."""
+
+    docs: np.ndarray
+
+    def __new__(cls, ids: Iterable[str], docs: np.ndarray) -> Selection:
+        made = super().__new__(cls, ids)
+        made.docs = docs
+        return made
 
 
 def shard_of(doc: int) -> int:

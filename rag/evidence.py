@@ -7,7 +7,6 @@ to answer sentences; abstracts repeat across questions, so their vectors are kep
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -54,7 +53,11 @@ class SentenceIndex:
             self._cache.popitem(last=False)
         return out
 
-    def vectors(self, ids: list[str], papers: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Sentence vectors of these papers (records in `papers`), for ranking candidates."""
-        found = self.many([(pid, papers[pid].abstract) for pid in ids if pid in papers])
-        return {pid: vectors for pid, (_, vectors) in found.items()}
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors of these papers, for ranking candidates: no sentence text
+        is needed, so none is cut (papers without stored vectors are left out)."""
+        out = {pid: self._cache[pid][1] for pid in ids if pid in self._cache}
+        wanted = [pid for pid in ids if pid not in out]
+        if wanted and self._catalog is not None:
+            out |= self._catalog.sentence_vectors(wanted)
+        return out

@@ -85,14 +85,21 @@ class KeywordIndex:
         tokens = _tokenize([query])
         if not tokens.vocab:
             return []
-        wanted = None
+        marks = None
         if allowed is not None:
-            wanted = np.sort(np.asarray(self._catalog.docs_of(allowed), dtype=np.int64))
+            wanted = getattr(allowed, "docs", None)  # a catalog Selection carries them
+            if wanted is None:
+                wanted = np.asarray(self._catalog.docs_of(allowed), dtype=np.int64)
+            top = max(
+                [int(wanted.max()) if len(wanted) else 0, *(int(d[-1]) for _, d in self._shards)]
+            )
+            marks = np.zeros(top + 1, dtype=np.float32)
+            marks[wanted] = 1.0
         found: list[tuple[int, float]] = []
         for model, docs in self._shards:
             mask = None
-            if wanted is not None:
-                mask = np.isin(docs, wanted).astype(np.float32)
+            if marks is not None:
+                mask = marks[docs]
                 if not mask.any():
                     continue
             hits, scores = model.retrieve(

@@ -21,6 +21,7 @@ from rag.sentence_scoring import INTRO_VERB, mentions
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
+COMMON_CAP = 200  # ... and more than this many is a topic in any collection (each is read)
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 # Words that may stand between the verb and the name: "we propose a novel framework, X".
@@ -46,7 +47,8 @@ class PaperNames:
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog  # its name postings are kept by `rag.paper_terms.name_keys`
-        self._common = max(MENTION_MAX_DF, int(COMMON_SHARE * catalog.count()))
+        share = int(COMMON_SHARE * catalog.count())
+        self._common = min(max(MENTION_MAX_DF, share), COMMON_CAP)
 
     def _candidates(self, name: str) -> list[str]:
         """Papers that mention `name`; none when too many papers share its first word."""

@@ -43,7 +43,7 @@ def test_sentence_hits_rank_papers_by_their_best_sentence() -> None:
 def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
     question = "How can a 100B model be fine-tuned on one GPU by offloading to SSDs?"
     vector = engine.embed_model.get_query_embedding(question)
-    sentences = lambda ids: engine.evidence.vectors(ids, engine.papers)  # noqa: E731
+    sentences = engine.evidence.vectors
     hits, _ = engine.retriever.retrieve(question, vector, 5, "hybrid", None, sentences)
     assert all("sentences" in h.ranks for h in hits)
     off = engine.retriever.with_settings(engine.settings.model_copy(update={"sentence_weight": 0}))
