@@ -34,8 +34,8 @@ FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
 BUSY_TIMEOUT_S = 30.0
 _CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
-SHARD_DOCS = 100_000  # papers per keyword-index shard (see rag/keyword_index.py)
 DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
+SHARD_KEY = "bm25_shard_papers"  # the shard size they were numbered with
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS papers (
@@ -93,8 +93,11 @@ def dequantize(scales: bytes, vectors: bytes) -> np.ndarray:
 
 
 class Catalog:
-    def __init__(self, path: Path, *, create: bool = False) -> None:
+    def __init__(self, path: Path, *, create: bool = False, shard_docs: int = 100_000) -> None:
+        """`shard_docs`: papers per keyword-index shard (a writer's setting; see
+        rag/keyword_index.py). A catalog numbered with another size has every shard rebuilt."""
         self.path = path
+        self.shard_docs = shard_docs
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
@@ -106,6 +109,13 @@ class Catalog:
             )
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, PaperRecord] = OrderedDict()
+        if create and self.renumbered():
+            renumbered = set(self.shards())
+            with self._lock, self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO info VALUES (?, ?)", (SHARD_KEY, str(shard_docs))
+                )
+                self._mark_dirty(renumbered)
 
     def close(self) -> None:
         with self._lock:
@@ -182,9 +192,16 @@ class Catalog:
         )
         return [r[0] for r in rows], [keyword_text(t, a, json.loads(e)) for _, t, a, e in rows]
 
+    def renumbered(self) -> bool:
+        """The keyword shards were numbered with another size than the writer's setting."""
+        return self.info(SHARD_KEY) != str(self.shard_docs)
+
+    def shard_of(self, doc: int) -> int:
+        return (doc - 1) // self.shard_docs
+
     def shards(self) -> list[int]:
         """Keyword-index shards that hold at least one paper."""
-        rows = self._all(f"SELECT DISTINCT (doc - 1) / {SHARD_DOCS} FROM papers")
+        rows = self._all(f"SELECT DISTINCT (doc - 1) / {int(self.shard_docs)} FROM papers")
         return sorted(r[0] for r in rows)
 
     def docs_of(self, ids: Iterable[str]) -> list[int]:
@@ -307,7 +324,7 @@ class Catalog:
                     ),
                 )
                 doc = cur.lastrowid
-                touched.add(shard_of(doc))
+                touched.add(self.shard_of(doc))
                 scales, blob = quantize(vectors) if len(texts) else (b"", b"")
                 self._db.execute("INSERT INTO sentences VALUES (?,?,?)", (doc, scales, blob))
                 self._count(doc, paper.title, paper.abstract, paper.extra, +1)
@@ -350,7 +367,7 @@ class Catalog:
                 f"SELECT doc, title, abstract, extra FROM papers WHERE paper_id IN ({marks})", part
             ).fetchall()
             for doc, title, abstract, extra in rows:
-                touched.add(shard_of(doc))
+                touched.add(self.shard_of(doc))
                 self._count(doc, title or None, abstract, json.loads(extra), -1)
                 self._db.execute("DELETE FROM sentences WHERE doc = ?", (doc,))
                 self._db.execute("DELETE FROM papers WHERE doc = ?", (doc,))
@@ -385,10 +402,6 @@ class Selection(frozenset):
         made = super().__new__(cls, ids)
         made.docs = docs
         return made
-
-
-def shard_of(doc: int) -> int:
-    return (doc - 1) // SHARD_DOCS
 
 
 class RecordMap(Mapping[str, PaperRecord]):

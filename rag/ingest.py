@@ -26,8 +26,6 @@ from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
 
-BATCH_PAPERS = 32
-
 
 @dataclass
 class IngestSummary:
@@ -88,7 +86,8 @@ def ingest(
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
             todo, moved, stale = _plan(writer.store.catalog.hashes(), report.papers)
             health = check(writer.store)
-            if todo or moved or stale or not health.ok:
+            renumber = writer.store.catalog.renumbered()  # RAG_KEYWORD_SHARD_PAPERS changed
+            if todo or moved or stale or not health.ok or renumber:
                 store = writer.writable()
                 store.update_locations(moved)
                 store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
@@ -251,8 +250,9 @@ def _embed_and_write(
     embed_model = embed_model or make_embed_model(settings)  # loaded only when needed
     total = 0
     with tqdm(total=len(todo), unit="paper", desc="Embedding", disable=not progress) as bar:
-        for start in range(0, len(todo), BATCH_PAPERS):
-            batch = todo[start : start + BATCH_PAPERS]
+        size = settings.ingest_batch_papers
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
             chunked = [
                 chunk_paper(
                     p.paper_id,
@@ -273,5 +273,5 @@ def _embed_and_write(
             total += len(flat)
             bar.update(len(batch))
             if on_batch:
-                on_batch(start // BATCH_PAPERS)
+                on_batch(start // size)
     return total

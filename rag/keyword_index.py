@@ -1,10 +1,10 @@
 """BM25 over papers, saved beside the catalog in shards and memory-mapped by readers.
 
 Papers are numbered in the order they were written (the catalog's `doc`), and shard k holds
-docs k*SHARD_DOCS+1 … (k+1)*SHARD_DOCS. A write marks its shards dirty in the catalog, in
-the same transaction; before the index is published only those shards are rebuilt, each
-into a new folder, and the catalog's manifest is switched to it. New papers land in the
-last shard, so adding papers to a large index rebuilds one shard, not the whole index.
+docs k*S+1 … (k+1)*S (S: RAG_KEYWORD_SHARD_PAPERS, 100k). A write marks its shards dirty in
+the catalog, in the same transaction; before the index is published only those shards are
+rebuilt, each into a new folder, and the catalog's manifest is switched to it. New papers
+land in the last shard, so adding papers to a large index rebuilds one shard, not all.
 Opening reads the manifest and maps the files: it does not depend on the collection's size.
 
 Each shard computes its own IDF; with shards of 100k papers the statistics of any two
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.catalog import DIRTY_KEY, SHARD_DOCS, Catalog
+from rag.catalog import DIRTY_KEY, Catalog
 from rag.generations import LINKED_DIR
 
 FOLDER = LINKED_DIR
@@ -49,7 +49,8 @@ def refresh(catalog: Catalog, root: Path) -> list[int]:
     folder = root / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for shard in todo:
-        docs, texts = catalog.keyword_texts_in(shard * SHARD_DOCS + 1, (shard + 1) * SHARD_DOCS)
+        size = catalog.shard_docs
+        docs, texts = catalog.keyword_texts_in(shard * size + 1, (shard + 1) * size)
         name = f"shard-{shard:05d}-{uuid.uuid4().hex[:8]}"
         model = bm25s.BM25()
         model.index(_tokenize(texts), show_progress=False)

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Our field -> your CSV column or JSON key, e.g. {"abstract": "Summary"}.',
     )
+    ingest_batch_papers: int = Field(
+        32, ge=1, description="Papers embedded and committed together during ingestion."
+    )
+    keyword_shard_papers: int = Field(
+        100_000,
+        ge=1,
+        description="Papers per BM25 shard: adding papers rebuilds only the shards they land in.",
+    )
     chroma_host: str | None = Field(None, description="Use a `chroma run` server instead of disk.")
     chroma_port: int = 8000
 

@@ -113,7 +113,11 @@ class Store:
             self.chunks = self.client.get_or_create_collection(
                 self.chunks_name, metadata={**wanted, "hnsw:space": "cosine"}
             )
-            self.catalog = Catalog(self.side_path / FILE, create=create)
+            self.catalog = Catalog(
+                self.side_path / FILE,
+                create=create,
+                shard_docs=self.settings.keyword_shard_papers,
+            )
         except Exception as exc:
             raise StoreError(
                 f"Cannot open the index in {self.describe()}: {exc}. "
@@ -122,6 +126,11 @@ class Store:
         if create:  # readers never write to a published index
             self._set_search_ef()
         found = {k: (self.chunks.metadata or {}).get(k) for k in wanted}
+        if found != wanted and (found["schema"] or 0) < SCHEMA:
+            raise IndexMismatchError(
+                f"The index ({self.describe()}) was built by an earlier version of paper-rag. "
+                "Run `rag ingest` to rebuild it."
+            )
         if found != wanted:
             raise IndexMismatchError(
                 f"The index was built with {found} but the settings ask for {wanted}. "

@@ -21,7 +21,7 @@ import pytest
 
 from rag.errors import CorpusError, IndexMismatchError, IndexMissingError
 from rag.index_access import open_store
-from rag.ingest import BATCH_PAPERS, ingest
+from rag.ingest import ingest
 from rag.readers import read_file
 from rag.settings import PROJECT_ROOT, Settings
 from tests.support.index_fixtures import CORPUS, make_settings
@@ -36,6 +36,8 @@ from tests.support.ingest_checks import (
     snapshot,
     write_jsonl,
 )
+
+BATCH_PAPERS = Settings.model_fields["ingest_batch_papers"].default
 
 
 # -- a small shared index (000 + the first 10 papers of 003) -----------------------------------
@@ -430,7 +432,6 @@ import rag.ingest
 from rag.catalog import Catalog
 from rag.settings import Settings
 
-rag.ingest.BATCH_PAPERS = 2
 write = Catalog.write
 calls = []
 
@@ -441,7 +442,8 @@ def die_before_the_second_commit(self, items):
     return write(self, items)
 
 Catalog.write = die_before_the_second_commit
-rag.ingest.ingest([Path(sys.argv[1])], Settings(_env_file=None), progress=False)
+settings = Settings(_env_file=None, ingest_batch_papers=2)
+rag.ingest.ingest([Path(sys.argv[1])], settings, progress=False)
 """
 
 
