@@ -289,8 +289,10 @@ def main() -> None:
             serve = run_worker(ctx, MODULE, "serve", {"questions": questions}, env, 3600)
             log(f"{mode} {size:,}: no-op ingest")
             t0 = time.perf_counter()
+            peak = tmp / "noop-peak-kb"
             noop = subprocess.run(
-                [str(Path(sys.executable).parent / "rag"), "ingest", "--json"],
+                ["/usr/bin/time", "-f", "%M", "-o", str(peak)]
+                + [str(Path(sys.executable).parent / "rag"), "ingest", "--json"],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -298,6 +300,7 @@ def main() -> None:
             )
             noop_s = time.perf_counter() - t0
             summary = json.loads(noop.stdout) if noop.returncode == 0 else {}
+            noop_rss_mb = round(int(peak.read_text().split()[-1]) / 1024)
             rows.append(
                 {
                     "mode": mode,
@@ -309,6 +312,7 @@ def main() -> None:
                     "serve_peak_rss_mb": serve["memory"]["hwm_mb"],
                     "noop_ingest_s": round(noop_s, 1),
                     "noop_embedded": summary.get("embedded_papers"),
+                    "noop_peak_rss_mb": noop_rss_mb,
                     "noop_error": None if noop.returncode == 0 else noop.stderr[-500:],
                 }
             )
@@ -327,7 +331,7 @@ def _report(rows: list[dict[str, Any]], out: Path, mode: str) -> None:
     (out / f"{mode}.json").write_text(json.dumps(rows, indent=1))
     lines = [
         f"| papers ({mode}) | KB/paper | open view / engine | hybrid p50/p95 | filtered p50/p95 "
-        "| answer p50 | peak RSS | no-op ingest | write rate first/last 1k |",
+        "| answer p50 | serving peak RSS | no-op ingest (peak RSS) | write rate first/last 1k |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -337,7 +341,8 @@ def _report(rows: list[dict[str, Any]], out: Path, mode: str) -> None:
             f"{s['open_engine_s']} s | {s['retrieve']['p50_ms']} / {s['retrieve']['p95_ms']} ms "
             f"| {s['retrieve_filtered']['p50_ms']} / {s['retrieve_filtered']['p95_ms']} ms "
             f"| {s['answer']['p50_ms']} ms | {r['serve_peak_rss_mb']:,.0f} MB "
-            f"| {r['noop_ingest_s']} s | {b['rate_first_papers_per_s']} / "
+            f"| {r['noop_ingest_s']} s ({r.get('noop_peak_rss_mb', 0):,} MB) "
+            f"| {b['rate_first_papers_per_s']} / "
             f"{b['rate_last_papers_per_s']} papers/s |"
         )
     (out / f"{mode}.md").write_text("\n".join(lines) + "\n")
