@@ -11,9 +11,11 @@ chunks are in Chroma: the row is the paper's commit marker.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from rag.encoding import unit_vector
 from rag.filters import Filters
 from rag.metadata import PaperMeta, from_extra
 from rag.paper_terms import content_terms, keyword_text, known_words, name_keys
-from rag.papers import Paper
+from rag.papers import Paper, paper_keys
 from rag.question_filters import surname_of
 
 FILE = "catalog.sqlite3"
@@ -36,6 +38,7 @@ BUSY_TIMEOUT_S = 30.0
 _CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
 DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
 SHARD_KEY = "bm25_shard_papers"  # the shard size they were numbered with
+LINEAGE_KEY = "lineage"  # one id per index built from empty; copies keep it
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS papers (
@@ -50,6 +53,9 @@ CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WI
 CREATE TABLE IF NOT EXISTS names (
   word TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (word, doc)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS papers_year ON papers (year);
+CREATE TABLE IF NOT EXISTS keys (
+  key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (key, paper_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_paper ON keys (paper_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
@@ -109,6 +115,8 @@ class Catalog:
             )
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, PaperRecord] = OrderedDict()
+        if create and self.info(LINEAGE_KEY) is None:  # a new index, not a copy of one
+            self.set_info(LINEAGE_KEY, uuid.uuid4().hex)
         if create and self.renumbered():
             renumbered = set(self.shards())
             with self._lock, self._db:
@@ -138,6 +146,16 @@ class Catalog:
     def info(self, key: str) -> str | None:
         rows = self._all("SELECT value FROM info WHERE key = ?", (key,))
         return rows[0][0] if rows else None
+
+    def indexed_as(self, keys: list[str]) -> dict[str, set[str]]:
+        """Identity key -> ids of the indexed papers with that key (see `papers.paper_keys`)."""
+        out: dict[str, set[str]] = {}
+        digests = {_key_digest(k): k for k in keys}
+        for digest, pid in self._in(
+            "SELECT key, paper_id FROM keys WHERE key IN ({})", list(digests)
+        ):
+            out.setdefault(digests[digest], set()).add(pid)
+        return out
 
     def hashes(self) -> dict[str, tuple[str, list[str]]]:
         """paper_id -> (content hash, locations) of every finished paper (the ingest plan)."""
@@ -328,6 +346,13 @@ class Catalog:
                 scales, blob = quantize(vectors) if len(texts) else (b"", b"")
                 self._db.execute("INSERT INTO sentences VALUES (?,?,?)", (doc, scales, blob))
                 self._count(doc, paper.title, paper.abstract, paper.extra, +1)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO keys VALUES (?, ?)",
+                    [
+                        (_key_digest(k), paper.paper_id)
+                        for k in paper_keys(paper.title, paper.abstract, paper.extra)
+                    ],
+                )
             self._mark_dirty(touched)
             self._cache.clear()
 
@@ -364,12 +389,15 @@ class Catalog:
             part = ids[start : start + _CHUNK]
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"SELECT doc, title, abstract, extra FROM papers WHERE paper_id IN ({marks})", part
+                "SELECT doc, paper_id, title, abstract, extra FROM papers "
+                f"WHERE paper_id IN ({marks})",
+                part,
             ).fetchall()
-            for doc, title, abstract, extra in rows:
+            for doc, pid, title, abstract, extra in rows:
                 touched.add(self.shard_of(doc))
                 self._count(doc, title or None, abstract, json.loads(extra), -1)
                 self._db.execute("DELETE FROM sentences WHERE doc = ?", (doc,))
+                self._db.execute("DELETE FROM keys WHERE paper_id = ?", (pid,))
                 self._db.execute("DELETE FROM papers WHERE doc = ?", (doc,))
         self._db.execute("DELETE FROM words WHERE df <= 0")
         self._db.execute("DELETE FROM terms WHERE df <= 0")
@@ -390,6 +418,12 @@ class Catalog:
             self._db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", names)
         else:
             self._db.executemany("DELETE FROM names WHERE word = ? AND doc = ?", names)
+
+
+def _key_digest(key: str) -> str:
+    """Keys are stored as their kind and a digest: titles and abstracts would take kilobytes."""
+    kind, _, value = key.partition(":")
+    return f"{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:16]}"
 
 
 class Selection(frozenset):

@@ -141,7 +141,9 @@ def _ingest(args: argparse.Namespace, settings) -> int:
         print(f"  {FileReport(**report).line()}")
     print(
         ("dry run (nothing written): " if s.dry_run else "")
-        + f"{s.files} files, {s.records} records, {s.duplicates_merged} duplicates merged, "
+        + f"{s.files} files"
+        + (f" ({s.unchanged_files} unchanged, not read again)" if s.unchanged_files else "")
+        + f", {s.records} records, {s.duplicates_merged} duplicates merged, "
         f"{s.papers} papers ({s.embedded_papers} embedded, {s.unchanged_papers} unchanged), "
         f"{s.chunks_embedded} chunks embedded; index holds {s.papers_in_index} papers / "
         f"{s.chunks_in_index} chunks; {s.seconds:.1f} s"

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.errors import StoreError
+from rag.file_cache import FILE as FILE_CACHE
 
 CURRENT = "CURRENT"
 WRITER_LOCK = "ingest.lock"
@@ -35,7 +36,9 @@ READERS_LOCK = "readers.lock"
 _GEN = re.compile(r"^gen-(\d{6})$")
 _LEGACY = re.compile(r"^(chroma\.sqlite3(-wal|-shm|-journal)?|\.lock)$")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_OURS = re.compile(rf"^({CURRENT}|{CURRENT}\.tmp|{re.escape(WRITER_LOCK)})$")
+_OURS = re.compile(
+    rf"^({CURRENT}|{CURRENT}\.tmp|{re.escape(WRITER_LOCK)}|{re.escape(FILE_CACHE)}(-journal)?)$"
+)
 LOCK_POLL_S = 0.2
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from rag import generations, keyword_index
 from rag.components import embed_model_name, make_chroma_client
 from rag.errors import IndexMissingError
+from rag.file_cache import FILE as FILE_CACHE
 from rag.settings import Settings
 from rag.store import Store
 
@@ -137,6 +138,14 @@ class IndexWriter:
             store = _store(s, base)
         store.open(create=base == self._work)  # the published generation is only read
         return store
+
+    @property
+    def file_cache_path(self) -> Path:
+        """Which corpus files this index reflects (`rag/file_cache.py`): beside the
+        generations of an embedded index, or with this machine's catalog of a server."""
+        if self.settings.chroma_host:
+            return self.store.side_path / FILE_CACHE
+        return self.settings.index_path / FILE_CACHE
 
     def writable(self) -> Store:
         """The store to write to: the published generation is copied before its first change."""

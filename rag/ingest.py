@@ -1,38 +1,48 @@
-"""From abstract files to the index: parse all, merge, embed only what changed, commit per batch.
+"""From abstract files to the index: read in batches, merge, embed only what changed.
 
-One writer at a time (an inter-process lock); an embedded index is written to a copy that
-is published when the run ends, so readers never see a half-written index.
+Files the index already reflects (same size, modification time and reading options) are
+not read again (`rag/file_cache.py`). The others are read as a stream, a batch of records at
+a time: each batch is merged, matched to the index by identity key (`rag/ingest_plan.py`)
+and written before the next is read, so memory does not grow with the corpus. One writer
+at a time (an inter-process lock); an embedded index is written to a copy that is
+published when the run ends, so readers never see a half-written index.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from rag.catalog import LINEAGE_KEY
 from rag.chunking import chunk_paper
 from rag.components import make_embed_model
 from rag.encoding import encode_chunks
 from rag.errors import CorpusError, RagError, StoreError
+from rag.file_cache import FileCache, FileState, state_of
 from rag.formats import ReadOptions, RecordFilter
-from rag.formats.collect import CorpusRead, read_corpus
+from rag.formats.collect import CorpusRead, iter_corpus, read_corpus
 from rag.index_access import IndexWriter
-from rag.ingest_report import per_file
+from rag.ingest_plan import plan
+from rag.ingest_report import FileReport, Tally
 from rag.integrity import IntegrityReport, check, repair
-from rag.papers import MergeReport, Paper, merge
+from rag.papers import Paper, merge
 from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
+
+GROUP_RECORDS = 20_000  # records merged and matched together: the run's memory bound
 
 
 @dataclass
 class IngestSummary:
     files: int
-    records: int
+    records: int  # records read in this run (files not read again are not counted)
     duplicates_merged: int
-    papers: int  # distinct papers in the files read
+    papers: int  # distinct papers in the records read
     embedded_papers: int
     unchanged_papers: int
     chunks_embedded: int
@@ -41,6 +51,7 @@ class IngestSummary:
     orphans_removed: int
     seconds: float
     repaired_papers: int = 0  # found incomplete by the closing check and re-embedded
+    unchanged_files: int = 0  # already in the index as they are: not read again
     skipped: list[str] = field(default_factory=list)  # records left out, with file:line and why
     merged: list[str] = field(default_factory=list)  # every paper found more than once, and why
     filtered: int = 0  # records outside --category / --since
@@ -63,8 +74,9 @@ def ingest(
     keep: RecordFilter | None = None,
     dry_run: bool = False,
 ) -> IngestSummary:
-    """Read every file first, then embed what changed. Bad records and files are skipped and
-    reported (`settings.strict`: the first one stops the run here, before any write).
+    """Embed what changed in the files. Bad records and files are skipped and reported
+    (`settings.strict`: the first one stops the run, before any write: strict runs read
+    everything first).
 
     `embed_model` lets a process that already loaded the encoder (the UI) reuse it."""
     started = time.perf_counter()
@@ -76,28 +88,43 @@ def ingest(
         progress=progress,
         column_map=settings.column_map,
     )
-    read = read_corpus(files, options, keep, refused)
-    records, too_long = within_limits(read.records, settings.max_abstract_chars)
-    skipped = read.problems() + too_long
-    report = merge(records)
     if dry_run:
-        return _summary(read, records, report, files, started, skipped, dry_run=True)
+        return _dry_run(files, options, keep, refused, settings, started)
+    run = _Run(started=started, files=len(files))
     try:
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
-            todo, moved, stale = _plan(writer.store.catalog.hashes(), report.papers)
+            cache = FileCache(
+                writer.file_cache_path,
+                _reading(settings, keep),
+                writer.store.catalog.info(LINEAGE_KEY) or "",
+            )
+            fresh, states = [], []
+            for path in files:
+                known = cache.unchanged(path)
+                if known:
+                    run.unchanged_files.append(known)
+                else:
+                    fresh.append(path)
+                    states.append(state_of(path))  # before reading: later edits re-read
+            stream = iter_corpus(
+                fresh, options, keep, refused, run.read, others_read=bool(run.unchanged_files)
+            )
+            if settings.strict:  # every problem is found before anything is written
+                stream = iter(list(stream))
+            for group in _groups(stream, GROUP_RECORDS):
+                run.add(group, writer, settings, {p.name for p in fresh}, progress, on_batch,
+                        embed_model)  # fmt: skip
             health = check(writer.store)
-            renumber = writer.store.catalog.renumbered()  # RAG_KEYWORD_SHARD_PAPERS changed
-            if todo or moved or stale or not health.ok or renumber:
-                store = writer.writable()
-                store.update_locations(moved)
-                store.delete_papers(stale)  # before writing: a crash in between leaves them to redo
-                embedded_chunks = _embed_and_write(
-                    store, todo, settings, progress, on_batch, embed_model
-                )
-                health = _check_and_repair(store, settings, embed_model=embed_model)
-            else:
-                embedded_chunks = 0
+            if not health.ok or writer.store.catalog.renumbered():  # or a new shard size
+                health = _check_and_repair(writer.writable(), settings, embed_model=embed_model)
             n_papers, n_chunks = writer.store.counts()
+        counts = {str(Path(p).resolve()): c for p, c in run.read.files.items() if not c.error}
+        for state in states:
+            if state.path in counts:
+                c = counts[state.path]
+                state.read, state.skipped, state.filtered = c.read, c.skipped, c.filtered
+        cache.remember([s for s in states if s.path in counts])
+        cache.close()
     except Exception as exc:  # Chroma raises its own error types, sqlite and OS errors
         if isinstance(exc, RagError):
             raise
@@ -106,51 +133,117 @@ def ingest(
             "lost; check that the data folder is writable and has free space, then re-run "
             "`rag ingest` to resume."
         ) from exc
-    return _summary(
-        read,
-        records,
-        report,
-        files,
-        started,
-        skipped,
-        todo=todo,
-        embedded_papers=len(todo),
-        unchanged_papers=len(report.papers) - len(todo),
-        chunks_embedded=embedded_chunks,
-        papers_in_index=n_papers,
-        chunks_in_index=n_chunks,
-        orphans_removed=health.orphans_removed,
-        repaired_papers=health.repaired,
-    )
+    return run.summary(n_papers, n_chunks, health)
 
 
-def _summary(
-    read: CorpusRead,
-    records: list[Record],
-    report: MergeReport,
-    files: list[Path],
-    started: float,
-    skipped: list[str],
-    todo: Sequence[Paper] = (),
-    **counts: int,
-) -> IngestSummary:
-    """The run's summary; index counts stay 0 in a dry run, which touches no index."""
-    defaults = dict.fromkeys(
-        ("embedded_papers", "unchanged_papers", "chunks_embedded", "papers_in_index"), 0
-    )
-    defaults |= {"chunks_in_index": 0, "orphans_removed": 0}
-    added = {p.paper_id for p in todo}
+def _reading(settings: Settings, keep: RecordFilter | None) -> dict:
+    """The options that decide what a file yields: a change means reading it again."""
+    return {
+        "keep": [list(keep.categories), keep.since] if keep else None,
+        "column_map": settings.column_map,
+        "max_abstract_chars": settings.max_abstract_chars,
+        "max_file_mb": settings.max_file_mb,
+    }
+
+
+def _groups(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while group := list(islice(records, size)):
+        yield group
+
+
+@dataclass
+class _Run:
+    """What one ingest run has done so far, batch by batch."""
+
+    started: float
+    files: int
+    read: CorpusRead = field(default_factory=CorpusRead)
+    tally: Tally = field(default_factory=Tally)
+    written: set[str] = field(default_factory=set)  # papers this run embedded
+    unchanged_files: list[FileState] = field(default_factory=list)
+    records: int = 0
+    papers: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    merges: list[str] = field(default_factory=list)
+    joined: int = 0  # records that were copies of papers indexed from other files
+    too_long: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        group: list[Record],
+        writer: IndexWriter,
+        settings: Settings,
+        read_files: set[str],
+        progress: bool,
+        on_batch: Callable[[int], None] | None,
+        embed_model: Any,
+    ) -> None:
+        kept, too_long = within_limits(group, settings.max_abstract_chars)
+        report = merge(kept)
+        todo = plan(report.papers, writer.store.catalog, read_files, self.written)
+        if todo.writes:
+            store = writer.writable()
+            store.update_locations(todo.moved)
+            store.delete_papers(todo.stale)  # before writing: a crash in between leaves them
+            self.chunks += _embed_and_write(
+                store, todo.todo, settings, progress, on_batch, embed_model
+            )
+            self.written.update(p.paper_id for p in todo.todo)
+        self.records += report.records
+        self.papers += len(report.papers)
+        self.unchanged += len(report.papers) - len(todo.todo)
+        self.merges += report.merges + todo.joined
+        self.joined += len(todo.joined)
+        self.too_long += [_too_long(r, settings.max_abstract_chars) for r in too_long]
+        self.tally.add(too_long, report.papers, self.written)
+
+    def summary(self, n_papers: int, n_chunks: int, health: IntegrityReport) -> IngestSummary:
+        reports = self.tally.reports(self.read) + [
+            FileReport(s.path, s.read, s.skipped, s.filtered, 0, 0, unchanged=True)
+            for s in self.unchanged_files
+        ]
+        return IngestSummary(
+            files=self.files,
+            records=self.records,
+            duplicates_merged=self.records - self.papers + self.joined,
+            papers=self.papers,
+            embedded_papers=len(self.written),
+            unchanged_papers=self.unchanged,
+            chunks_embedded=self.chunks,
+            papers_in_index=n_papers,
+            chunks_in_index=n_chunks,
+            orphans_removed=health.orphans_removed,
+            seconds=round(time.perf_counter() - self.started, 2),
+            repaired_papers=health.repaired,
+            unchanged_files=len(self.unchanged_files),
+            skipped=self.read.problems() + self.too_long,
+            merged=self.merges,
+            filtered=sum(c.filtered for c in self.read.files.values()),
+            per_file=[r.as_dict() for r in reports],
+        )
+
+
+def _dry_run(files, options, keep, refused, settings, started) -> IngestSummary:
+    """Read and merge everything (in memory), touch no index."""
+    read = read_corpus(files, options, keep, refused)
+    kept, too_long = within_limits(read.records, settings.max_abstract_chars)
+    report = merge(kept)
+    tally = Tally()
+    tally.add(too_long, report.papers, set())
     return IngestSummary(
         files=len(files),
         records=report.records,
         duplicates_merged=report.duplicates,
         papers=len(report.papers),
-        skipped=skipped,
+        **dict.fromkeys(("embedded_papers", "unchanged_papers", "chunks_embedded"), 0),
+        **dict.fromkeys(("papers_in_index", "chunks_in_index", "orphans_removed"), 0),
+        seconds=round(time.perf_counter() - started, 2),
+        skipped=read.problems() + [_too_long(r, settings.max_abstract_chars) for r in too_long],
         merged=report.merges,
         filtered=sum(c.filtered for c in read.files.values()),
-        per_file=[f.as_dict() for f in per_file(read, records, report.papers, added)],
-        seconds=round(time.perf_counter() - started, 2),
-        **(defaults | counts),
+        per_file=[r.as_dict() for r in tally.reports(read)],
+        dry_run=True,
     )
 
 
@@ -173,43 +266,17 @@ def check_index(
         return _check_and_repair(writer.writable(), settings, found)
 
 
-def within_limits(records: list[Record], max_chars: int) -> tuple[list[Record], list[str]]:
-    """Records with an abstract too long to be one are left out and reported, not fatal."""
-    kept, skipped = [], []
-    for record in records:
-        if len(record.abstract) > max_chars:
-            skipped.append(
-                f"{record.location}: abstract of {len(record.abstract):,} characters is over "
-                f"the {max_chars:,} limit (RAG_MAX_ABSTRACT_CHARS); skipped."
-            )
-        else:
-            kept.append(record)
-    return kept, skipped
+def within_limits(records: list[Record], max_chars: int) -> tuple[list[Record], list[Record]]:
+    """Records with an abstract too long to be one are left out (and reported), not fatal."""
+    kept = [r for r in records if len(r.abstract) <= max_chars]
+    return kept, [r for r in records if len(r.abstract) > max_chars]
 
 
-def _plan(
-    existing: dict[str, tuple[str, list[str]]], papers: list[Paper]
-) -> tuple[list[Paper], list[Paper], list[str]]:
-    """What to embed, whose locations to update, and which old ids to forget, given the
-    index's paper_id -> (content hash, locations)."""
-    current = {paper.paper_id for paper in papers}
-    todo: list[Paper] = []
-    moved: list[Paper] = []
-    stale: list[str] = []
-    for paper in papers:
-        known = existing.get(paper.paper_id)
-        if known is None or known[0] != paper.content_hash:
-            # The same paper indexed under another id (untitled then, titled now): replace it.
-            old = [a for a in paper.aliases if a in existing and a not in current]
-            stale.extend(old)
-            for pid in [paper.paper_id, *old]:
-                if pid in existing:
-                    paper.locations = _union(existing[pid][1], paper.locations)
-            todo.append(paper)
-        elif set(paper.locations) - set(known[1]):
-            paper.locations = _union(known[1], paper.locations)
-            moved.append(paper)
-    return todo, moved, stale
+def _too_long(record: Record, max_chars: int) -> str:
+    return (
+        f"{record.location}: abstract of {len(record.abstract):,} characters is over "
+        f"the {max_chars:,} limit (RAG_MAX_ABSTRACT_CHARS); skipped."
+    )
 
 
 def _check_and_repair(
@@ -229,10 +296,6 @@ def _check_and_repair(
     fixed = check(store, full=True)
     fixed.repaired, fixed.orphans_removed = found.repaired, found.orphans_removed
     return fixed
-
-
-def _union(first: list[str], more: list[str]) -> list[str]:
-    return [*first, *(x for x in more if x not in first)]
 
 
 def _embed_and_write(

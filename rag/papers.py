@@ -54,13 +54,9 @@ def _digest(text: str) -> str:
 ID_KINDS = {"doi": "DOI", "arxiv_id": "arXiv id", "pmid": "PubMed id"}
 
 
-def _id_keys(record: Record) -> list[str]:
+def _id_keys(extra: dict[str, Any]) -> list[str]:
     """Keys no two papers share: DOI, arXiv id (any version: readers drop it), PubMed id."""
-    return [
-        f"{kind}:{str(record.extra[kind]).strip().lower()}"
-        for kind in ID_KINDS
-        if record.extra.get(kind)
-    ]
+    return [f"{kind}:{str(extra[kind]).strip().lower()}" for kind in ID_KINDS if extra.get(kind)]
 
 
 def _keys(record: Record) -> list[str]:
@@ -69,7 +65,7 @@ def _keys(record: Record) -> list[str]:
     Whole-text keys only: two different papers can share their first sentence; and two
     papers with different titles are never one paper because of their abstract alone.
     """
-    keys = _id_keys(record)
+    keys = _id_keys(record.extra)
     if record.title:
         keys.append(f"t:{normalize_text(record.title)}")
     else:
@@ -143,23 +139,56 @@ def _merge_line(paper: Paper, group: list[Record]) -> str:
 
 
 def _paper(group: list[Record]) -> Paper:
-    titles = [r.title for r in group if r.title]
-    title = min(titles, key=lambda t: (normalize_text(t), t)) if titles else None
-    abstract = max((r.abstract for r in group), key=lambda a: (len(a), a))
-    identity = f"t:{normalize_text(title)}" if title else f"a:{normalize_text(abstract)}"
-    paper_id = _digest(identity)
+    paper = _assemble(
+        [r.title for r in group if r.title],
+        [r.abstract for r in group],
+        [r.location for r in group],
+        [r.extra for r in group],
+    )
     identities = {f"a:{normalize_text(r.abstract)}" for r in group}
-    identities |= {f"t:{normalize_text(t)}" for t in titles}
-    aliases = sorted({_digest(i) for i in identities} - {paper_id})
+    identities |= {f"t:{normalize_text(r.title)}" for r in group if r.title}
+    paper.aliases = sorted({_digest(i) for i in identities} - {paper.paper_id})
+    return paper
+
+
+def _assemble(
+    titles: list[str], abstracts: list[str], locations: list[str], extras: list[dict[str, Any]]
+) -> Paper:
+    """One paper from its versions: the first title in sort order, the longest abstract,
+    every location, and each metadata field from the first version that has it."""
+    title = min(titles, key=lambda t: (normalize_text(t), t)) if titles else None
+    abstract = max(abstracts, key=lambda a: (len(a), a))
+    identity = f"t:{normalize_text(title)}" if title else f"a:{normalize_text(abstract)}"
     extra: dict[str, Any] = {}
-    for record in group:
-        for key, value in record.extra.items():
+    for fields in extras:
+        for key, value in fields.items():
             extra.setdefault(key, value)
     return Paper(
-        paper_id=paper_id,
+        paper_id=_digest(identity),
         title=title,
         abstract=abstract,
-        locations=[r.location for r in group],
+        locations=list(dict.fromkeys(locations)),
         extra=extra,
-        aliases=aliases,
+    )
+
+
+def paper_keys(title: str | None, abstract: str, extra: dict[str, Any]) -> list[str]:
+    """What identifies a paper in the index: its ids, its title, and its abstract (which
+    only joins an untitled copy, as in `merge`)."""
+    keys = _id_keys(extra)
+    if title:
+        keys.append(f"t:{normalize_text(title)}")
+    keys.append(f"a:{normalize_text(abstract)}")
+    return keys
+
+
+def combine(paper: Paper, known: list[Any]) -> Paper:
+    """A newly read paper and the indexed papers it is one with (records with title,
+    abstract, locations, extra), chosen by the same rules as `merge`."""
+    versions = [*known, paper]
+    return _assemble(
+        [v.title for v in versions if v.title],
+        [v.abstract for v in versions],
+        [loc for v in versions for loc in v.locations],
+        [v.extra for v in versions],
     )

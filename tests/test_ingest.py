@@ -74,9 +74,16 @@ def test_reingesting_the_same_files_embeds_nothing(small) -> None:
     before = snapshot(settings)
     summary = ingest([corpus], settings, progress=False)
     assert summary.embedded_papers == 0 and summary.chunks_embedded == 0
-    assert summary.unchanged_papers == 20
+    assert (summary.unchanged_files, summary.records) == (2, 0), "not read again"
+    assert {r["read"] for r in summary.per_file} == {10}, "the counts of their last read"
     assert (summary.papers_in_index, summary.chunks_in_index) == (20, first.chunks_in_index)
     assert snapshot(settings) == before
+
+    touched = sorted(corpus.iterdir())[0]
+    os.utime(touched)  # same content, new time: read again, and found unchanged
+    summary = ingest([corpus], settings, progress=False)
+    assert (summary.unchanged_files, summary.records, summary.unchanged_papers) == (1, 10, 10)
+    assert summary.embedded_papers == 0 and snapshot(settings) == before
 
 
 BAD = {
@@ -149,7 +156,7 @@ def test_unsupported_file_stops_a_strict_ingest_and_is_reported_otherwise(small,
         ingest([corpus, bad], settings.model_copy(update={"strict": True}), progress=False)
     summary = ingest([corpus, bad], settings, progress=False)
     assert any("paper.pdf: unsupported file type" in p for p in summary.skipped)
-    assert summary.embedded_papers == 0 and summary.unchanged_papers == 20
+    assert summary.embedded_papers == 0 and summary.unchanged_files == 2
     assert snapshot(settings) == before
 
 
@@ -177,7 +184,7 @@ def test_cli_ingest_without_paths_uses_the_corpus_folder(small, monkeypatch, cap
     settings, _, _ = small
     code, out, _ = run_cli(monkeypatch, capsys, settings, "ingest", "--quiet")
     assert code == 0
-    assert "2 files, 20 records" in out and "(0 embedded, 20 unchanged)" in out
+    assert "2 files (2 unchanged, not read again), 0 records" in out and "(0 embedded" in out
 
 
 def test_cli_stats_json(small, monkeypatch, capsys) -> None:
@@ -239,13 +246,14 @@ def test_adding_a_file_embeds_only_new_papers_then_rebuild_starts_over(
     )
     new_papers = expected_papers([corpus / "b.jsonl"])[:2]
     summary = ingest([corpus], settings, progress=False)
-    assert summary.records == 6 and summary.papers == 5 and summary.duplicates_merged == 1
-    assert summary.embedded_papers == 2 and summary.unchanged_papers == 3
+    # a.txt is not read again; the copy in b.jsonl is matched to its indexed paper by title
+    assert (summary.unchanged_files, summary.records, summary.duplicates_merged) == (1, 3, 1)
+    assert any("b.jsonl:3 (one paper; already in the index)" in m for m in summary.merged)
+    assert summary.embedded_papers == 2 and summary.unchanged_papers == 1
     assert summary.chunks_embedded == sum(len(chunks_of(p, settings)) for p in new_papers)
     assert summary.chunks_in_index == first.chunks_in_index + summary.chunks_embedded
     assert_index_matches(settings, [corpus])
     store = open_store(settings)
-    store.open()
     [dup_record] = [p for p in store.catalog.iter_records() if p.title == dup.title]
     assert dup_record.locations == ["a.txt:3", "b.jsonl:3"]  # location added, not re-embedded
     assert dup_record.label == dup.title  # the update kept the rest of the record
@@ -287,7 +295,7 @@ def test_untitled_paper_indexed_first_is_replaced_by_its_titled_copy(tmp_path) -
         corpus / "t.jsonl", [{"title": "Query-Driven Timelines", "abstract": untitled[0].abstract}]
     )
     summary = ingest([corpus], settings, progress=False)
-    assert summary.papers == 2 and summary.embedded_papers == 1
+    assert (summary.unchanged_files, summary.papers, summary.embedded_papers) == (1, 1, 1)
     assert summary.papers_in_index == 2  # replaced, not a third (duplicate) entry
     assert_index_matches(settings, [corpus])
     store = open_store(settings)
@@ -328,9 +336,13 @@ def test_default_corpus_index_is_complete(corpus_settings) -> None:
     assert sum(len(locs) for _, locs in records.values()) == 708
 
 
-def test_default_corpus_reingest_embeds_nothing(corpus_settings) -> None:
+def test_default_corpus_reingest_embeds_nothing(corpus_settings, tmp_path) -> None:
     before = snapshot(corpus_settings)
     summary = ingest([CORPUS], corpus_settings, progress=False)
+    assert (summary.unchanged_files, summary.records, summary.embedded_papers) == (5, 0, 0)
+    # The same files from another folder are read, and every paper is matched by key.
+    copy = shutil.copytree(CORPUS, tmp_path / "abstracts")
+    summary = ingest([copy], corpus_settings, progress=False)
     assert (summary.records, summary.papers, summary.duplicates_merged) == (708, 683, 25)
     assert summary.embedded_papers == 0 and summary.chunks_embedded == 0
     assert snapshot(corpus_settings) == before

@@ -6,7 +6,7 @@ reported and the other files are still read. Strict: the first problem is a `Cor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -45,7 +45,23 @@ def read_corpus(
     refused: Sequence[CorpusError] = (),
 ) -> CorpusRead:
     """`refused`: files already known to be unreadable (e.g. of an unsupported type)."""
-    out = CorpusRead(failed=list(refused))
+    out = CorpusRead()
+    out.records = list(iter_corpus(files, options, keep, refused, out))
+    return out
+
+
+def iter_corpus(
+    files: Sequence[Path],
+    options: ReadOptions,
+    keep: RecordFilter | None,
+    refused: Sequence[CorpusError],
+    out: CorpusRead,
+    others_read: bool = False,
+) -> Iterator[Record]:
+    """The records, one at a time; `out` gathers the per-file counts, skips and failures
+    (but not the records), so a caller can hold only what it is working on.
+    `others_read`: the corpus has files besides these (already indexed, not read again)."""
+    out.failed.extend(refused)
     for error in refused:
         out.files[error.path] = FileCount(error=str(error))
     for path in files:
@@ -62,8 +78,8 @@ def read_corpus(
                 elif keep and not keep.keeps(item):
                     count.filtered += 1
                 else:
-                    out.records.append(item)
                     count.read += 1
+                    yield item
         except CorpusError as exc:
             if options.strict:
                 raise
@@ -71,9 +87,8 @@ def read_corpus(
             count.error = str(exc)
     if (
         out.failed
-        and not out.records
-        and not out.skipped
-        and not any(c.filtered for c in out.files.values())
+        and not others_read
+        and not any(c.read or c.skipped or c.filtered for c in out.files.values())
     ):
         # Nothing at all could be read: that is an error, not a report.
         raise (
@@ -85,4 +100,3 @@ def read_corpus(
                 "no file could be read: " + "; ".join(str(e) for e in out.failed),
             )
         )
-    return out
