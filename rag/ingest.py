@@ -34,9 +34,6 @@ from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
 
-GROUP_RECORDS = 20_000  # records merged and matched together: the run's memory bound
-
-
 @dataclass
 class IngestSummary:
     files: int
@@ -111,7 +108,7 @@ def ingest(
             )
             if settings.strict:  # every problem is found before anything is written
                 stream = iter(list(stream))
-            for group in _groups(stream, GROUP_RECORDS):
+            for group in _groups(stream, settings.ingest_group_records):
                 run.add(group, writer, settings, {p.name for p in fresh}, progress, on_batch,
                         embed_model)  # fmt: skip
             health = check(writer.store)

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     ingest_batch_papers: int = Field(
         32, ge=1, description="Papers embedded and committed together during ingestion."
     )
+    ingest_group_records: int = Field(
+        20_000,
+        ge=1,
+        description="Records read, merged and written together: the bound on ingest memory.",
+    )
     keyword_shard_papers: int = Field(
         100_000,
         ge=1,

@@ -53,6 +53,11 @@ def test_every_format_family_ingests_with_one_paper_per_real_paper(tmp_path) -> 
     )
 
     summary = json.loads(rag(settings, "ingest", "--json", str(corpus)).stdout)
+    assert summary["embedded_papers"] == 0 and summary["unchanged_files"] == len(FILES)
+    assert sum(f["skipped"] for f in summary["per_file"]) == skipped, "counts of the last read"
+    # The same files read again (from another folder): every paper matched by its keys.
+    again = shutil.copytree(corpus, tmp_path / "again")
+    summary = json.loads(rag(settings, "ingest", "--json", str(again)).stdout)
     assert summary["embedded_papers"] == 0 and summary["papers_in_index"] == len(papers)
     assert len(summary["skipped"]) == skipped
     assert any("(same DOI" in line for line in summary["merged"])
