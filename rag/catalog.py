@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 
 from rag.chunking import sentence_pieces
-from rag.encoding import unit_vector
 from rag.filters import Filters
-from rag.metadata import PaperMeta, from_extra
+from rag.metadata import from_extra
 from rag.paper_terms import content_terms, keyword_text, known_words, name_keys
 from rag.papers import Paper, paper_keys
 from rag.question_filters import surname_of
+from rag.sentence_codec import dequantize, quantize
 
 FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
@@ -81,21 +81,6 @@ def _record(row: tuple) -> PaperRecord:
     return PaperRecord(
         pid, title or None, label, abstract, chash, json.loads(locations), json.loads(extra)
     )
-
-
-def quantize(vectors: np.ndarray) -> tuple[bytes, bytes]:
-    """int8 rows with one float32 scale each: a quarter of float32, cosine error ~0.1%."""
-    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
-    scales = np.abs(vectors).max(axis=1) / 127.0
-    scales[scales == 0] = 1.0
-    q = np.round(vectors / scales[:, None]).astype(np.int8)
-    return scales.astype(np.float32).tobytes(), q.tobytes()
-
-
-def dequantize(scales: bytes, vectors: bytes) -> np.ndarray:
-    s = np.frombuffer(scales, dtype=np.float32)
-    q = np.frombuffer(vectors, dtype=np.int8).reshape(len(s), -1) if len(s) else np.zeros((0, 1))
-    return unit_vector(q.astype(np.float32) * s[:, None])
 
 
 class Catalog:
@@ -436,41 +421,3 @@ class Selection(frozenset):
         made = super().__new__(cls, ids)
         made.docs = docs
         return made
-
-
-class RecordMap(Mapping[str, PaperRecord]):
-    """The catalog's records as a read-only mapping, fetched by id when asked for."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self._catalog = catalog
-
-    def __getitem__(self, pid: str) -> PaperRecord:
-        found = self._catalog.records([pid])
-        if not found:
-            raise KeyError(pid)
-        return found[0]
-
-    def __len__(self) -> int:
-        return self._catalog.count()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._catalog.ids())
-
-    def values(self) -> Iterator[PaperRecord]:  # type: ignore[override]
-        return self._catalog.iter_records()
-
-
-class MetaMap(Mapping[str, PaperMeta]):
-    """Typed metadata per paper, fetched by id (filters query the catalog instead)."""
-
-    def __init__(self, records: RecordMap) -> None:
-        self._records = records
-
-    def __getitem__(self, pid: str) -> PaperMeta:
-        return from_extra(self._records[pid].extra)
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._records)

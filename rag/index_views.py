@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.catalog import Catalog, MetaMap, PaperRecord, RecordMap
+from rag.catalog import Catalog, PaperRecord
+from rag.catalog_maps import MetaMap, RecordMap
 from rag.components import make_vector_index, make_vector_store
 from rag.errors import IndexMissingError
 from rag.evidence import SentenceIndex

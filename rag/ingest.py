@@ -34,6 +34,7 @@ from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
 
+
 @dataclass
 class IngestSummary:
     files: int

@@ -10,11 +10,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from rag.catalog import dequantize, quantize
 from rag.errors import IndexMismatchError
 from rag.index_access import open_store
 from rag.ingest import ingest
 from rag.keyword_index import MANIFEST_KEY
+from rag.sentence_codec import dequantize, quantize
 from tests.support.index_fixtures import make_settings
 from tests.support.ingest_checks import records_003, write_jsonl
 
