@@ -283,21 +283,17 @@ class Catalog:
             if values:
                 where.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in values) + ")")
                 args.extend(v.lower() for v in values)
+        exact = not (filters.paper_ids or filters.authors or filters.venues or filters.categories)
+        columns = "paper_id, doc" + ("" if exact else ", extra")  # years alone: SQL decides
         if filters.paper_ids:  # a reading list is short: check each of its papers
-            sql = "SELECT paper_id, doc, extra FROM papers WHERE paper_id IN ({})"
+            sql = f"SELECT {columns} FROM papers WHERE paper_id IN ({{}})"
             rows = list(self._in(sql, list(filters.paper_ids)))
         else:
-            sql = "SELECT paper_id, doc, extra FROM papers"
+            sql = f"SELECT {columns} FROM papers"
             rows = self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), args)
-        exact = not (filters.paper_ids or filters.authors or filters.venues or filters.categories)
-        kept = [
-            (pid, doc)
-            for pid, doc, extra in rows
-            if exact or filters.matches(pid, from_extra(json.loads(extra)))
-        ]
-        return Selection(
-            (pid for pid, _ in kept), np.fromiter((d for _, d in kept), dtype=np.int64)
-        )
+        if not exact:
+            rows = [r for r in rows if filters.matches(r[0], from_extra(json.loads(r[2])))]
+        return Selection((r[0] for r in rows), np.fromiter((r[1] for r in rows), dtype=np.int64))
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
