@@ -156,6 +156,13 @@ class Catalog:
         """Papers with no abstract: nothing to search or quote."""
         return [r[0] for r in self._all("SELECT paper_id FROM papers WHERE abstract = ''")]
 
+    def titles(self, limit: int) -> list[str]:
+        """Titles of the first `limit` papers written (a sample that does not change)."""
+        rows = self._all(
+            "SELECT title FROM papers WHERE title != '' ORDER BY doc LIMIT ?", (limit,)
+        )
+        return [r[0] for r in rows]
+
     def ids(self) -> list[str]:
         return [r[0] for r in self._all("SELECT paper_id FROM papers ORDER BY doc")]
 

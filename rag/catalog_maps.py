@@ -33,6 +33,10 @@ class RecordMap(Mapping[str, PaperRecord]):
     def values(self) -> Iterator[PaperRecord]:  # type: ignore[override]
         return self._catalog.iter_records()
 
+    def titles(self, limit: int) -> list[str]:
+        """Titles of the first `limit` papers: enough for examples, whatever the size."""
+        return self._catalog.titles(limit)
+
 
 class MetaMap(Mapping[str, PaperMeta]):
     """Typed metadata per paper, fetched by id (filters query the catalog instead)."""

@@ -154,10 +154,12 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
+EXAMPLE_TITLES = 5000  # example questions come from the first papers, at any index size
+
+
 def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
     """The chat app over an opened engine; `settings.ui_concurrency` sessions plus LLM ones."""
-    papers = list(engine.papers.values())
-    examples = render.example_questions(p.title for p in papers)
+    examples = render.example_questions(engine.papers.titles(EXAMPLE_TITLES))
 
     def ask(
         question: str,
@@ -232,7 +234,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="Paper Q&A", fill_width=True) as app:
         session = gr.State(None)
         with gr.Column(elem_id="app-header"):
-            header = gr.Markdown(uploads.header_md(len(papers)))
+            header = gr.Markdown(uploads.header_md(len(engine.papers)))
         gr.Markdown(
             offline_note(settings), elem_id="offline-note", visible=not settings.llm_configured
         )
