@@ -151,14 +151,7 @@ class Engine:
             meta = view.meta[paper.paper_id]
             out.append(
                 Source(
-                    authors=meta.authors,
-                    year=meta.year,
-                    venue=meta.venue,
-                    categories=meta.categories,
-                    doi=meta.doi,
-                    arxiv_id=meta.arxiv_id,
-                    pmid=meta.pmid,
-                    url=meta.link,
+                    **(vars(meta) | {"url": meta.link}),
                     n=len(out) + 1,
                     paper_id=paper.paper_id,
                     title=paper.title,

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.metadata import PaperMeta
 
-@dataclass
-class Source:
-    """One retrieved paper, numbered as the answer cites it ([n])."""
+
+@dataclass(kw_only=True)
+class Source(PaperMeta):
+    """One retrieved paper, numbered as the answer cites it ([n]), with its bibliographic
+    metadata where the source file had it (the `PaperMeta` fields; `url` is the paper's link:
+    doi.org, arxiv.org or PubMed when an id is known)."""
 
     n: int
     paper_id: str
@@ -19,15 +23,6 @@ class Source:
     snippet: str = ""  # best matching chunk text
     supporting: list[str] = field(default_factory=list)  # abstract sentences backing the answer
     locations: list[str] = field(default_factory=list)  # "file:line" of every copy in the corpus
-    # Bibliographic metadata, where the source file had it (see rag/metadata.py).
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    venue: str | None = None
-    categories: list[str] = field(default_factory=list)
-    doi: str | None = None
-    arxiv_id: str | None = None
-    pmid: str | None = None
-    url: str | None = None  # doi.org, arxiv.org or PubMed link when an id is known
 
 
 @dataclass
