@@ -164,6 +164,9 @@ def task_serve(args: dict[str, Any]) -> dict[str, Any]:
     IndexViews(engine.settings, engine.embed_model).current.snapshot.close()
     view_s = time.perf_counter() - t0
     questions = args["questions"]
+    t0 = time.perf_counter()
+    engine.retrieve(questions[0])  # the first search loads the vector index into memory
+    first_s = time.perf_counter() - t0
 
     def timed(call) -> dict[str, Any]:
         for q in questions[:WARMUP]:
@@ -179,6 +182,7 @@ def task_serve(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "open_view_s": round(view_s, 2),
         "open_engine_s": round(engine_s, 2),
+        "first_retrieve_s": round(first_s, 2),
         "retrieve": timed(lambda q: engine.retrieve(q)),
         "retrieve_filtered": timed(lambda q: engine.retrieve(q, filters=since)),
         "answer": timed(lambda q: engine.ask(q, backend="extractive")),
@@ -358,9 +362,11 @@ def _report(rows: list[dict[str, Any]], out: Path, mode: str) -> None:
         s, b = r["serve"], r["build"]
         chroma_mb = r.get("chroma_server_peak_rss_mb")
         server_rss = f" + server {chroma_mb:,.0f} MB" if chroma_mb else ""
+        first = f" (first search {s['first_retrieve_s']} s)" if "first_retrieve_s" in s else ""
         lines.append(
             f"| {r['papers']:,} | {r['kb_per_paper']} | {s['open_view_s']} s / "
-            f"{s['open_engine_s']} s | {s['retrieve']['p50_ms']} / {s['retrieve']['p95_ms']} ms "
+            f"{s['open_engine_s']} s{first} "
+            f"| {s['retrieve']['p50_ms']} / {s['retrieve']['p95_ms']} ms "
             f"| {s['retrieve_filtered']['p50_ms']} / {s['retrieve_filtered']['p95_ms']} ms "
             f"| {s['answer']['p50_ms']} ms | {r['serve_peak_rss_mb']:,.0f} MB{server_rss} "
             f"| {r['reread_ingest']['s']} s ({r['reread_ingest']['peak_rss_mb']:,} MB) "
