@@ -36,6 +36,8 @@ FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
 BUSY_TIMEOUT_S = 30.0
 PAGE_BYTES = 16_384
+MMAP_BYTES = 1 << 36  # the address space to map the file into (only touched pages count)
+CACHE_KIB = 131_072  # SQLite's own page cache per connection
 _CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
 DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
 SHARD_KEY = "bm25_shard_papers"  # the shard size they were numbered with
@@ -101,6 +103,10 @@ class Catalog:
             self._db = sqlite3.connect(
                 uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
             )
+        # Lookups by id land anywhere in a large file: map it (no read call per page) and
+        # keep the B-tree's inner pages cached.
+        self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, PaperRecord] = OrderedDict()
         if create and self.info(LINEAGE_KEY) is None:  # a new index, not a copy of one
