@@ -140,11 +140,6 @@ def offline_note(settings: Settings) -> str:
     )
 
 
-def default_backend(settings: Settings) -> str:
-    backend = settings.resolved_backend()
-    return backend if backend in BACKENDS else "extractive"
-
-
 def parse_auth(settings: Settings) -> tuple[str, str] | None:
     if settings.ui_auth is None:
         return None
@@ -271,7 +266,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     backend = gr.Radio(
                         list(BACKENDS),
-                        value=default_backend(settings),
+                        value=settings.resolved_backend(),
                         label="Answer backend",
                         info="extractive quotes the abstracts; openai/local need an LLM "
                         "(falls back to quotes, with a note, when it fails).",
