@@ -6,6 +6,7 @@ to answer sentences; abstracts repeat across questions, so their vectors are kep
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -23,6 +24,8 @@ class SentenceIndex:
         self._max_tokens = max_tokens  # the chunking budget the stored sentences were cut with
         self._catalog = catalog  # stored sentence vectors (written at ingestion), when there are
         self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidates ranked lately
+        self._vectors_lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -56,8 +59,14 @@ class SentenceIndex:
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored sentence vectors of these papers, for ranking candidates: no sentence text
         is needed, so none is cut (papers without stored vectors are left out)."""
-        out = {pid: self._cache[pid][1] for pid in ids if pid in self._cache}
+        with self._vectors_lock:
+            out = {pid: self._vectors[pid] for pid in ids if pid in self._vectors}
         wanted = [pid for pid in ids if pid not in out]
         if wanted and self._catalog is not None:
-            out |= self._catalog.sentence_vectors(wanted)
+            fetched = self._catalog.sentence_vectors(wanted)
+            out |= fetched
+            with self._vectors_lock:
+                self._vectors.update(fetched)
+                while len(self._vectors) > CACHE_PAPERS:
+                    self._vectors.popitem(last=False)
         return out
