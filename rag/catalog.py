@@ -114,9 +114,7 @@ class Catalog:
         if create and self.renumbered():
             renumbered = set(self.shards())
             with self._lock, self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO info VALUES (?, ?)", (SHARD_KEY, str(shard_docs))
-                )
+                self._put_info(SHARD_KEY, str(shard_docs))
                 self._mark_dirty(renumbered)
 
     def close(self) -> None:
@@ -150,11 +148,6 @@ class Catalog:
         ):
             out.setdefault(digests[digest], set()).add(pid)
         return out
-
-    def hashes(self) -> dict[str, tuple[str, list[str]]]:
-        """paper_id -> (content hash, locations) of every finished paper (the ingest plan)."""
-        rows = self._all("SELECT paper_id, content_hash, locations FROM papers")
-        return {pid: (chash, json.loads(locs)) for pid, chash, locs in rows}
 
     def parts(self) -> dict[str, tuple[int, int]]:
         """paper_id -> (chunks, sentences) each finished paper committed."""
@@ -222,9 +215,6 @@ class Catalog:
         """Keyword-index shards that hold at least one paper."""
         rows = self._all(f"SELECT DISTINCT (doc - 1) / {int(self.shard_docs)} FROM papers")
         return sorted(r[0] for r in rows)
-
-    def docs_of(self, ids: Iterable[str]) -> list[int]:
-        return [r[0] for r in self._in("SELECT doc FROM papers WHERE paper_id IN ({})", list(ids))]
 
     def ids_of(self, docs: list[int]) -> dict[int, str]:
         return dict(self._in("SELECT doc, paper_id FROM papers WHERE doc IN ({})", docs))
@@ -369,14 +359,17 @@ class Catalog:
 
     def set_info(self, key: str, value: str) -> None:
         with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
+            self._put_info(key, value)
+
+    def _put_info(self, key: str, value: str) -> None:
+        """Inside the caller's transaction."""
+        self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
 
     def _mark_dirty(self, shards: set[int]) -> None:
         rows = self._db.execute("SELECT value FROM info WHERE key = ?", (DIRTY_KEY,)).fetchall()
         dirty = set(json.loads(rows[0][0])) if rows else set()
         if not shards <= dirty:
-            value = json.dumps(sorted(dirty | shards))
-            self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (DIRTY_KEY, value))
+            self._put_info(DIRTY_KEY, json.dumps(sorted(dirty | shards)))
 
     def _forget(self, ids: list[str]) -> set[int]:
         """Delete papers with their sentences and counts (inside the caller's transaction);

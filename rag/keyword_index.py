@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.catalog import DIRTY_KEY, Catalog
+from rag.catalog import DIRTY_KEY, Catalog, Selection
 from rag.generations import LINKED_DIR
 
 FOLDER = LINKED_DIR
@@ -48,8 +48,8 @@ def refresh(catalog: Catalog, root: Path) -> list[int]:
     todo = sorted(dirty & needed | (needed - set(manifest)))
     folder = root / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
+    size = catalog.shard_docs
     for shard in todo:
-        size = catalog.shard_docs
         docs, texts = catalog.keyword_texts_in(shard * size + 1, (shard + 1) * size)
         name = f"shard-{shard:05d}-{uuid.uuid4().hex[:8]}"
         model = bm25s.BM25()
@@ -80,17 +80,16 @@ class KeywordIndex:
             self._shards.append((model, np.load(path / DOCS_FILE, mmap_mode="r")))
 
     def search(
-        self, query: str, k: int, allowed: set[str] | None = None
+        self, query: str, k: int, allowed: Selection | None = None
     ) -> list[tuple[str, float]]:
-        """Best papers for the query; with `allowed`, every other paper is masked out."""
+        """Best papers for the query; with `allowed` (filters' selection, with its doc
+        numbers), every other paper is masked out."""
         tokens = _tokenize([query])
         if not tokens.vocab:
             return []
         marks = None
         if allowed is not None:
-            wanted = getattr(allowed, "docs", None)  # a catalog Selection carries them
-            if wanted is None:
-                wanted = np.asarray(self._catalog.docs_of(allowed), dtype=np.int64)
+            wanted = allowed.docs
             top = max(
                 [int(wanted.max()) if len(wanted) else 0, *(int(d[-1]) for _, d in self._shards)]
             )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.catalog import Catalog
+from rag.catalog import Catalog, Selection
 from rag.keyword_index import KeywordIndex
 from rag.question_type import names_in
 from rag.settings import RetrievalMode, Settings
@@ -90,7 +90,7 @@ class HybridRetriever:
         """
         return [w for w in self._names(question) if 0 < self._df(w.lower()) <= RARE_DF]
 
-    def _bm25_search(self, question: str, allowed: set[str] | None) -> list[tuple[str, float]]:
+    def _bm25_search(self, question: str, allowed: Selection | None) -> list[tuple[str, float]]:
         k = self.settings.candidates
         found = self._bm25.search(question, k, allowed)
         return sorted(found, key=lambda h: (-round(h[1], SCORE_DIGITS), h[0]))[:k]
@@ -136,7 +136,7 @@ class HybridRetriever:
         embedding: list[float],
         top_k: int,
         mode: RetrievalMode,
-        allowed: set[str] | None = None,
+        allowed: Selection | None = None,
         sentences: SentenceVectors | None = None,
     ) -> tuple[list[Hit], float]:
         """The top papers for `mode`, and the best dense similarity (the evidence strength).
