@@ -48,9 +48,8 @@ class FileCache:
     def close(self) -> None:
         self._db.close()
 
-    def unchanged(self, path: Path) -> FileState | None:
+    def unchanged(self, now: FileState) -> FileState | None:
         """The file's last counts when the index already holds what it has now, else None."""
-        now = state_of(path)
         row = self._db.execute(
             "SELECT size, mtime_ns, options, lineage, read, skipped, filtered FROM files "
             "WHERE path = ?",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,10 @@ from rag.file_cache import FileCache, FileState, state_of
 from rag.formats import ReadOptions, RecordFilter
 from rag.formats.collect import CorpusRead, iter_corpus, read_corpus
 from rag.index_access import IndexWriter
-from rag.ingest_plan import plan
+from rag.ingest_plan import Plan, plan
 from rag.ingest_report import FileReport, Tally
 from rag.integrity import IntegrityReport, check, repair
-from rag.papers import Paper, merge
+from rag.papers import MergeReport, Paper, merge
 from rag.readers import Record, corpus_files
 from rag.settings import Settings
 from rag.store import Store
@@ -88,7 +88,7 @@ def ingest(
     )
     if dry_run:
         return _dry_run(files, options, keep, refused, settings, started)
-    run = _Run(started=started, files=len(files))
+    run = _Run(started=started, files=len(files), embed_model=embed_model)
     try:
         with IndexWriter(settings, rebuild=rebuild, on_wait=on_wait) as writer:
             cache = FileCache(
@@ -98,23 +98,24 @@ def ingest(
             )
             fresh, states = [], []
             for path in files:
-                known = cache.unchanged(path)
+                state = state_of(path)  # before reading: an edit made meanwhile is read next time
+                known = cache.unchanged(state)
                 if known:
                     run.unchanged_files.append(known)
                 else:
                     fresh.append(path)
-                    states.append(state_of(path))  # before reading: later edits re-read
+                    states.append(state)
             stream = iter_corpus(
                 fresh, options, keep, refused, run.read, others_read=bool(run.unchanged_files)
             )
             if settings.strict:  # every problem is found before anything is written
                 stream = iter(list(stream))
+            read_files = {p.name for p in fresh}
             for group in _groups(stream, settings.ingest_group_records):
-                run.add(group, writer, settings, {p.name for p in fresh}, progress, on_batch,
-                        embed_model)  # fmt: skip
+                run.add(group, writer, settings, read_files, progress, on_batch)
             health = check(writer.store)
             if not health.ok or writer.store.catalog.renumbered():  # or a new shard size
-                health = _check_and_repair(writer.writable(), settings, embed_model=embed_model)
+                health = _check_and_repair(writer.writable(), settings, embed_model=run.embed_model)
             n_papers, n_chunks = writer.store.counts()
         counts = {str(Path(p).resolve()): c for p, c in run.read.files.items() if not c.error}
         for state in states:
@@ -166,6 +167,7 @@ class _Run:
     merges: list[str] = field(default_factory=list)
     joined: int = 0  # records that were copies of papers indexed from other files
     too_long: list[str] = field(default_factory=list)
+    embed_model: Any = None  # loaded on the first paper to embed, then kept for the run
 
     def add(
         self,
@@ -175,7 +177,6 @@ class _Run:
         read_files: set[str],
         progress: bool,
         on_batch: Callable[[int], None] | None,
-        embed_model: Any,
     ) -> None:
         kept, too_long = within_limits(group, settings.max_abstract_chars)
         report = merge(kept)
@@ -184,19 +185,32 @@ class _Run:
             store = writer.writable()
             store.update_locations(todo.moved)
             store.delete_papers(todo.stale)  # before writing: a crash in between leaves them
+            if todo.todo and self.embed_model is None:
+                self.embed_model = make_embed_model(settings)
             self.chunks += _embed_and_write(
-                store, todo.todo, settings, progress, on_batch, embed_model
+                store, todo.todo, settings, progress, on_batch, self.embed_model
             )
             self.written.update(p.paper_id for p in todo.todo)
+        self.count(report, too_long, settings.max_abstract_chars, todo)
+
+    def count(
+        self, report: MergeReport, too_long: list[Record], max_chars: int, todo: Plan | None
+    ) -> None:
+        """A batch's records in the run's totals (`todo` None: a dry run planned nothing)."""
         self.records += report.records
         self.papers += len(report.papers)
-        self.unchanged += len(report.papers) - len(todo.todo)
-        self.merges += report.merges + todo.joined
-        self.joined += len(todo.joined)
-        self.too_long += [_too_long(r, settings.max_abstract_chars) for r in too_long]
+        self.merges += report.merges
+        if todo is not None:
+            self.unchanged += len(report.papers) - len(todo.todo)
+            self.merges += todo.joined
+            self.joined += len(todo.joined)
+        self.too_long += [_too_long(r, max_chars) for r in too_long]
         self.tally.add(too_long, report.papers, self.written)
 
-    def summary(self, n_papers: int, n_chunks: int, health: IntegrityReport) -> IngestSummary:
+    def summary(
+        self, n_papers: int = 0, n_chunks: int = 0, health: IntegrityReport | None = None
+    ) -> IngestSummary:
+        health = health or IntegrityReport()
         reports = self.tally.reports(self.read) + [
             FileReport(s.path, s.read, s.skipped, s.filtered, 0, 0, unchanged=True)
             for s in self.unchanged_files
@@ -224,25 +238,12 @@ class _Run:
 
 def _dry_run(files, options, keep, refused, settings, started) -> IngestSummary:
     """Read and merge everything (in memory), touch no index."""
+    run = _Run(started=started, files=len(files))
     read = read_corpus(files, options, keep, refused)
+    run.read = read
     kept, too_long = within_limits(read.records, settings.max_abstract_chars)
-    report = merge(kept)
-    tally = Tally()
-    tally.add(too_long, report.papers, set())
-    return IngestSummary(
-        files=len(files),
-        records=report.records,
-        duplicates_merged=report.duplicates,
-        papers=len(report.papers),
-        **dict.fromkeys(("embedded_papers", "unchanged_papers", "chunks_embedded"), 0),
-        **dict.fromkeys(("papers_in_index", "chunks_in_index", "orphans_removed"), 0),
-        seconds=round(time.perf_counter() - started, 2),
-        skipped=read.problems() + [_too_long(r, settings.max_abstract_chars) for r in too_long],
-        merged=report.merges,
-        filtered=sum(c.filtered for c in read.files.values()),
-        per_file=[r.as_dict() for r in tally.reports(read)],
-        dry_run=True,
-    )
+    run.count(merge(kept), too_long, settings.max_abstract_chars, None)
+    return replace(run.summary(), dry_run=True)
 
 
 def check_index(

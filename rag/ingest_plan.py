@@ -45,8 +45,9 @@ def plan(papers: list[Paper], catalog: Any, read_files: set[str], written: set[s
         for key in keys[paper.paper_id]:
             for pid in sorted(found.get(key, ())):
                 record = known.get(pid)
-                joins = not key.startswith("a:") or not (paper.title and record.title)
-                if record and joins and record not in matches:
+                if record is None or record in matches:
+                    continue
+                if not key.startswith("a:") or not (paper.title and record.title):
                     matches.append(record)
         if not matches:
             out.todo.append(paper)
