@@ -34,6 +34,7 @@ from tests.support.ingest_checks import (
     run_cli,
     slice_003,
     snapshot,
+    title_abstract_rows,
     write_jsonl,
 )
 
@@ -464,10 +465,8 @@ def test_kill_9_between_chunks_and_paper_records(tmp_path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     recs = records_003()
-    first = write_jsonl(
-        corpus / "a.jsonl", [{"title": r.title, "abstract": r.abstract} for r in recs[:2]]
-    )
-    write_jsonl(corpus / "b.jsonl", [{"title": r.title, "abstract": r.abstract} for r in recs[2:4]])
+    first = write_jsonl(corpus / "a.jsonl", title_abstract_rows(recs[:2]))
+    write_jsonl(corpus / "b.jsonl", title_abstract_rows(recs[2:4]))
     settings = make_settings(tmp_path, corpus_dir=corpus)
     done = subprocess.run(
         [sys.executable, "-c", _KILL_AFTER_CHUNKS, str(corpus)],

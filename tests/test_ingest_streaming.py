@@ -5,26 +5,28 @@ from __future__ import annotations
 
 import os
 
-from rag.index_access import open_store
 from rag.ingest import ingest
 from rag.papers import paper_keys
 from tests.support.index_fixtures import make_settings
-from tests.support.ingest_checks import assert_index_matches, records_003, write_jsonl
+from tests.support.ingest_checks import (
+    assert_index_matches,
+    published_catalog,
+    records_003,
+    title_abstract_rows,
+    write_jsonl,
+)
 
 
 def _records(settings) -> dict:
-    store = open_store(settings)
-    try:
-        return {r.paper_id: r for r in store.catalog.iter_records()}
-    finally:
-        store.close()
+    with published_catalog(settings) as catalog:
+        return {r.paper_id: r for r in catalog.iter_records()}
 
 
 def test_a_copy_in_a_later_batch_joins_the_paper_an_earlier_batch_wrote(tmp_path) -> None:
     recs = records_003()[:5]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    rows = [{"title": r.title, "abstract": r.abstract} for r in recs]
+    rows = title_abstract_rows(recs)
     copy = {"title": recs[0].title.upper(), "abstract": recs[0].abstract + " Extended."}
     write_jsonl(corpus / "a.jsonl", [*rows, copy])  # the copy is the sixth record
     settings = make_settings(tmp_path, corpus_dir=corpus, ingest_group_records=2)
@@ -74,9 +76,7 @@ def test_an_edited_file_is_read_again_and_its_new_text_replaces_the_old(tmp_path
     recs = records_003()[:2]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    path = write_jsonl(
-        corpus / "a.jsonl", [{"title": r.title, "abstract": r.abstract} for r in recs]
-    )
+    path = write_jsonl(corpus / "a.jsonl", title_abstract_rows(recs))
     settings = make_settings(tmp_path, corpus_dir=corpus)
     ingest([corpus], settings, progress=False)
 
@@ -89,18 +89,16 @@ def test_an_edited_file_is_read_again_and_its_new_text_replaces_the_old(tmp_path
     assert (summary.unchanged_files, summary.embedded_papers) == (0, 1)
     [edited] = [r for r in _records(settings).values() if r.title == recs[0].title]
     assert edited.abstract == shorter, "the file's text now, not the longer one indexed before"
-    store = open_store(settings)
     old_keys = paper_keys(recs[0].title, recs[0].abstract, {})
-    assert set(store.catalog.indexed_as(old_keys)) == {old_keys[0]}, "the old abstract's key went"
-    store.close()
+    with published_catalog(settings) as catalog:
+        assert set(catalog.indexed_as(old_keys)) == {old_keys[0]}, "the old abstract's key went"
     assert_index_matches(settings, [corpus])
 
 
 def test_a_rebuild_reads_every_file_again(tmp_path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    write_jsonl(corpus / "a.jsonl", [{"title": r.title, "abstract": r.abstract}
-                                     for r in records_003()[:2]])  # fmt: skip
+    write_jsonl(corpus / "a.jsonl", title_abstract_rows(records_003()[:2]))
     settings = make_settings(tmp_path, corpus_dir=corpus)
     ingest([corpus], settings, progress=False)
     assert ingest([corpus], settings, progress=False).unchanged_files == 1

@@ -16,19 +16,17 @@ from rag.ingest import ingest
 from rag.keyword_index import MANIFEST_KEY
 from rag.sentence_codec import dequantize, quantize
 from tests.support.index_fixtures import make_settings
-from tests.support.ingest_checks import records_003, write_jsonl
-
-
-def _rows(records) -> list[dict]:
-    return [{"title": r.title, "abstract": r.abstract} for r in records]
+from tests.support.ingest_checks import (
+    published_catalog,
+    records_003,
+    title_abstract_rows,
+    write_jsonl,
+)
 
 
 def _shards(settings) -> dict[str, str]:
-    store = open_store(settings)
-    try:
-        return json.loads(store.catalog.info(MANIFEST_KEY))
-    finally:
-        store.close()
+    with published_catalog(settings) as catalog:
+        return json.loads(catalog.info(MANIFEST_KEY))
 
 
 def test_keyword_shards_are_rebuilt_only_where_papers_changed(tmp_path) -> None:
@@ -37,13 +35,15 @@ def test_keyword_shards_are_rebuilt_only_where_papers_changed(tmp_path) -> None:
     recs = records_003()[:11]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    write_jsonl(corpus / "a.jsonl", _rows(recs[:10]))
+    write_jsonl(corpus / "a.jsonl", title_abstract_rows(recs[:10]))
     settings = make_settings(tmp_path, corpus_dir=corpus, keyword_shard_papers=4)
     ingest([corpus], settings, progress=False)
     first = _shards(settings)
     assert sorted(first) == ["0", "1", "2"], "10 papers in shards of 4"
 
-    write_jsonl(corpus / "b.jsonl", _rows(recs[10:11]))  # the 11th paper lands in shard 2
+    write_jsonl(
+        corpus / "b.jsonl", title_abstract_rows(recs[10:11])
+    )  # the 11th paper lands in shard 2
     ingest([corpus], settings, progress=False)
     second = _shards(settings)
     assert (second["0"], second["1"]) == (first["0"], first["1"])
@@ -54,7 +54,7 @@ def test_keyword_shards_are_rebuilt_only_where_papers_changed(tmp_path) -> None:
         hits, _ = engine.retrieve(record.title, mode="bm25")[:2]
         assert hits[0].title == record.title
 
-    edited = _rows(recs[:10])
+    edited = title_abstract_rows(recs[:10])
     edited[0]["abstract"] += " Zyxwvut markers were counted as well."
     write_jsonl(corpus / "a.jsonl", edited)  # paper 1 leaves shard 0 and lands in shard 2
     ingest([corpus], settings, progress=False)
@@ -77,7 +77,7 @@ def test_opening_an_engine_reads_no_paper_records(tmp_path, monkeypatch) -> None
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    write_jsonl(corpus / "a.jsonl", _rows(records_003()[:12]))
+    write_jsonl(corpus / "a.jsonl", title_abstract_rows(records_003()[:12]))
     settings = make_settings(tmp_path, corpus_dir=corpus)
     ingest([corpus], settings, progress=False)
 
@@ -118,7 +118,7 @@ def test_an_index_of_an_older_version_is_named_and_rebuilt(tmp_path) -> None:
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    write_jsonl(corpus / "a.jsonl", _rows(records_003()[:3]))
+    write_jsonl(corpus / "a.jsonl", title_abstract_rows(records_003()[:3]))
     settings = make_settings(tmp_path, corpus_dir=corpus)
     ingest([corpus], settings, progress=False)
     store = open_store(settings)

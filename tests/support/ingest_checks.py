@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag import generations
+from rag.catalog import Catalog
 from rag.chunking import chunk_paper
 from rag.components import embed_model_name, make_chroma_client
 from rag.index_access import open_store
@@ -42,6 +45,21 @@ def records_003() -> list[Record]:
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def title_abstract_rows(records: list[Record]) -> list[dict]:
+    """JSONL rows of these records' titles and abstracts."""
+    return [{"title": r.title, "abstract": r.abstract} for r in records]
+
+
+@contextmanager
+def published_catalog(settings: Settings) -> Iterator[Catalog]:
+    """The published index's catalog, closed afterwards."""
+    store = open_store(settings)
+    try:
+        yield store.catalog
+    finally:
+        store.close()
 
 
 def expected_papers(paths: list[Path]) -> list[Paper]:
