@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +148,10 @@ class Catalog:
         ):
             out.setdefault(digests[digest], set()).add(pid)
         return out
+
+    def present(self, ids: list[str]) -> list[str]:
+        """Those of `ids` that are indexed."""
+        return [r[0] for r in self._in("SELECT paper_id FROM papers WHERE paper_id IN ({})", ids)]
 
     def parts(self) -> dict[str, tuple[int, int]]:
         """paper_id -> (chunks, sentences) each finished paper committed."""
@@ -303,9 +307,14 @@ class Catalog:
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
-        """Commit papers (with their chunk count, sentences and sentence vectors) at once."""
+        """Commit papers (with their chunk count, sentences and sentence vectors) at once.
+
+        Counts and postings are summed over the batch and written in key order: one row
+        update per distinct word rather than per paper, and B-tree pages touched in order."""
         with self._lock, self._db:
             touched = self._forget([paper.paper_id for paper, *_ in items])
+            counts = _Counts()
+            sentences, keys = [], set()
             for paper, n_chunks, texts, vectors in items:
                 meta = from_extra(paper.extra)
                 cur = self._db.execute(
@@ -331,15 +340,15 @@ class Catalog:
                 doc = cur.lastrowid
                 touched.add(self.shard_of(doc))
                 scales, blob = quantize(vectors) if len(texts) else (b"", b"")
-                self._db.execute("INSERT INTO sentences VALUES (?,?,?)", (doc, scales, blob))
-                self._count(doc, paper.title, paper.abstract, paper.extra, +1)
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO keys VALUES (?, ?)",
-                    [
-                        (_key_digest(k), paper.paper_id)
-                        for k in paper_keys(paper.title, paper.abstract, paper.extra)
-                    ],
+                sentences.append((doc, scales, blob))
+                counts.add(doc, paper.title, paper.abstract, paper.extra)
+                keys.update(
+                    (_key_digest(k), paper.paper_id)
+                    for k in paper_keys(paper.title, paper.abstract, paper.extra)
                 )
+            self._db.executemany("INSERT INTO sentences VALUES (?,?,?)", sentences)
+            self._apply(counts, +1)
+            self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", sorted(keys))
             self._mark_dirty(touched)
             self._cache.clear()
 
@@ -375,6 +384,9 @@ class Catalog:
         """Delete papers with their sentences and counts (inside the caller's transaction);
         return the keyword shards they were in."""
         touched: set[int] = set()
+        counts = _Counts()
+        keys: list[tuple[str, str]] = []
+        docs: list[tuple[int]] = []
         for start in range(0, len(ids), _CHUNK):
             part = ids[start : start + _CHUNK]
             marks = ",".join("?" * len(part))
@@ -386,32 +398,48 @@ class Catalog:
             for doc, pid, title, abstract, extra_json in rows:
                 extra = json.loads(extra_json)
                 touched.add(self.shard_of(doc))
-                self._count(doc, title or None, abstract, extra, -1)
-                self._db.execute("DELETE FROM sentences WHERE doc = ?", (doc,))
-                self._db.executemany(  # the keys it was written with (no index by paper)
-                    "DELETE FROM keys WHERE key = ? AND paper_id = ?",
-                    [(_key_digest(k), pid) for k in paper_keys(title or None, abstract, extra)],
-                )
-                self._db.execute("DELETE FROM papers WHERE doc = ?", (doc,))
-        self._db.execute("DELETE FROM words WHERE df <= 0")
-        self._db.execute("DELETE FROM terms WHERE df <= 0")
+                counts.add(doc, title or None, abstract, extra)
+                docs.append((doc,))
+                written = paper_keys(title or None, abstract, extra)  # no index by paper
+                keys.extend((_key_digest(k), pid) for k in written)
+        if docs:
+            self._db.executemany("DELETE FROM sentences WHERE doc = ?", docs)
+            self._db.executemany("DELETE FROM keys WHERE key = ? AND paper_id = ?", keys)
+            self._db.executemany("DELETE FROM papers WHERE doc = ?", docs)
+            self._apply(counts, -1)
         return touched
 
-    def _count(self, doc: int, title: str | None, abstract: str, extra: dict, step: int) -> None:
-        for table, column, keys in (
-            ("words", "word", known_words(title, abstract, extra)),
-            ("terms", "term", content_terms(title, abstract)),
-        ):
+    def _apply(self, counts: _Counts, step: int) -> None:
+        """Add (`step` +1) or take away (-1) a batch's document frequencies and name postings;
+        a word no paper has any more is dropped (only the words this batch touched)."""
+        for table, column, df in (("words", "word", counts.words), ("terms", "term", counts.terms)):
             self._db.executemany(
                 f"INSERT INTO {table} ({column}, df) VALUES (?, ?) "
                 f"ON CONFLICT({column}) DO UPDATE SET df = df + excluded.df",
-                [(k, step) for k in keys],
+                [(k, step * n) for k, n in sorted(df.items())],
             )
-        names = [(k, doc) for k in name_keys(title, abstract)]
+            if step < 0:
+                gone = f"DELETE FROM {table} WHERE {column} = ? AND df <= 0"
+                self._db.executemany(gone, [(k,) for k in sorted(df)])
+        names = sorted(counts.names)
         if step > 0:
             self._db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", names)
         else:
             self._db.executemany("DELETE FROM names WHERE word = ? AND doc = ?", names)
+
+
+class _Counts:
+    """A batch's document frequencies (word -> papers) and name postings (word, doc)."""
+
+    def __init__(self) -> None:
+        self.words: Counter[str] = Counter()
+        self.terms: Counter[str] = Counter()
+        self.names: set[tuple[str, int]] = set()
+
+    def add(self, doc: int, title: str | None, abstract: str, extra: dict) -> None:
+        self.words.update(known_words(title, abstract, extra))
+        self.terms.update(content_terms(title, abstract))
+        self.names.update((k, doc) for k in name_keys(title, abstract))
 
 
 def _key_digest(key: str) -> str:

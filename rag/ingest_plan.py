@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rag.papers import Paper, combine, paper_keys
+from rag.papers import Paper, combine, joining_keys
 
 
 @dataclass
@@ -36,7 +36,7 @@ def _file(location: str) -> str:
 def plan(papers: list[Paper], catalog: Any, read_files: set[str], written: set[str]) -> Plan:
     """`read_files`: names of the files read in this run; `written`: ids this run wrote
     (their versions are current, whatever file they came from)."""
-    keys = {p.paper_id: paper_keys(p.title, p.abstract, p.extra) for p in papers}
+    keys = {p.paper_id: joining_keys(p.title, p.abstract, p.extra) for p in papers}
     found = catalog.indexed_as([k for ks in keys.values() for k in ks])
     known = {r.paper_id: r for r in catalog.records(sorted(set().union(*found.values())))}
     out = Plan()

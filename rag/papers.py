@@ -173,12 +173,27 @@ def _assemble(
 
 
 def paper_keys(title: str | None, abstract: str, extra: dict[str, Any]) -> list[str]:
-    """What identifies a paper in the index: its ids, its title, and its abstract (which
-    only joins an untitled copy, as in `merge`)."""
+    """What identifies a paper in the index: its ids, its title, and its abstract.
+
+    A titled paper's abstract key is of its own kind ("A:"): an abstract only joins an
+    untitled copy (as in `merge`), so a titled paper looks up only "a:" (`joining_keys`) and
+    never meets the thousands of titled papers that may share a placeholder abstract
+    ("No abstract available")."""
     keys = _id_keys(extra)
     if title:
         keys.append(f"t:{normalize_text(title)}")
-    keys.append(f"a:{normalize_text(abstract)}")
+    keys.append(f"{'A' if title else 'a'}:{normalize_text(abstract)}")
+    return keys
+
+
+def joining_keys(title: str | None, abstract: str, extra: dict[str, Any]) -> list[str]:
+    """The stored keys (`paper_keys`) of the papers this one is one with: an untitled paper
+    joins any copy of its abstract, a titled one only untitled copies."""
+    keys = paper_keys(title, abstract, extra)
+    if not title:
+        keys.append(f"A:{normalize_text(abstract)}")
+    else:
+        keys[-1] = f"a:{normalize_text(abstract)}"
     return keys
 
 

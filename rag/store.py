@@ -190,16 +190,20 @@ class Store:
         sentences: dict[str, list[tuple[str, list[float]]]],
     ) -> None:
         """Replace the chunks of these papers, then commit their catalog rows (records,
-        sentences and counts) last."""
-        ids = [paper.paper_id for paper, _, _ in items]
-        self._delete_chunks(ids)
+        sentences and counts) last.
+
+        Only papers the catalog already has can have chunks to clear (a search by metadata
+        that grows with the collection); an unfinished paper's leftover chunks have the same
+        ids and are overwritten by the upsert, and the ingest's closing check finds any other
+        leftover."""
+        self._delete_chunks(self.catalog.present([paper.paper_id for paper, _, _ in items]))
         rows = [
             (chunk, vector)
             for _, chunks, vectors in items
             for chunk, vector in zip(chunks, vectors, strict=True)
         ]
         for part in self._batches(rows):
-            self.chunks.add(
+            self.chunks.upsert(
                 ids=[chunk.chunk_id for chunk, _ in part],
                 embeddings=[vector for _, vector in part],
                 metadatas=[{"paper_id": c.paper_id, "position": c.position} for c, _ in part],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from rag.ingest import ingest
-from rag.papers import paper_keys
+from rag.papers import joining_keys, paper_keys
 from tests.support.index_fixtures import make_settings
 from tests.support.ingest_checks import (
     assert_index_matches,
@@ -104,3 +104,27 @@ def test_a_rebuild_reads_every_file_again(tmp_path) -> None:
     assert ingest([corpus], settings, progress=False).unchanged_files == 1
     rebuilt = ingest([corpus], settings, rebuild=True, progress=False)
     assert (rebuilt.unchanged_files, rebuilt.records, rebuilt.embedded_papers) == (0, 2, 2)
+
+
+def test_titled_papers_sharing_a_placeholder_abstract_are_not_looked_up_as_one(tmp_path) -> None:
+    """A titled paper's abstract joins only an untitled copy, so the lookup for a titled
+    paper must not fetch every titled paper with "No abstract available." (an index with
+    thousands of them would read them all for each one); an untitled copy still joins."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    placeholder = "No abstract available for this record in the source database."
+    rows = [{"title": f"Placeholder study number {i}", "abstract": placeholder} for i in range(3)]
+    write_jsonl(corpus / "a.jsonl", rows)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    first = ingest([corpus], settings, progress=False)
+    assert first.papers_in_index == 3, "three titled papers"
+    new_title = "Placeholder study number 9"
+    with published_catalog(settings) as catalog:
+        found = catalog.indexed_as(joining_keys(new_title, placeholder, {}))
+        assert found == {}, "no titled copy is a candidate for a titled paper"
+        untitled = catalog.indexed_as(joining_keys(None, placeholder, {}))
+        assert sum(len(ids) for ids in untitled.values()) == 3, "an untitled copy meets all"
+    write_jsonl(corpus / "b.jsonl", [{"title": new_title, "abstract": placeholder}])
+    summary = ingest([corpus], settings, progress=False)
+    assert (summary.papers_in_index, summary.embedded_papers) == (4, 1)
+    assert_index_matches(settings, [corpus])
