@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WI
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS names (
   word TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (word, doc)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS papers_year ON papers (year);
+-- covering: a year filter reads the index alone, not each paper's row (abstracts and all)
+CREATE INDEX IF NOT EXISTS papers_year_ids ON papers (year, paper_id);
+DROP INDEX IF EXISTS papers_year;
 CREATE TABLE IF NOT EXISTS keys (
   key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (key, paper_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
