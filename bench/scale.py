@@ -284,8 +284,12 @@ def main() -> None:
     ctx = _Ctx(tmp)
     corpus = tmp / "corpus"
     corpus.mkdir()
+    from rag.settings import Settings
+
     env = {
         **os.environ,
+        # the exported encoder of this checkout: an export is not part of opening an engine
+        "RAG_MODEL_CACHE_DIR": str(Settings().model_cache_dir),
         "PYTHONPATH": str(ROOT),
         "RAG_BACKEND": "extractive",
         "RAG_INDEX_DIR": str(tmp / "index"),

@@ -132,3 +132,53 @@ def test_an_index_of_an_older_version_is_named_and_rebuilt(tmp_path) -> None:
     summary = ingest([corpus], settings, progress=False)
     assert summary.embedded_papers == 3, "rebuilt, not refused"
     assert Engine(settings).ask(records_003()[1].title).sources
+
+
+def _counted(settings) -> tuple[dict, dict, set]:
+    """The catalog's word and term frequencies and name postings, as stored."""
+    with published_catalog(settings) as catalog:
+        db = catalog._db
+        words = dict(db.execute("SELECT word, df FROM words").fetchall())
+        terms = dict(db.execute("SELECT term, df FROM terms").fetchall())
+        names = set(db.execute("SELECT word, doc FROM names").fetchall())
+    return words, terms, names
+
+
+def _recounted(settings) -> tuple[dict, dict, set]:
+    """The same, counted from scratch from the papers the catalog holds now."""
+    from collections import Counter
+
+    from rag.paper_terms import content_terms, known_words, name_keys
+
+    words, terms, names = Counter(), Counter(), set()
+    with published_catalog(settings) as catalog:
+        rows = catalog._db.execute("SELECT doc, title, abstract, extra FROM papers").fetchall()
+    for doc, title, abstract, extra in rows:
+        words.update(known_words(title or None, abstract, json.loads(extra)))
+        terms.update(content_terms(title or None, abstract))
+        names.update((k, doc) for k in name_keys(title or None, abstract))
+    return dict(words), dict(terms), names
+
+
+def test_counts_kept_while_writing_equal_counts_made_from_scratch(tmp_path) -> None:
+    """Frequencies and postings are summed per batch; after adds, an edit (a replaced
+    paper), a copy in a second file and a removed file they must equal a recount."""
+    recs = records_003()[:12]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "a.jsonl", title_abstract_rows(recs[:8]))
+    write_jsonl(corpus / "b.jsonl", title_abstract_rows(recs[8:12]))
+    settings = make_settings(tmp_path, corpus_dir=corpus, ingest_batch_papers=3)
+    ingest([corpus], settings, progress=False)
+    assert _counted(settings) == _recounted(settings)
+    assert _counted(settings)[0], "words were counted"
+
+    edited = title_abstract_rows(recs[:8])
+    edited[2]["abstract"] = "Quuxification of ABC-7 samplers halves their variance."
+    write_jsonl(corpus / "a.jsonl", edited + title_abstract_rows(recs[8:9]))
+    (corpus / "b.jsonl").unlink()
+    ingest([corpus], settings, progress=False)
+    words, terms, names = _counted(settings)
+    assert (words, terms, names) == _recounted(settings)
+    assert words.get("quuxification") == 1
+    assert any(w == "abc-7" for w, _ in names), "the edit's name is posted"
