@@ -11,12 +11,11 @@ chunks are in Chroma: the row is the paper's commit marker.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
 import uuid
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from rag.catalog_writing import IN_BATCH, CatalogWriting, key_digest
 from rag.chunking import sentence_pieces
 from rag.filters import Filters
 from rag.metadata import from_extra
-from rag.paper_terms import content_terms, keyword_text, known_words, name_keys
-from rag.papers import Paper, paper_keys
+from rag.paper_terms import keyword_text
 from rag.question_filters import surname_of
-from rag.sentence_codec import dequantize, quantize
+from rag.sentence_codec import dequantize
 
 FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
@@ -38,8 +37,6 @@ BUSY_TIMEOUT_S = 30.0
 PAGE_BYTES = 16_384
 MMAP_BYTES = 1 << 36  # the address space to map the file into (only touched pages count)
 CACHE_KIB = 131_072  # SQLite's own page cache per connection
-_CHUNK = 900  # ids per `IN (...)`: under SQLite's variable limit
-DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
 SHARD_KEY = "bm25_shard_papers"  # the shard size they were numbered with
 LINEAGE_KEY = "lineage"  # one id per index built from empty; copies keep it
 
@@ -87,7 +84,7 @@ def _record(row: tuple) -> PaperRecord:
     )
 
 
-class Catalog:
+class Catalog(CatalogWriting):
     def __init__(self, path: Path, *, create: bool = False, shard_docs: int = 100_000) -> None:
         """`shard_docs`: papers per keyword-index shard (a writer's setting; see
         rag/keyword_index.py). A catalog numbered with another size has every shard rebuilt."""
@@ -129,8 +126,8 @@ class Catalog:
 
     def _in(self, sql: str, values: list) -> Iterator[tuple]:
         """Rows of `sql` (with one `{}` for the placeholders) for any number of values."""
-        for start in range(0, len(values), _CHUNK):
-            part = values[start : start + _CHUNK]
+        for start in range(0, len(values), IN_BATCH):
+            part = values[start : start + IN_BATCH]
             yield from self._all(sql.format(",".join("?" * len(part))), part)
 
     # -- reading ---------------------------------------------------------------------------
@@ -144,7 +141,7 @@ class Catalog:
     def indexed_as(self, keys: list[str]) -> dict[str, set[str]]:
         """Identity key -> ids of the indexed papers with that key (see `papers.paper_keys`)."""
         out: dict[str, set[str]] = {}
-        digests = {_key_digest(k): k for k in keys}
+        digests = {key_digest(k): k for k in keys}
         for digest, pid in self._in(
             "SELECT key, paper_id FROM keys WHERE key IN ({})", list(digests)
         ):
@@ -306,148 +303,6 @@ class Catalog:
         if not exact:
             rows = [r for r in rows if filters.matches(r[0], from_extra(json.loads(r[2])))]
         return Selection((r[0] for r in rows), np.fromiter((r[1] for r in rows), dtype=np.int64))
-
-    # -- writing ---------------------------------------------------------------------------
-    def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
-        """Commit papers (with their chunk count, sentences and sentence vectors) at once.
-
-        Counts and postings are summed over the batch and written in key order: one row
-        update per distinct word rather than per paper, and B-tree pages touched in order."""
-        with self._lock, self._db:
-            touched = self._forget([paper.paper_id for paper, *_ in items])
-            counts = _Counts()
-            sentences, keys = [], set()
-            for paper, n_chunks, texts, vectors in items:
-                meta = from_extra(paper.extra)
-                cur = self._db.execute(
-                    "INSERT INTO papers (paper_id, title, label, abstract, content_hash, "
-                    "locations, extra, n_chunks, n_sentences, year, authors, venue, categories) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        paper.paper_id,
-                        paper.title or "",
-                        paper.label,
-                        paper.abstract,
-                        paper.content_hash,
-                        json.dumps(paper.locations),
-                        json.dumps(paper.extra, ensure_ascii=False),
-                        n_chunks,
-                        len(texts),
-                        meta.year,
-                        json.dumps([a.lower() for a in meta.authors], ensure_ascii=False),
-                        (meta.venue or "").lower(),
-                        json.dumps([c.lower() for c in meta.categories]),
-                    ),
-                )
-                doc = cur.lastrowid
-                touched.add(self.shard_of(doc))
-                scales, blob = quantize(vectors) if len(texts) else (b"", b"")
-                sentences.append((doc, scales, blob))
-                counts.add(doc, paper.title, paper.abstract, paper.extra)
-                keys.update(
-                    (_key_digest(k), paper.paper_id)
-                    for k in paper_keys(paper.title, paper.abstract, paper.extra)
-                )
-            self._db.executemany("INSERT INTO sentences VALUES (?,?,?)", sentences)
-            self._apply(counts, +1)
-            self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", sorted(keys))
-            self._mark_dirty(touched)
-            self._cache.clear()
-
-    def delete(self, ids: list[str]) -> None:
-        with self._lock, self._db:
-            self._mark_dirty(self._forget(ids))
-            self._cache.clear()
-
-    def update_locations(self, papers: list[Paper]) -> None:
-        """Same content found in more files: record where."""
-        with self._lock, self._db:
-            self._db.executemany(
-                "UPDATE papers SET locations = ? WHERE paper_id = ?",
-                [(json.dumps(p.locations), p.paper_id) for p in papers],
-            )
-            self._cache.clear()
-
-    def set_info(self, key: str, value: str) -> None:
-        with self._lock, self._db:
-            self._put_info(key, value)
-
-    def _put_info(self, key: str, value: str) -> None:
-        """Inside the caller's transaction."""
-        self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
-
-    def _mark_dirty(self, shards: set[int]) -> None:
-        rows = self._db.execute("SELECT value FROM info WHERE key = ?", (DIRTY_KEY,)).fetchall()
-        dirty = set(json.loads(rows[0][0])) if rows else set()
-        if not shards <= dirty:
-            self._put_info(DIRTY_KEY, json.dumps(sorted(dirty | shards)))
-
-    def _forget(self, ids: list[str]) -> set[int]:
-        """Delete papers with their sentences and counts (inside the caller's transaction);
-        return the keyword shards they were in."""
-        touched: set[int] = set()
-        counts = _Counts()
-        keys: list[tuple[str, str]] = []
-        docs: list[tuple[int]] = []
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                "SELECT doc, paper_id, title, abstract, extra FROM papers "
-                f"WHERE paper_id IN ({marks})",
-                part,
-            ).fetchall()
-            for doc, pid, title, abstract, extra_json in rows:
-                extra = json.loads(extra_json)
-                touched.add(self.shard_of(doc))
-                counts.add(doc, title or None, abstract, extra)
-                docs.append((doc,))
-                written = paper_keys(title or None, abstract, extra)  # no index by paper
-                keys.extend((_key_digest(k), pid) for k in written)
-        if docs:
-            self._db.executemany("DELETE FROM sentences WHERE doc = ?", docs)
-            self._db.executemany("DELETE FROM keys WHERE key = ? AND paper_id = ?", keys)
-            self._db.executemany("DELETE FROM papers WHERE doc = ?", docs)
-            self._apply(counts, -1)
-        return touched
-
-    def _apply(self, counts: _Counts, step: int) -> None:
-        """Add (`step` +1) or take away (-1) a batch's document frequencies and name postings;
-        a word no paper has any more is dropped (only the words this batch touched)."""
-        for table, column, df in (("words", "word", counts.words), ("terms", "term", counts.terms)):
-            self._db.executemany(
-                f"INSERT INTO {table} ({column}, df) VALUES (?, ?) "
-                f"ON CONFLICT({column}) DO UPDATE SET df = df + excluded.df",
-                [(k, step * n) for k, n in sorted(df.items())],
-            )
-            if step < 0:
-                gone = f"DELETE FROM {table} WHERE {column} = ? AND df <= 0"
-                self._db.executemany(gone, [(k,) for k in sorted(df)])
-        names = sorted(counts.names)
-        if step > 0:
-            self._db.executemany("INSERT OR IGNORE INTO names VALUES (?, ?)", names)
-        else:
-            self._db.executemany("DELETE FROM names WHERE word = ? AND doc = ?", names)
-
-
-class _Counts:
-    """A batch's document frequencies (word -> papers) and name postings (word, doc)."""
-
-    def __init__(self) -> None:
-        self.words: Counter[str] = Counter()
-        self.terms: Counter[str] = Counter()
-        self.names: set[tuple[str, int]] = set()
-
-    def add(self, doc: int, title: str | None, abstract: str, extra: dict) -> None:
-        self.words.update(known_words(title, abstract, extra))
-        self.terms.update(content_terms(title, abstract))
-        self.names.update((k, doc) for k in name_keys(title, abstract))
-
-
-def _key_digest(key: str) -> str:
-    """Keys are stored as their kind and a digest: titles and abstracts would take kilobytes."""
-    kind, _, value = key.partition(":")
-    return f"{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:16]}"
 
 
 class Selection(frozenset):

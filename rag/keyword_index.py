@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.catalog import DIRTY_KEY, Catalog, Selection
+from rag.catalog import Catalog, Selection
+from rag.catalog_writing import DIRTY_KEY
 from rag.generations import LINKED_DIR
 
 FOLDER = LINKED_DIR
