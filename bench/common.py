@@ -214,16 +214,19 @@ def free_port() -> int:
 
 # -- memory from /proc -------------------------------------------------------------------------
 def proc_memory(pid: int | str) -> dict[str, float | None]:
-    """Peak (VmHWM) and current (VmRSS) resident memory of one process, in MB."""
-    out: dict[str, float | None] = {"hwm_mb": None, "rss_mb": None}
+    """Peak (VmHWM) and current (VmRSS) resident memory of one process, in MB, and how much
+    of the current is the process's own (RssAnon) or file pages mapped in (RssFile: the
+    memory-mapped catalog and keyword shards, which the kernel takes back under pressure)."""
+    keys = {"VmHWM": "hwm_mb", "VmRSS": "rss_mb", "RssAnon": "anon_mb", "RssFile": "file_mb"}
+    out: dict[str, float | None] = dict.fromkeys(keys.values())
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return out
     for line in text.splitlines():
         key, _, rest = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
-            out["hwm_mb" if key == "VmHWM" else "rss_mb"] = round(int(rest.split()[0]) / 1024, 1)
+        if key in keys:
+            out[keys[key]] = round(int(rest.split()[0]) / 1024, 1)
     return out
 
 
