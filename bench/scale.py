@@ -13,7 +13,9 @@ is the 10k store plus 90k papers. At each size, in fresh processes:
 - engine open (the index view alone, and the whole `Engine()` with its encoder);
 - hybrid retrieval p50/p95 over the dev questions, without and with a year filter;
 - the extractive answer (`engine.ask`) p50, and the serving process's peak RSS;
-- `rag ingest` over all the files when nothing changed.
+- `rag ingest` over all the files: first with every file read and matched, then the no-op;
+- the write rate of the last file of 5k papers against the first thousand papers of the
+  series, and that file's rate split into Chroma's writes and the catalog's.
 With `--server` the vectors live in a `chroma run` server started here on 127.0.0.1.
 """
 
