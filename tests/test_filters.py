@@ -151,3 +151,32 @@ def test_a_stated_filter_is_applied_and_announced(meta_engine) -> None:
     assert "Filtered from the question: years 2024-…." in answer.notices
     plain = engine.ask("How can models be trained more efficiently?")
     assert not any("Filtered" in n for n in plain.notices)
+
+
+def test_a_reader_keeps_selections_and_a_writer_sees_each_write(tmp_path) -> None:
+    """A reader's catalog does not change, so it keeps a filter's selection; a writer's does,
+    so it selects afresh after every write."""
+    import numpy as np
+
+    from rag.catalog import Catalog
+    from rag.papers import Paper
+
+    def write(catalog: Catalog, *years: int) -> None:
+        start = catalog.count()
+        papers = [Paper(f"p{start + i}", f"T{start + i}", "Text.", [], {"year": y})
+                  for i, y in enumerate(years)]  # fmt: skip
+        catalog.write([(p, 1, [], np.zeros((0, 4), dtype=np.float32)) for p in papers])
+
+    since = Filters(since=2022)
+    writer = Catalog(tmp_path / "c.sqlite3", create=True)
+    write(writer, 2021, 2023)
+    assert set(writer.select(since)) == {"p1"}
+    write(writer, 2024)
+    assert set(writer.select(since)) == {"p1", "p2"}, "the writer sees its own writes"
+
+    reader = Catalog(tmp_path / "c.sqlite3")
+    first = reader.select(since)
+    assert set(first) == {"p1", "p2"} and reader.select(since) is first, "kept"
+    assert set(reader.select(Filters(until=2021))) == {"p0"}
+    writer.close()
+    reader.close()
