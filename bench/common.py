@@ -216,7 +216,7 @@ def free_port() -> int:
 def proc_memory(pid: int | str) -> dict[str, float | None]:
     """Peak (VmHWM) and current (VmRSS) resident memory of one process, in MB, and how much
     of the current is the process's own (RssAnon) or file pages mapped in (RssFile: the
-    memory-mapped catalog and keyword shards, which the kernel takes back under pressure)."""
+    memory-mapped keyword shards, which the kernel takes back under pressure)."""
     keys = {"VmHWM": "hwm_mb", "VmRSS": "rss_mb", "RssAnon": "anon_mb", "RssFile": "file_mb"}
     out: dict[str, float | None] = dict.fromkeys(keys.values())
     try:

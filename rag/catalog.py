@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.catalog_writing import IN_BATCH, CatalogWriting, key_digest
+from rag.catalog_writing import CatalogWriting, in_parts, key_digest
 from rag.chunking import sentence_pieces
 from rag.filters import Filters
 from rag.metadata import from_extra
@@ -128,9 +128,8 @@ class Catalog(CatalogWriting):
 
     def _in(self, sql: str, values: list) -> Iterator[tuple]:
         """Rows of `sql` (with one `{}` for the placeholders) for any number of values."""
-        for start in range(0, len(values), IN_BATCH):
-            part = values[start : start + IN_BATCH]
-            yield from self._all(sql.format(",".join("?" * len(part))), part)
+        for part, marks in in_parts(values):
+            yield from self._all(sql.format(marks), part)
 
     # -- reading ---------------------------------------------------------------------------
     def count(self) -> int:

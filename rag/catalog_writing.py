@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -20,6 +21,13 @@ from rag.sentence_codec import quantize
 
 IN_BATCH = 900  # ids per `IN (...)`: under SQLite's variable limit
 DIRTY_KEY = "bm25_dirty"  # shards written since their keyword index was last built
+
+
+def in_parts(values: list) -> Iterator[tuple[list, str]]:
+    """`values` in slices of IN_BATCH, each with its `?,?,…` placeholders."""
+    for start in range(0, len(values), IN_BATCH):
+        part = values[start : start + IN_BATCH]
+        yield part, ",".join("?" * len(part))
 
 
 class CatalogWriting:
@@ -104,9 +112,7 @@ class CatalogWriting:
         counts = _Counts()
         keys: list[tuple[str, str]] = []
         docs: list[tuple[int]] = []
-        for start in range(0, len(ids), IN_BATCH):
-            part = ids[start : start + IN_BATCH]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_parts(ids):  # not `_in`: this runs under the caller's lock
             rows = self._db.execute(
                 "SELECT doc, paper_id, title, abstract, extra FROM papers "
                 f"WHERE paper_id IN ({marks})",

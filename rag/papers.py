@@ -59,18 +59,26 @@ def _id_keys(extra: dict[str, Any]) -> list[str]:
     return [f"{kind}:{str(extra[kind]).strip().lower()}" for kind in ID_KINDS if extra.get(kind)]
 
 
+def _identity_keys(
+    title: str | None, abstract: str, extra: dict[str, Any], abstract_kinds: str
+) -> list[str]:
+    """Ids, the normalized title, and the normalized abstract under each of `abstract_kinds`."""
+    keys = _id_keys(extra)
+    if title:
+        keys.append(f"t:{normalize_text(title)}")
+    if abstract_kinds:  # the merge never keys a titled record by its abstract
+        text = normalize_text(abstract)
+        keys += [f"{kind}:{text}" for kind in abstract_kinds]
+    return keys
+
+
 def _keys(record: Record) -> list[str]:
     """Identity keys: ids, the normalized title, and the whole abstract only when untitled.
 
     Whole-text keys only: two different papers can share their first sentence; and two
     papers with different titles are never one paper because of their abstract alone.
     """
-    keys = _id_keys(record.extra)
-    if record.title:
-        keys.append(f"t:{normalize_text(record.title)}")
-    else:
-        keys.append(f"a:{normalize_text(record.abstract)}")
-    return keys
+    return _identity_keys(record.title, record.abstract, record.extra, "" if record.title else "a")
 
 
 @dataclass
@@ -179,22 +187,13 @@ def paper_keys(title: str | None, abstract: str, extra: dict[str, Any]) -> list[
     untitled copy (as in `merge`), so a titled paper looks up only "a:" (`joining_keys`) and
     never meets the thousands of titled papers that may share a placeholder abstract
     ("No abstract available")."""
-    keys = _id_keys(extra)
-    if title:
-        keys.append(f"t:{normalize_text(title)}")
-    keys.append(f"{'A' if title else 'a'}:{normalize_text(abstract)}")
-    return keys
+    return _identity_keys(title, abstract, extra, "A" if title else "a")
 
 
 def joining_keys(title: str | None, abstract: str, extra: dict[str, Any]) -> list[str]:
     """The stored keys (`paper_keys`) of the papers this one is one with: an untitled paper
     joins any copy of its abstract, a titled one only untitled copies."""
-    keys = paper_keys(title, abstract, extra)
-    if not title:
-        keys.append(f"A:{normalize_text(abstract)}")
-    else:
-        keys[-1] = f"a:{normalize_text(abstract)}"
-    return keys
+    return _identity_keys(title, abstract, extra, "a" if title else "aA")
 
 
 def combine(paper: Paper, known: list[Any]) -> Paper:
