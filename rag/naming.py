@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
-from rag.question_type import QuestionInfo
+from rag.question_type import QuestionInfo, is_measure
 from rag.sentence_scoring import INTRO_VERB, mentions
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
@@ -91,6 +91,8 @@ class PaperNames:
         ranked: list[tuple[int, int, str]] = []  # (how many papers mention, -strength, pid)
         weak: list[tuple[int, int, str]] = []
         for name in dict.fromkeys([*info.phrases, *info.names]):
+            if is_measure(name):
+                continue
             ids = self._candidates(name)
             if not ids or len(ids) > self._common:
                 continue

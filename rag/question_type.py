@@ -45,14 +45,20 @@ _COMPARISON = re.compile(
     r"differences between)\b",
     re.IGNORECASE,
 )
+# What a number question can ask the value of. Written like names (FLOPs, GPUs, BLEU, MFU),
+# these are units and metrics, never a paper's subject.
+_MEASURES = (
+    r"accuracy|speed-?ups?|score|scores|perplexity|fid|bleu|error|rate|latency|throughput|size|"
+    r"cost|budget|memory|savings?|gains?|improvements?|mfu|compression|reduction|flops|"
+    r"parameters|tokens|hours|days|gpus|elo|f1|auc|ratio"
+)
+_MEASURE = re.compile(rf"(?:{_MEASURES})", re.IGNORECASE)
 # "What ImageNet top-1 accuracy ...", "What was the total dollar cost ...": the words before
 # the measure may carry hyphens and digits; the measure itself is kept (`QuestionInfo.measure`).
 _NUMBER = re.compile(
     r"\b(how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
     r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
-    r"(what|which) ([\w\-]+ ){0,4}(?P<measure>accuracy|speed-?ups?|score|scores|perplexity|fid|"
-    r"bleu|error|rate|latency|throughput|size|cost|budget|memory|savings?|gains?|improvements?|"
-    r"mfu|compression|reduction|flops|parameters|tokens|hours|days|gpus|elo|f1|auc|ratio))\b",
+    rf"(what|which) ([\w\-]+ ){{0,4}}(?P<measure>{_MEASURES}))\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -109,6 +115,18 @@ def _term(word: str) -> str:
     if raw in STOPWORDS or (len(raw) < 2 and not raw.isdigit()):
         return ""
     return raw[:-1] if _ACRONYM_PLURAL.fullmatch(word) else normalize_term(raw)
+
+
+def is_measure(word: str) -> bool:
+    """A unit or metric a number question asks about (FLOPs, GPUs, BLEU), not a name."""
+    return bool(_MEASURE.fullmatch(word))
+
+
+def word_forms(word: str) -> list[str]:
+    """The lower-cased word and, for an acronym plural (IDs, LLMs), its singular too: an
+    abstract that only writes "ID" still contains the question's "IDs"."""
+    low = word.lower()
+    return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
 
 
 def _looks_like_name(word: str, first: bool) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.catalog import Catalog, Selection
 from rag.keyword_index import KeywordIndex
-from rag.question_type import names_in
+from rag.question_type import names_in, word_forms
 from rag.settings import RetrievalMode, Settings
 
 
@@ -76,7 +76,7 @@ class HybridRetriever:
         """
         unknown = []
         for word in self._names(question):
-            if self._df(word.lower()):
+            if any(self._df(form) for form in word_forms(word)):
                 continue
             parts = [p for p in word.lower().split("-") if p]
             if not all(self._df(p) or p.isdigit() for p in parts):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question_type import analyze, names_in, normalize_term, terms_of
+from rag.question_type import (
+    analyze,
+    is_measure,
+    names_in,
+    normalize_term,
+    terms_of,
+    word_forms,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +88,15 @@ def test_phrases_of_capitalized_words() -> None:
 def test_asks_for_papers() -> None:
     assert analyze("Which papers use CLIP features?").asks_for_papers
     assert not analyze("What accuracy does CLIP reach?").asks_for_papers
+
+
+def test_units_and_metrics_are_measures_not_names() -> None:
+    assert all(is_measure(w) for w in ("FLOPs", "GPUs", "BLEU", "MFU", "tokens"))
+    assert not any(is_measure(w) for w in ("NUPES", "Fuyou", "FLOPsNet", "GPT-4"))
+
+
+def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
+    assert word_forms("IDs") == ["ids", "id"]
+    assert word_forms("LLMs") == ["llms", "llm"]
+    assert word_forms("Mamba") == ["mamba"]
+    assert word_forms("Adams") == ["adams"], "a capitalized word is not an acronym plural"

@@ -70,6 +70,7 @@ PAPERS = [
     _paper("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
     _paper("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
     _paper("e", "A Third Study", "QuxQuant is a strong baseline for quantization."),
+    _paper("f", "Sparse Experts", "Our mixture of experts gives 3x FLOPs savings over dense."),
 ]
 
 
@@ -105,6 +106,17 @@ def test_a_name_after_a_preposition_is_a_setting_not_the_subject(names) -> None:
     assert names.plan(setting).mentioned_only == []
     source = analyze("According to the QuxQuant paper, what bit width works best?")
     assert names.plan(source).mentioned_only == ["QuxQuant"]
+
+
+def test_a_unit_or_metric_is_never_the_subject(names) -> None:
+    """FLOPs is written like a name and only one paper mentions it, but it is what the
+    question measures: the question is about the mixture of experts, not a near miss."""
+    info = analyze("What FLOPs savings does a sparse mixture of experts give?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == [] and not names.near_miss(info, plan)
+    assert names.plan(analyze("What FLOPs savings does QuxQuant give?")).mentioned_only == [
+        "QuxQuant"
+    ]
 
 
 def test_coverage_needs_key_terms_names_and_a_number() -> None:

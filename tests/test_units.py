@@ -59,6 +59,9 @@ def test_unknown_terms_are_names_no_abstract_contains(engine) -> None:
     assert retriever.unknown_terms("What does NUPES propose?") == []
     assert retriever.unknown_terms("How does Zorblax-9 compare with GPT-4?") == ["Zorblax-9"]
     assert retriever.unknown_terms("how do transformers scale") == [], "plain words are not names"
+    # an acronym plural is known when abstracts write its singular ("ID"), and only then
+    assert retriever.unknown_terms("How many IDs does the tokenizer assign?") == []
+    assert retriever.unknown_terms("How many ZQXs does it use?") == ["ZQXs"]
 
 
 def test_resolve_pins_the_paper_a_follow_up_names() -> None:
