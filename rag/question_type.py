@@ -74,6 +74,21 @@ _WHICH = re.compile(
     re.IGNORECASE,
 )
 
+# The user wants the papers on a topic, not one paper's statement: a plural "which/what
+# methods ...", the mass nouns "what work/research ...", "what has been done/studied",
+# "what is known about", "are there", "how are/have X been ...".
+_KINDS_OF_WORK = (
+    r"papers|works|methods|studies|approaches|systems|models|tools|frameworks|techniques|"
+    r"algorithms|datasets|benchmarks|resources|architectures|solutions|strategies|efforts"
+)
+_SURVEY = re.compile(
+    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|"
+    r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
+    r"\bwhat has been (done|studied|proposed|shown|explored)\b|\bwhat is known about\b|"
+    r"\bare there\b|^how (are|have|were|is|has) \S+( \S+){0,6} (been|being)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class QuestionInfo:
@@ -93,6 +108,12 @@ class QuestionInfo:
         """ "Which papers ...", "is there a method ...": the user wants papers, not one paper's
         statement about a named thing."""
         return bool(_WHICH.search(self.text))
+
+    @property
+    def wants_survey(self) -> bool:
+        """ "What methods scale X?", "What work is there on Y?": the answer should name each
+        paper that addresses it, one group per paper, not dwell on the best one."""
+        return self.kind != "metadata" and bool(_SURVEY.search(self.text))
 
 
 def normalize_term(word: str) -> str:

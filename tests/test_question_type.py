@@ -100,3 +100,35 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
     assert word_forms("LLMs") == ["llms", "llm"]
     assert word_forms("Mamba") == ["mamba"]
     assert word_forms("Adams") == ["adams"], "a capitalized word is not an acronym plural"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What methods scale Gaussian splatting to large scenes?",
+        "Which papers study federated learning?",
+        "What work is there on zeroth-order optimization?",
+        "What neural text-to-speech work is in the collection?",
+        "What has been studied about diffusion language models?",
+        "What is known about learned optimizers?",
+        "Are there datasets of heat pump readings?",
+        "How are LLMs being used to write optimization models?",
+        "How have graph networks been simplified for recommendation?",
+    ],
+)
+def test_survey_questions_want_the_papers(question: str) -> None:
+    assert analyze(question).wants_survey
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which work multiplies each residual branch by a learnable scalar?",
+        "Is there a program that writes music following a tension arc?",
+        "What accuracy does the model reach on ImageNet?",
+        "How does the router work?",
+        "Who wrote [2]?",
+    ],
+)
+def test_questions_about_one_thing_are_not_surveys(question: str) -> None:
+    assert not analyze(question).wants_survey

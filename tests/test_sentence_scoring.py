@@ -121,3 +121,31 @@ def test_reports_measure_ignores_hyphens_plurals_and_case() -> None:
     assert reports_measure("It reaches 81.2% top-1 Accuracy.", "accuracy")
     assert reports_measure("Trained on 8 GPUs.", "gpus")
     assert not reports_measure("Trained on 8,192 NPUs for 13.2 trillion tokens.", "cost")
+
+
+def _graded(cosines: list[float]) -> tuple[np.ndarray, list[tuple[int, list[str], np.ndarray]]]:
+    """One sentence per paper, paper n+1 at cosine `cosines[n]` to the query, same words."""
+    query = np.zeros(len(cosines) + 1, dtype=np.float32)
+    query[0] = 1.0
+    papers = []
+    for i, c in enumerate(cosines):
+        v = np.zeros((1, len(cosines) + 1), dtype=np.float32)
+        v[0, 0], v[0, i + 1] = c, np.sqrt(1 - c * c)
+        papers.append((i + 1, ["Methods compress language models."], v))
+    return query, papers
+
+
+def test_a_survey_question_lists_each_paper_that_addresses_it() -> None:
+    """ "What methods ..." wants the papers: one group per close paper, one sentence each;
+    a question about one method keeps to the closest papers."""
+    query, papers = _graded([0.8, 0.8, 0.8, 0.8, 0.2])
+    survey = analyze("What methods compress language models?")
+    assert survey.wants_survey
+    scored = score_sentences(survey, query, papers, LexicalStats.of_texts(CORPUS), [])
+    groups = choose(scored, survey, 4, [])
+    assert [n for n, _ in groups] == [1, 2, 3, 4], "the far paper (cosine 0.2) is left out"
+    assert all(len(sentences) == 1 for _, sentences in groups)
+    one = analyze("How does SparseX compress language models?")
+    assert not one.wants_survey
+    scored = score_sentences(one, query, papers, LexicalStats.of_texts(CORPUS), [])
+    assert len(choose(scored, one, 4, [])) <= 2

@@ -32,6 +32,7 @@ REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
 MAX_PER_PAPER = 2  # sentences per paper when several papers answer
 SOLE_PAPER_SENTENCES = 3  # when one paper answers alone, a third sentence may follow
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
+SURVEY_GAP = 0.3  # a survey ("what methods ...") keeps papers this far from the best (dev-tuned)
 BULLET = "- "
 
 
@@ -116,17 +117,21 @@ def choose(
     for s in scored:  # best first
         best_by_paper.setdefault(s.n, []).append(s)
     top = scored[0].score
-    limit = max(MAX_PAPERS.get(info.kind, 2), len(required))
+    survey = info.wants_survey
+    limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
+    gap = SURVEY_GAP if survey else PAPER_GAP
     kept = [n for n in required if n in best_by_paper]
     for n, sents in best_by_paper.items():
         if len(kept) >= limit:
             break
-        if n not in kept and sents[0].score >= top - PAPER_GAP:
+        if n not in kept and sents[0].score >= top - gap:
             kept.append(n)
     kept.sort(key=lambda n: (-best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
     per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
+    if survey and len(groups) > 2:
+        per_paper = 1  # a list of papers: each one's best sentence
     for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
         for s in best_by_paper[n][1:]:
