@@ -19,13 +19,16 @@ CACHE_PAPERS = 4096
 
 
 class SentenceIndex:
+    """Shared by every answer a view serves, from several threads at once: both caches are
+    read and changed under one lock; the catalog reads and the encoding run outside it."""
+
     def __init__(self, embed_model: Any, catalog: Any = None, max_tokens: int = 0) -> None:
         self._embed = embed_model
         self._max_tokens = max_tokens  # the chunking budget the stored sentences were cut with
         self._catalog = catalog  # stored sentence vectors (written at ingestion), when there are
         self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidates ranked lately
-        self._vectors_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -38,35 +41,40 @@ class SentenceIndex:
 
     def many(self, papers: list[tuple[str, str]]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentences and unit vectors of several abstracts; missing ones embedded in one batch."""
-        wanted = [pid for pid, _ in papers if pid not in self._cache]
+        with self._lock:
+            found = {pid: self._cache[pid] for pid, _ in papers if pid in self._cache}
+        wanted = [pid for pid, _ in papers if pid not in found]
         if wanted and self._catalog is not None:
-            self._cache.update(self._catalog.sentences(wanted, self._max_tokens))
-        missing = [(pid, split_sentences(text)) for pid, text in papers if pid not in self._cache]
+            found |= self._catalog.sentences(wanted, self._max_tokens)
+        missing = [(pid, split_sentences(text)) for pid, text in papers if pid not in found]
         flat = [s for _, sents in missing for s in sents]
         vectors = self.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)
         offset = 0
         for pid, sents in missing:
-            self._cache[pid] = (sents, vectors[offset : offset + len(sents)])
+            found[pid] = (sents, vectors[offset : offset + len(sents)])
             offset += len(sents)
-        out = {}
-        for pid, _ in papers:
-            self._cache.move_to_end(pid)
-            out[pid] = self._cache[pid]
-        while len(self._cache) > CACHE_PAPERS:
-            self._cache.popitem(last=False)
-        return out
+        with self._lock:
+            _remember(self._cache, {pid: found[pid] for pid, _ in papers})
+        return {pid: found[pid] for pid, _ in papers}
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored sentence vectors of these papers, for ranking candidates: no sentence text
         is needed, so none is cut (papers without stored vectors are left out)."""
-        with self._vectors_lock:
+        with self._lock:
             out = {pid: self._vectors[pid] for pid in ids if pid in self._vectors}
         wanted = [pid for pid in ids if pid not in out]
         if wanted and self._catalog is not None:
             fetched = self._catalog.sentence_vectors(wanted)
             out |= fetched
-            with self._vectors_lock:
-                self._vectors.update(fetched)
-                while len(self._vectors) > CACHE_PAPERS:
-                    self._vectors.popitem(last=False)
+            with self._lock:
+                _remember(self._vectors, fetched)
         return out
+
+
+def _remember(cache: OrderedDict, entries: dict) -> None:
+    """Put entries last (most recent) and drop the oldest beyond CACHE_PAPERS; under the lock."""
+    for key, value in entries.items():
+        cache[key] = value
+        cache.move_to_end(key)
+    while len(cache) > CACHE_PAPERS:
+        cache.popitem(last=False)

@@ -43,3 +43,42 @@ def test_sentences_come_from_the_store_not_the_encoder(corpus_settings, engine):
     answer = fresh.ask("How can large language models be quantized to low bit widths?")
     assert not answer.refused
     assert calls == [], "extractive answers reuse stored sentence vectors"
+
+
+def test_the_sentence_caches_survive_concurrent_answers(corpus_settings, engine, monkeypatch):
+    """UI answers share one SentenceIndex from several threads. With a full cache, one thread
+    evicted a paper that another was about to mark as recent: KeyError."""
+    import sys
+    import threading
+
+    import rag.evidence
+    from rag.evidence import SentenceIndex
+
+    monkeypatch.setattr(rag.evidence, "CACHE_PAPERS", 2)  # every call evicts
+    store = open_store(corpus_settings)
+    index = SentenceIndex(engine.embed_model, store.catalog, corpus_settings.chunk_tokens)
+    papers = [(p.paper_id, p.abstract) for p in list(engine.papers.values())[:6]]
+    errors: list[str] = []
+
+    def answer_many(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(400):
+                chosen = [papers[int(i)] for i in rng.integers(0, len(papers), 3)]
+                got = index.many(chosen)
+                assert set(got) == {pid for pid, _ in chosen}
+                assert set(index.vectors([pid for pid, _ in chosen])) == set(got)
+        except Exception as exc:  # noqa: BLE001 - reported below with the thread's seed
+            errors.append(f"{seed}: {exc!r}")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=answer_many, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
