@@ -274,3 +274,37 @@ def test_stored_sentences_are_not_cut_at_abbreviations_or_inside_brackets(engine
                 assert sentence.count("(") == sentence.count(")"), sentence
             checked += 1
     assert checked > 5000
+
+
+def test_the_named_paper_is_quoted_even_when_another_paper_states_the_fact(tmp_path):
+    """A paper that only cites the named one may state the asked-for number more closely;
+    the answer still quotes the named paper itself, first."""
+    from rag.engine import Engine
+    from rag.ingest import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [
+        {
+            "title": "Quillon: Training Versatile Learned Optimizers by Scaling Up",
+            "abstract": "Learned optimizers could replace hand-designed update rules. We train "
+            "Quillon, a learned optimizer meta-trained on thousands of tasks with a large "
+            "compute budget. Quillon requires no hyperparameter tuning and adapts to the "
+            "problem it is applied to.",
+        },
+        {
+            "title": "Cheap Learned Optimizers",
+            "abstract": "We meta-train small learned optimizers on a budget. Our best one, "
+            "meta-trained for 103 GPU-hours of compute, matches Quillon, which was meta-trained "
+            "with 4000 TPU-months of compute.",
+        },
+    ]
+    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    answer = Engine(settings).ask("How much compute went into meta-training Quillon?")
+    assert not answer.refused
+    assert answer.sources[0].title.startswith("Quillon")
+    groups = _groups(answer)
+    assert groups[0][0] == 1, "the named paper's own sentences come first"
+    assert all(quote in answer.sources[0].abstract for quote in groups[0][1])

@@ -111,9 +111,9 @@ def test_grouped_answer_shape() -> None:
     }
     lines = render_groups(groups, by_n).splitlines()
     assert lines[0].startswith("Quoted verbatim from 2 abstracts")
-    assert lines[1] == "[1] Paper 1", "the best paper's group comes first"
-    assert all(line.endswith("[1]") for line in lines[2 : lines.index("[2] Paper 2")])
-    assert lines[-1].startswith("- Beta") and lines[-1].endswith("[2]"), "required paper grouped"
+    assert lines[1] == "[2] Paper 2", "the required (named) paper's group comes first"
+    assert all(line.startswith("- Beta") for line in lines[2 : lines.index("[1] Paper 1")])
+    assert lines[-1].startswith("- Alpha") and lines[-1].endswith("[1]"), "then the best other"
 
 
 def test_reports_measure_ignores_hyphens_plurals_and_case() -> None:

@@ -59,8 +59,9 @@ class ExtractiveBackend:
     def quotes(self, turn: Turn) -> str:
         """The sources' sentences scored for what was asked; the papers the question names
         are favoured, and each compared paper gets a group."""
-        about = {*turn.plan.about, *turn.plan.about_if_retrieved}
-        named = [s.n for s in turn.sources if s.paper_id in about]
+        number = {s.paper_id: s.n for s in turn.sources}
+        about = [*turn.plan.about, *turn.plan.about_if_retrieved]  # best first
+        named = [number[pid] for pid in about if pid in number]
         return extractive_answer(
             turn.vector,
             turn.sources,
@@ -70,7 +71,7 @@ class ExtractiveBackend:
             stats=turn.view.stats,
             focus=turn.plan.focus,
             about=named,
-            required=named if turn.info.kind == "comparison" else [],
+            required=named if turn.info.kind == "comparison" else named[:1],
         )
 
 
@@ -110,7 +111,8 @@ def extractive_answer(
 def choose(
     scored: list[Scored], info: QuestionInfo, n_sentences: int, required: list[int]
 ) -> list[tuple[int, list[Scored]]]:
-    """Groups (source number, sentences in abstract order), best paper first."""
+    """Groups (source number, sentences in abstract order): the `required` papers (the
+    named or compared ones) first, then the others, best first."""
     if not scored:
         return []
     best_by_paper: dict[int, list[Scored]] = {}
@@ -126,7 +128,7 @@ def choose(
             break
         if n not in kept and sents[0].score >= top - gap:
             kept.append(n)
-    kept.sort(key=lambda n: (-best_by_paper[n][0].score, n))
+    kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
     per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
