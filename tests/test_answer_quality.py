@@ -36,6 +36,19 @@ def _groups(answer: Answer) -> list[tuple[int, list[str]]]:
     return groups
 
 
+def _engine_over(tmp_path, rows: list[dict]):
+    """A real engine over a small corpus of these records, ingested as a user would."""
+    from rag.engine import Engine
+    from rag.ingest import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    ingest([corpus], settings, progress=False)
+    return Engine(settings)
+
+
 @pytest.mark.parametrize(
     ("question", "title_start"),
     [
@@ -91,11 +104,6 @@ def test_metadata_question_without_metadata_says_so(engine):
 
 
 def test_metadata_question_is_answered_from_the_record(tmp_path):
-    from rag.engine import Engine
-    from rag.ingest import ingest
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     rows = [
         {
             "title": "Gradient Checkpointing Revisited",
@@ -112,10 +120,8 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
             "while keeping the word error rate of a dense model of the same quality.",
         },
     ]
-    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
-    settings = make_settings(tmp_path, corpus_dir=corpus)
-    ingest([corpus], settings, progress=False)
-    chat = Chat(Engine(settings))
+    engine = _engine_over(tmp_path, rows)
+    chat = Chat(engine)
     chat.ask("How does gradient checkpointing cut activation memory?")
     answer = chat.ask("Who wrote [1]?")
     assert not answer.refused and answer.backend == "metadata"
@@ -127,11 +133,6 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
 
 
 def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
-    from rag.engine import Engine
-    from rag.ingest import ingest
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     rows = [
         {
             "title": "Zorblax: Adaptive Momentum for Fast Image Classifier Training",
@@ -145,10 +146,7 @@ def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
             "cloud. A ResNet-50 run on ImageNet costs about 300 dollars on rented GPUs.",
         },
     ]
-    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
-    settings = make_settings(tmp_path, corpus_dir=corpus)
-    ingest([corpus], settings, progress=False)
-    engine = Engine(settings)
+    engine = _engine_over(tmp_path, rows)
     answer = engine.ask("What was the total dollar cost of training Zorblax on ImageNet?")
     assert answer.refused, "scored as a refusal"
     assert answer.text.startswith("The abstract of [1] Zorblax: Adaptive Momentum")
@@ -279,11 +277,6 @@ def test_stored_sentences_are_not_cut_at_abbreviations_or_inside_brackets(engine
 def test_the_named_paper_is_quoted_even_when_another_paper_states_the_fact(tmp_path):
     """A paper that only cites the named one may state the asked-for number more closely;
     the answer still quotes the named paper itself, first."""
-    from rag.engine import Engine
-    from rag.ingest import ingest
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     rows = [
         {
             "title": "Quillon: Training Versatile Learned Optimizers by Scaling Up",
@@ -299,10 +292,8 @@ def test_the_named_paper_is_quoted_even_when_another_paper_states_the_fact(tmp_p
             "with 4000 TPU-months of compute.",
         },
     ]
-    (corpus / "papers.jsonl").write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
-    settings = make_settings(tmp_path, corpus_dir=corpus)
-    ingest([corpus], settings, progress=False)
-    answer = Engine(settings).ask("How much compute went into meta-training Quillon?")
+    engine = _engine_over(tmp_path, rows)
+    answer = engine.ask("How much compute went into meta-training Quillon?")
     assert not answer.refused
     assert answer.sources[0].title.startswith("Quillon")
     groups = _groups(answer)
