@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,9 @@ RARE_DF = 3  # a name in at most this many papers is "rare"
 # approximate index otherwise come back in varying order and reorder the sources run to run.
 SCORE_DIGITS = 6
 EXTRA_CANDIDATES = 8  # fetched beyond `candidates` so the cut falls on a deterministic order
+# Keyword searches run here while the vector search is under way (a round trip to a `chroma
+# run` server, or Chroma's own native code): both wait on other work, not on Python.
+_KEYWORD_SEARCH = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
 
 class HybridRetriever:
@@ -143,14 +147,16 @@ class HybridRetriever:
 
         `allowed` (from filters) restricts both retrievers to those paper ids. `sentences`
         gives the stored sentence vectors of papers: in hybrid mode the candidates of both
-        retrievers are also ranked by their best sentence, a third list in the fusion."""
+        retrievers are also ranked by their best sentence, a third list in the fusion. The
+        keyword search runs in a worker thread while the vector search is under way."""
+        keywords = (
+            _KEYWORD_SEARCH.submit(self._bm25_search, question, allowed)
+            if mode in ("bm25", "hybrid")
+            else None
+        )
         dense = self.dense(embedding, allowed)
         evidence = dense[0].dense if dense else 0.0
-        sparse = (
-            [Hit(pid, s) for pid, s in self._bm25_search(question, allowed)]
-            if mode in ("bm25", "hybrid")
-            else []
-        )
+        sparse = [Hit(pid, s) for pid, s in keywords.result()] if keywords else []
         if mode == "dense":
             return dense[:top_k], evidence
         if mode == "bm25":

@@ -54,6 +54,34 @@ def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
     assert with_list > engine.with_settings(sentence_weight=0).retrieve(question)[0][0].score
 
 
+def test_concurrent_retrievals_match_sequential_ones(engine) -> None:
+    """Keyword searches run in worker threads during the vector search: many questions at
+    once (as the UI serves them), with and without a filter, give the sequential results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.filters import Filters
+
+    questions = [
+        "How can a 100B model be fine-tuned on one GPU by offloading to SSDs?",
+        "What is NUPES?",
+        "Which papers study zeroth-order optimization?",
+        "How does speculative decoding speed up inference?",
+    ]
+
+    def run(call: tuple) -> list[tuple[str, float]]:
+        sources = engine.retrieve(call[0], filters=call[1])[0]
+        return [(s.paper_id, round(s.score, 6)) for s in sources]
+
+    # a reading list without each question's best paper: the filtered results differ
+    found = [run((q, None)) for q in questions]
+    listed = Filters(paper_ids=tuple(sorted({p for hits in found for p, _ in hits[1:]})))
+    calls = [(q, f) for q in questions for f in (None, listed)] * 4
+    expected = [run(call) for call in calls]
+    assert all(expected) and expected[0] != expected[1]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(run, calls)) == expected
+
+
 def test_unknown_terms_are_names_no_abstract_contains(engine) -> None:
     retriever = engine.retriever
     assert retriever.unknown_terms("What does NUPES propose?") == []
