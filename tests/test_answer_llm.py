@@ -12,18 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from rag.types import Answer, Retract
-from tests.support.fake_openai import (
-    FakeOpenAI,
-    break_stream,
-    closed_port,
-    drip,
-    events,
-    hang,
-    ok,
-    raw,
-    stall,
-    status,
-)
+from tests.support.fake_openai import FakeOpenAI, closed_port
+from tests.support.fake_openai_steps import break_stream, drip, events, hang, ok, raw, stall, status
 
 QUESTION = "How can large language models be quantized to low bit widths?"
 

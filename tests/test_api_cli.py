@@ -12,7 +12,7 @@ import pytest
 from rag.errors import IndexMismatchError
 from rag.index_access import open_store
 from rag.ingest import ingest
-from tests.support.fake_openai import events
+from tests.support.fake_openai_steps import events
 from tests.support.index_fixtures import CORPUS, make_settings
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from rag.types import Answer
-from tests.support.fake_openai import FakeOpenAI, ok
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.fake_openai_steps import ok
 from tests.support.processes import rag
 
 QUESTION = "How can models be trained more efficiently?"

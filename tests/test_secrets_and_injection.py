@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from rag.engine import Engine
 from rag.ingest import ingest
 from rag.settings import PROJECT_ROOT
-from tests.support.fake_openai import ok, status
+from tests.support.fake_openai_steps import ok, status
 from tests.support.index_fixtures import make_settings
 
 KEY = "sk-proj-TOPSECRET-0123456789"

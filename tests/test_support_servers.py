@@ -9,14 +9,8 @@ import httpx
 import openai
 import pytest
 
-from tests.support.fake_openai import (
-    FakeOpenAI,
-    break_stream,
-    closed_port,
-    hang,
-    ok,
-    status,
-)
+from tests.support.fake_openai import FakeOpenAI, closed_port
+from tests.support.fake_openai_steps import break_stream, hang, ok, status
 from tests.support.llama_server import LlamaServer
 
 MESSAGES = [{"role": "user", "content": "Say hi."}]

@@ -13,7 +13,8 @@ from pydantic import SecretStr
 
 from rag.errors import ConfigError
 from rag.settings import Settings
-from tests.support.fake_openai import FakeOpenAI, hang, ok, status
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.fake_openai_steps import hang, ok, status
 from tests.support.ui_app import running
 
 try:
