@@ -255,14 +255,6 @@ class Catalog(CatalogWriting):
                 out[pid] = (texts, found)
         return out
 
-    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored sentence vectors alone (unit rows, in abstract order)."""
-        sql = (
-            "SELECT p.paper_id, s.scales, s.vectors FROM sentences s "
-            "JOIN papers p ON p.doc = s.doc WHERE p.paper_id IN ({})"
-        )
-        return {pid: dequantize(sc, vec) for pid, sc, vec in self._in(sql, list(ids))}
-
     def has_years(self) -> bool:
         return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
 

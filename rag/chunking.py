@@ -106,8 +106,20 @@ def _pieces(abstract: str, budget: int) -> list[tuple[str, int]]:
 
 
 def sentence_pieces(heading: str, abstract: str, max_tokens: int) -> list[str]:
-    """The units chunks are packed from, in order: what sentence vectors are stored for."""
-    return [text for text, _ in _pieces(abstract, _head(heading, max_tokens)[2])]
+    """The units chunks are packed from, in order: what sentence vectors are stored for.
+
+    Same pieces as chunking cuts, with fewer token counts: a token is at least one byte, so
+    a sentence of no more bytes than the budget is never cut and is not counted."""
+    budget = _head(heading, max_tokens)[2]
+    return [
+        part
+        for sentence in split_sentences(abstract)
+        for part in (
+            _cut(sentence, budget)
+            if len(sentence.encode("utf-8")) > budget and count_tokens(sentence) > budget
+            else [sentence]
+        )
+    ]
 
 
 def chunk_paper(

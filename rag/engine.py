@@ -122,7 +122,7 @@ class Engine:
             self.top_k(top_k),
             mode or self.settings.retrieval_mode,
             allowed,
-            view.evidence.vectors,
+            view.evidence.stored,
         )
         plan = view.name_plan(question)
         retrieved = {h.paper_id for h in hits}

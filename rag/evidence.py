@@ -19,15 +19,14 @@ CACHE_PAPERS = 4096
 
 
 class SentenceIndex:
-    """Shared by every answer a view serves, from several threads at once: both caches are
-    read and changed under one lock; the catalog reads and the encoding run outside it."""
+    """Shared by every answer a view serves, from several threads at once: the cache is read
+    and changed under a lock; the catalog reads and the encoding run outside it."""
 
     def __init__(self, embed_model: Any, catalog: Any = None, max_tokens: int = 0) -> None:
         self._embed = embed_model
         self._max_tokens = max_tokens  # the chunking budget the stored sentences were cut with
         self._catalog = catalog  # stored sentence vectors (written at ingestion), when there are
         self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidates ranked lately
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -57,17 +56,17 @@ class SentenceIndex:
             _remember(self._cache, {pid: found[pid] for pid, _ in papers})
         return {pid: found[pid] for pid, _ in papers}
 
-    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored sentence vectors of these papers, for ranking candidates: no sentence text
-        is needed, so none is cut (papers without stored vectors are left out)."""
+    def stored(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Sentences and stored vectors of these papers, for ranking retrieval candidates:
+        nothing is embedded here (papers without stored vectors are left out)."""
         with self._lock:
-            out = {pid: self._vectors[pid] for pid in ids if pid in self._vectors}
+            out = {pid: self._cache[pid] for pid in ids if pid in self._cache}
         wanted = [pid for pid in ids if pid not in out]
         if wanted and self._catalog is not None:
-            fetched = self._catalog.sentence_vectors(wanted)
+            fetched = self._catalog.sentences(wanted, self._max_tokens)
             out |= fetched
             with self._lock:
-                _remember(self._vectors, fetched)
+                _remember(self._cache, fetched)
         return out
 
 

@@ -85,15 +85,16 @@ class IndexViews:
             index = make_vector_index(make_vector_store(store.chunks), self.embed_model)
             keywords = KeywordIndex(catalog, store.side_path)
             records = RecordMap(catalog)
+            stats = LexicalStats(catalog.term_df, n_papers)
             return IndexView(
                 snapshot,
                 index,
                 catalog,
                 records,
                 MetaMap(records),
-                HybridRetriever(index, catalog, keywords, self.settings),
+                HybridRetriever(index, catalog, keywords, stats, self.settings),
                 SentenceIndex(self.embed_model, catalog, self.settings.chunk_tokens),
-                LexicalStats(catalog.term_df, n_papers),
+                stats,
                 PaperNames(catalog),
                 n_papers,
             )

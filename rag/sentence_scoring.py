@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,6 +35,7 @@ W_RANK = 0.25  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
 W_BOILERPLATE = 0.4
 W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
 W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
+SENTENCE_TERMS_CACHE = 20_000  # sentences (about 2,000 abstracts) whose terms are kept
 
 # Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
 INTRO_VERB = (
@@ -124,6 +126,26 @@ def reports_measure(text: str, measure: str) -> bool:
     return bool(re.search(rf"\b{re.escape(stem)}", squashed, re.IGNORECASE))
 
 
+def term_weights(terms: Iterable[str], stats: LexicalStats) -> dict[str, float]:
+    """Each of the question's content terms with its share of their total IDF."""
+    weights = {t: stats.idf(t) for t in terms}
+    total = sum(weights.values()) or 1.0
+    return {t: w / total for t, w in weights.items()}
+
+
+@lru_cache(maxsize=SENTENCE_TERMS_CACHE)
+def sentence_terms(sentence: str) -> frozenset[str]:
+    """A sentence's content terms, kept: retrieval ranks the same candidates' sentences for
+    question after question."""
+    return frozenset(terms_of(sentence))
+
+
+def lexical_share(sentence: str, weights: Mapping[str, float]) -> float:
+    """The IDF-weighted share of the question's terms that the sentence contains."""
+    present = sentence_terms(sentence)
+    return sum(w for t, w in weights.items() if t in present)
+
+
 def score_sentences(
     info: QuestionInfo,
     query_vector: np.ndarray,
@@ -138,8 +160,7 @@ def score_sentences(
     about them: all their sentences get the focus bonus, other papers' sentences half of it
     when they name the thing. Ties break on source number then sentence position.
     """
-    weights = {t: stats.idf(t) for t in info.terms}
-    total = sum(weights.values()) or 1.0
+    weights = term_weights(info.terms, stats)
     out: list[Scored] = []
     for n, sentences, vectors in papers:
         if not sentences:
@@ -147,8 +168,7 @@ def score_sentences(
         dense = vectors @ query_vector
         rank_prior = W_RANK / n
         for i, sentence in enumerate(sentences):
-            present = set(terms_of(sentence))
-            lexical = sum(w for t, w in weights.items() if t in present) / total
+            lexical = lexical_share(sentence, weights)
             score = W_DENSE * float(dense[i]) + W_LEXICAL * lexical + rank_prior
             if info.wants_number and has_quantity(sentence):
                 score += W_NUMBER

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Weight of the candidates ranked by their best sentence (0: off; dev-tuned).",
     )
+    sentence_lexical_weight: float = Field(
+        1.2,
+        ge=0,
+        description="In that ranking, weight of the question's terms a sentence contains "
+        "(IDF-weighted share) next to its similarity (0: similarity only; dev-tuned).",
+    )
     rare_name_bm25_weight: float = Field(
         2.0, description="BM25 weight when the question names something only 1-3 papers contain."
     )

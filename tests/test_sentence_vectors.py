@@ -45,7 +45,7 @@ def test_sentences_come_from_the_store_not_the_encoder(corpus_settings, engine):
     assert calls == [], "extractive answers reuse stored sentence vectors"
 
 
-def test_the_sentence_caches_survive_concurrent_answers(corpus_settings, engine, monkeypatch):
+def test_the_sentence_cache_survives_concurrent_answers(corpus_settings, engine, monkeypatch):
     """UI answers share one SentenceIndex from several threads. With a full cache, one thread
     evicted a paper that another was about to mark as recent: KeyError."""
     import sys
@@ -67,7 +67,7 @@ def test_the_sentence_caches_survive_concurrent_answers(corpus_settings, engine,
                 chosen = [papers[int(i)] for i in rng.integers(0, len(papers), 3)]
                 got = index.many(chosen)
                 assert set(got) == {pid for pid, _ in chosen}
-                assert set(index.vectors([pid for pid, _ in chosen])) == set(got)
+                assert set(index.stored([pid for pid, _ in chosen])) == set(got)
         except Exception as exc:  # noqa: BLE001 - reported below with the thread's seed
             errors.append(f"{seed}: {exc!r}")
 

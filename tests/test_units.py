@@ -29,21 +29,39 @@ def test_rrf_weights_ranks_and_breaks_ties_by_id() -> None:
 
 def test_sentence_hits_rank_papers_by_their_best_sentence() -> None:
     query = np.array([1.0, 0.0], dtype=np.float32)
-    vectors = {
-        "b": np.array([[0.0, 1.0], [0.8, 0.6]], dtype=np.float32),  # best sentence counts
-        "a": np.array([[0.8, 0.6]], dtype=np.float32),  # ties with b: by id
-        "c": np.array([[1.0, 0.0]], dtype=np.float32),
-        "d": np.zeros((0, 2), dtype=np.float32),  # no sentences: not ranked
+    evidence = {
+        "b": (["x", "y"], np.array([[0.0, 1.0], [0.8, 0.6]], dtype=np.float32)),  # best counts
+        "a": (["x"], np.array([[0.8, 0.6]], dtype=np.float32)),  # ties with b: by id
+        "c": (["x"], np.array([[1.0, 0.0]], dtype=np.float32)),
+        "d": ([], np.zeros((0, 2), dtype=np.float32)),  # no sentences: not ranked
     }
-    hits = sentence_hits(vectors, query)
+    hits = sentence_hits(evidence, query, {}, 1.0)
     assert [h.paper_id for h in hits] == ["c", "a", "b"]
     assert abs(hits[1].score - 0.8) < 1e-6
+
+
+def test_sentence_hits_add_the_question_terms_a_sentence_contains() -> None:
+    """A sentence that says what was asked outranks a slightly closer paraphrase that does
+    not; rarer terms count for more, and a weight of 0 leaves similarity alone."""
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    close, closer = np.array([[0.8, 0.6]], np.float32), np.array([[0.9, 0.436]], np.float32)
+    evidence = {
+        "says": (["Flipping 40% of rewards still improves math accuracy."], close),
+        "sounds": (["Noisy feedback is studied in reinforcement learning."], closer),
+        "common": (["We report accuracy."], close),
+    }
+    terms = {"flipping": 0.5, "reward": 0.3, "accuracy": 0.2}
+    hits = sentence_hits(evidence, query, terms, 1.0)
+    assert [h.paper_id for h in hits] == ["says", "common", "sounds"]
+    assert abs(hits[0].score - (0.8 + 1.0)) < 1e-5, "cosine + the share of terms present"
+    plain = sentence_hits(evidence, query, terms, 0.0)
+    assert [h.paper_id for h in plain] == ["sounds", "common", "says"]
 
 
 def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
     question = "How can a 100B model be fine-tuned on one GPU by offloading to SSDs?"
     vector = engine.embed_model.get_query_embedding(question)
-    sentences = engine.evidence.vectors
+    sentences = engine.evidence.stored
     hits, _ = engine.retriever.retrieve(question, vector, 5, "hybrid", None, sentences)
     assert all("sentences" in h.ranks for h in hits)
     off = engine.retriever.with_settings(engine.settings.model_copy(update={"sentence_weight": 0}))
