@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +36,6 @@ RARE_DF = 3  # a name in at most this many papers is "rare"
 # approximate index otherwise come back in varying order and reorder the sources run to run.
 SCORE_DIGITS = 6
 EXTRA_CANDIDATES = 8  # fetched beyond `candidates` so the cut falls on a deterministic order
-# Keyword searches run here while the vector search is under way (a round trip to a `chroma
-# run` server, or Chroma's own native code): both wait on other work, not on Python.
-_KEYWORD_SEARCH = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
 
 class HybridRetriever:
@@ -155,16 +151,14 @@ class HybridRetriever:
         `allowed` (from filters) restricts both retrievers to those paper ids. `sentences`
         gives papers' sentences with their stored vectors: in hybrid mode the candidates of
         both retrievers are also ranked by their best sentence (its similarity plus the
-        question's terms it contains), a third list in the fusion. The keyword search runs in
-        a worker thread while the vector search is under way."""
-        keywords = (
-            _KEYWORD_SEARCH.submit(self._bm25_search, question, allowed)
-            if mode in ("bm25", "hybrid")
-            else None
-        )
+        question's terms it contains), a third list in the fusion."""
         dense = self.dense(embedding, allowed)
         evidence = dense[0].dense if dense else 0.0
-        sparse = [Hit(pid, s) for pid, s in keywords.result()] if keywords else []
+        sparse = (
+            [Hit(pid, s) for pid, s in self._bm25_search(question, allowed)]
+            if mode in ("bm25", "hybrid")
+            else []
+        )
         if mode == "dense":
             return dense[:top_k], evidence
         if mode == "bm25":

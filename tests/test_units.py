@@ -73,8 +73,8 @@ def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
 
 
 def test_concurrent_retrievals_match_sequential_ones(engine) -> None:
-    """Keyword searches run in worker threads during the vector search: many questions at
-    once (as the UI serves them), with and without a filter, give the sequential results."""
+    """Many questions at once (as the UI serves them from several threads), with and without
+    a filter, give the sequential results: the shared caches and indexes are thread-safe."""
     from concurrent.futures import ThreadPoolExecutor
 
     from rag.filters import Filters
