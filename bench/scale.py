@@ -281,6 +281,28 @@ def _start_server(data: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("chroma run did not start within 60 s")
 
 
+def store_env(tmp: Path, code: Path = ROOT) -> dict[str, str]:
+    """The environment of a worker on the store under `tmp` (index, data, corpus), running the
+    checkout `code`; embedded until a server's host and port are added."""
+    from rag.settings import Settings
+
+    env = {
+        **os.environ,
+        # the exported encoder of this checkout: an export is not part of opening an engine
+        "RAG_MODEL_CACHE_DIR": str(Settings().model_cache_dir),
+        "PYTHONPATH": str(code),
+        "RAG_BACKEND": "extractive",
+        "RAG_INDEX_DIR": str(tmp / "index"),
+        "RAG_DATA_DIR": str(tmp / "data"),
+        "RAG_CORPUS_DIR": str(tmp / "corpus"),
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    env.pop("RAG_CHROMA_HOST", None)
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", default="10000,100000", help="sizes, ascending")
@@ -300,22 +322,7 @@ def main() -> None:
     ctx = _Ctx(tmp)
     corpus = tmp / "corpus"
     corpus.mkdir()
-    from rag.settings import Settings
-
-    env = {
-        **os.environ,
-        # the exported encoder of this checkout: an export is not part of opening an engine
-        "RAG_MODEL_CACHE_DIR": str(Settings().model_cache_dir),
-        "PYTHONPATH": str(ROOT),
-        "RAG_BACKEND": "extractive",
-        "RAG_INDEX_DIR": str(tmp / "index"),
-        "RAG_DATA_DIR": str(tmp / "data"),
-        "RAG_CORPUS_DIR": str(corpus),
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-    env.pop("RAG_CHROMA_HOST", None)
+    env = store_env(tmp)
     server, server_data = None, None
     if args.server:
         server_data = tmp / "chroma-server"
