@@ -278,7 +278,8 @@ class Engine:
         if filters and filters.active and not sources:
             return render("no_match", filters=filters.describe()), True, label
         unknown = view.retriever.unknown_terms(turn.asked)
-        if info.kind == "metadata" and (pinned or plan.about):
+        named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
+        if info.kind == "metadata" and (pinned or named):
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)
             return text, not answered, METADATA

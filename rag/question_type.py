@@ -32,12 +32,16 @@ _STOP_TEXT = """
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
+_PUBLISHED = r"(published|released|written|submitted|posted|updated|presented|accepted)"
 _METADATA = re.compile(
     r"^(who (wrote|authored|are the authors|is the author|were the authors)|"
     r"(what|which) (is|are|was|were) the (authors?|publication date|publication year|"
-    r"(arxiv )?categor(y|ies)|arxiv id)\b|list the authors|"
-    r"when was\b.*\b(published|released|written|submitted|posted|updated)\W*$|"
-    r"(in )?(what|which) year\b.*\b(published|released|written|submitted|posted|updated)\W*$)",
+    r"(arxiv )?categor(y|ies)|arxiv id|doi|venue)\b|list the authors|"
+    rf"when (was|were)\b.*\b{_PUBLISHED}\W*$|"
+    r"when did\b.*\b(come out|appear|get published)\W*$|"
+    rf"(in |from )?(what|which) year\b.*\b({_PUBLISHED}|from|appear)\W*$|"
+    rf"(in |at )?(what|which) (venue|journal|conference)\b.*\b({_PUBLISHED}|appear)\W*$|"
+    rf"where (was|were)\b.*\b{_PUBLISHED}\W*$)",
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(

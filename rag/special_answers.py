@@ -24,11 +24,18 @@ from rag.types import Source
 MAX_MENTIONS = 3  # papers quoted under a mention notice
 _ASKS = (
     ("authors", re.compile(r"\b(who|authors?|written by|wrote)\b", re.IGNORECASE)),
-    ("date", re.compile(r"\b(when|year|date|published|released)\b", re.IGNORECASE)),
+    ("date", re.compile(r"\b(when|year|date)\b", re.IGNORECASE)),
+    ("venue", re.compile(r"\b(venue|journal|conference|where)\b", re.IGNORECASE)),
     ("categories", re.compile(r"\bcategor(y|ies)\b", re.IGNORECASE)),
     ("identifier", re.compile(r"\b(arxiv id|arxiv number|doi|identifier)\b", re.IGNORECASE)),
 )
-_MISSING = {"authors": "author", "date": "date", "categories": "category", "identifier": "id"}
+_MISSING = {
+    "authors": "author",
+    "date": "date",
+    "venue": "venue",
+    "categories": "category",
+    "identifier": "id",
+}
 
 
 def asked_fields(question: str) -> list[str]:
@@ -40,6 +47,7 @@ def metadata_answer(question: str, source: Source, meta: PaperMeta) -> tuple[str
     values = {
         "authors": ", ".join(display_name(a) for a in meta.authors),
         "date": meta.date or (str(meta.year) if meta.year else ""),
+        "venue": meta.venue or "",
         "categories": ", ".join(meta.categories),
         "identifier": "; ".join(
             f"{label} {value}"

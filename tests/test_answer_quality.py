@@ -132,6 +132,41 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
     assert "2021-05-04" in when.text
 
 
+def test_metadata_of_a_paper_named_by_a_plain_word(tmp_path):
+    """ "Echo" is also an ordinary word: the paper titled by it is the one asked about once
+    retrieval agrees, however the question asks for the record (year, venue, "come out")."""
+    rows = [
+        {
+            "title": "Echo: Decoupling Rollouts from Training for Reinforcement Learning",
+            "abstract": "We present Echo, a system that runs reinforcement learning rollouts "
+            "on inference machines and policy updates on training machines. Echo matches a "
+            "co-located baseline in final reward while moving rollouts to cheaper hardware.",
+            "authors": "Grace Hopper",
+            "journal": "Journal of Systems Research",
+            "update_date": "2025-10-01",
+        },
+        {
+            "title": "Acoustic Echo Cancellation with Small Networks",
+            "abstract": "Small recurrent networks remove acoustic echo from speech on phones. "
+            "A 40k-parameter model cancels echo as well as a classical adaptive filter.",
+        },
+    ]
+    engine = _engine_over(tmp_path, rows)
+    for question, wanted in [
+        ("When was Echo published?", "- date: 2025-10-01 [1]"),
+        ("When did Echo come out?", "- date: 2025-10-01 [1]"),
+        ("What year is Echo from?", "- date: 2025-10-01 [1]"),
+        ("Who are the authors of Echo?", "- authors: Grace Hopper [1]"),
+        ("In which journal did Echo appear?", "- venue: Journal of Systems Research [1]"),
+    ]:
+        answer = engine.ask(question)
+        assert answer.backend == "metadata" and not answer.refused, question
+        assert answer.sources[0].title.startswith("Echo:")
+        assert wanted in answer.text.splitlines(), (question, answer.text)
+    missing = engine.ask("Where was the acoustic echo cancellation paper published?")
+    assert missing.backend != "metadata", "no paper is named: retrieval answers or refuses"
+
+
 def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
     rows = [
         {

@@ -34,6 +34,8 @@ def test_asked_fields() -> None:
     assert asked_fields("Who wrote [2]?") == ["authors"]
     assert asked_fields("When was [1] published?") == ["date"]
     assert asked_fields("What category is [3] in?") == ["categories"]
+    assert asked_fields("Where was [2] published?") == ["venue"]
+    assert asked_fields("In which journal and year did [2] appear?") == ["date", "venue"]
 
 
 def test_metadata_answer_uses_the_record_fields() -> None:
@@ -42,6 +44,9 @@ def test_metadata_answer_uses_the_record_fields() -> None:
     assert answered and text == "[1] Paper One\n- authors: Ada Lovelace, A. Turing [1]"
     text, _ = metadata_answer("When was [1] published?", _source(1, "Paper One"), meta)
     assert text.endswith("- date: 2021-05-04 [1]")
+    venue = from_extra({"journal-ref": "NeurIPS 2023"})
+    text, answered = metadata_answer("Where was [1] published?", _source(1, "Paper One"), venue)
+    assert answered and text.endswith("- venue: NeurIPS 2023 [1]")
 
 
 def test_metadata_answer_says_when_the_collection_has_none() -> None:
