@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.question_type import QuestionInfo, is_measure
-from rag.sentence_scoring import INTRO_VERB, mentions
+from rag.sentence_scoring import INTRO_VERB, introduces, mentions
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
@@ -83,6 +83,8 @@ class PaperNames:
                 return 1
             if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
                 return 1
+            if _spelled_out(name, sentence) and introduces(sentence):
+                return 1
         return 0
 
     def plan(self, info: QuestionInfo) -> NamePlan:
@@ -133,6 +135,19 @@ class PaperNames:
             for s in split_sentences(self._paper(pid).abstract)
             if any(mentions(s, n) for n in names)
         ]
+
+
+def _spelled_out(name: str, sentence: str) -> bool:
+    """The sentence defines an acronym for the name: "Trajectory Alignment (TA)", "Low-Rank
+    Adaptation (LoRA)" (the acronym's capitals are the initials of the name's capitalized
+    words); with "we introduce ..." it introduces the name, even second in a list."""
+    initials = "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper())
+    if len(initials) < 2:
+        return False
+    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}\s*\(([^()\s]+)\)", sentence):
+        if "".join(c for c in match.group(1) if c.isupper()) == initials:
+            return True
+    return False
 
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:

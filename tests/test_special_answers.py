@@ -92,6 +92,33 @@ def test_paper_about_a_name_by_title_or_introduction(names) -> None:
     assert names.plan(analyze("How fast is BazOpt?")).about == ["c"]  # untitled: introduced
 
 
+def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -> None:
+    """ "we introduce A Models (AM) and Path Matching (PM)": the paper is about Path Matching,
+    so asking what it is is not a near miss; a paper citing it among others is not about it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper(
+            "g",
+            "Aligning Design Paths",
+            "We introduce Shape Diffusion Models (SDM) and Path Matching (PM), a framework "
+            "that aligns sampling paths with solver paths. It needs few samples.",
+        ),
+        _paper(
+            "h",
+            "A Survey of Design Generation",
+            "Recent methods such as Path Matching (PM) have been proposed for design.",
+        ),
+        _paper("i", "Solver Paths", "Path Matching is a baseline in our comparison."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    info = analyze("What is Path Matching in design generation?")
+    plan = names.plan(info)
+    assert plan.about == ["g"] and not names.near_miss(info, plan)
+    assert names.about_strength("h", "Path Matching") == 0, "cited, not introduced"
+    assert names.about_strength("g", "Diffusion Models") == 0, "SDM is not its initials"
+
+
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
     info = analyze("What accuracy does QuxQuant report?")
     plan = names.plan(info)
