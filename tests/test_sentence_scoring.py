@@ -64,6 +64,26 @@ def test_definition_question_prefers_the_sentence_introducing_the_name() -> None
     assert _top("What is SparseX?", sentences, ["SparseX"]).startswith("We propose SparseX")
 
 
+def test_in_the_paper_about_the_name_the_name_is_not_lexical_evidence() -> None:
+    """Every sentence of the paper about VantorX has the focus bonus: the one that answers
+    "what does VantorX propose for quantization" must not lose to a side remark that merely
+    repeats the name; another paper's sentences still count the name."""
+    question = "What does VantorX propose for quantization?"
+    sentences = [
+        "VantorX leverages automorphisms for scalar products.",
+        "A non-uniform quantization operator is derived from power functions.",
+    ]
+    query, vectors = _equal_vectors(2)
+    stats = LexicalStats.of_texts(CORPUS)
+
+    def top(about: frozenset[int]) -> str:
+        papers = [(1, sentences, vectors)]
+        return score_sentences(analyze(question), query, papers, stats, ["VantorX"], about)[0].text
+
+    assert top(frozenset({1})).startswith("A non-uniform quantization operator")
+    assert top(frozenset()).startswith("VantorX leverages"), "a paper not about it: the name counts"
+
+
 def test_lexical_overlap_breaks_equal_similarity() -> None:
     sentences = ["Our method is evaluated widely.", "Asynchronous updates tolerate slow clients."]
     assert _top("How do asynchronous methods handle slow clients?", sentences).startswith("Asynch")
