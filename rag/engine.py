@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,7 @@ class Engine:
     ) -> tuple[list[Source], float, np.ndarray]:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         view = view or self._view
+        question = view.names.casing.cased(question)
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
         retriever = view.retriever.with_settings(self.settings)
         allowed = view.catalog.select(filters) if filters and filters.active else None
@@ -248,6 +250,7 @@ class Engine:
         asked = self.clean_question(question, notices)
         mark = time.perf_counter()
         standalone = writer.standalone(asked, history, deadline)
+        standalone = replace(standalone, question=view.names.casing.cased(standalone.question))
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()

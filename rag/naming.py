@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
+from rag.name_casing import NameCasing
 from rag.question_type import QuestionInfo, is_measure
 from rag.sentence_scoring import INTRO_VERB, introduces, mentions
 
@@ -49,6 +50,7 @@ class PaperNames:
         self._catalog = catalog  # its name postings are kept by `rag.paper_terms.name_keys`
         share = int(COMMON_SHARE * catalog.count())
         self._common = min(max(MENTION_MAX_DF, share), COMMON_CAP)
+        self.casing = NameCasing(catalog, self._common)
 
     def _candidates(self, name: str) -> list[str]:
         """Papers that mention `name`; none when too many papers share its first word."""

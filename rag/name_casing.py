@@ -1,0 +1,63 @@
+"""Names typed in lower case, written back the way the collection writes them.
+
+Names are found by their form (NUPES, LoRA, GaLore), but people type "what is nupes" or
+"what rank does lora use". A lower-case word of the question is restored to the collection's
+spelling when every paper that contains the word writes it as an acronym or in mixed case;
+a word that any of them writes as a plain word ("swarm" next to "SWARM", "Echo") is left
+as typed, so an ordinary word never becomes a name.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, OrderedDict
+
+from rag.catalog import Catalog
+from rag.question_type import STOPWORDS, WORD
+
+CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
+_NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
+
+
+class NameCasing:
+    """Shared by every answer of a view; the cache is read and changed under a lock."""
+
+    def __init__(self, catalog: Catalog, common: int) -> None:
+        self._catalog = catalog
+        self._common = common  # more papers than this: a topic word, never restored
+        self._cache: OrderedDict[str, str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cased(self, question: str) -> str:
+        """The question with its lower-case names in the collection's spelling."""
+        return WORD.sub(lambda m: self.spelling(m.group(0)) or m.group(0), question)
+
+    def spelling(self, word: str) -> str | None:
+        """How the collection writes `word` ("nupes" -> "NUPES"), or None to keep it."""
+        if not word.islower() or len(word) < 3 or word in STOPWORDS:
+            return None
+        with self._lock:
+            if word in self._cache:
+                return self._cache[word]
+        found = self._look_up(word)
+        with self._lock:
+            self._cache[word] = found
+            while len(self._cache) > CACHE_WORDS:
+                self._cache.popitem(last=False)
+        return found
+
+    def _look_up(self, word: str) -> str | None:
+        papers = self._catalog.word_df(word)
+        if not papers or papers > self._common:  # read at most `common` records, once
+            return None
+        named = self._catalog.naming([word], limit=papers + 1)
+        if len(named) < papers:  # some paper has it only as a plain word
+            return None
+        forms: Counter[str] = Counter()
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+        for record in self._catalog.records(sorted(named)):
+            forms.update(pattern.findall(f"{record.title or ''}\n{record.abstract}"))
+        if not forms or not all(_NAME_FORM.search(form) for form in forms):
+            return None
+        return max(sorted(forms), key=lambda form: forms[form])

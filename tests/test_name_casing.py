@@ -1,0 +1,48 @@
+"""Lower-case names in questions, restored to the collection's spelling (a real catalog)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.catalog import Catalog
+from rag.name_casing import NameCasing
+from rag.papers import Paper
+
+PAPERS = [
+    Paper("a", "GraNet: Graph Networks for Routing", "We propose GraNet, a router.", []),
+    Paper("b", "Routers Compared", "We compare GraNet and QLoRA-tuned routers.", []),
+    Paper("c", "SWARM Training", "We propose SWARM, a training scheme for weak devices.", []),
+    Paper("d", "Particle Swarm Search", "A swarm of particles searches the space.", []),
+    Paper("e", "Echo: Rollouts Elsewhere", "Echo runs rollouts on spare machines.", []),
+]
+
+
+@pytest.fixture
+def casing(tmp_path) -> NameCasing:
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
+    return NameCasing(catalog, common=30)
+
+
+def test_a_name_the_collection_always_writes_as_a_name_is_restored(casing) -> None:
+    assert casing.cased("what is granet and who wrote it") == "what is GraNet and who wrote it"
+    assert casing.cased("how much memory does qlora-tuned routing save?") == (
+        "how much memory does QLoRA-tuned routing save?"
+    )
+
+
+def test_ordinary_words_stay_as_typed(casing) -> None:
+    """ "swarm" is also written as a plain word (paper d), "echo" only as a capitalized word,
+    "routers" in lower case: none becomes a name; words already cased are left alone."""
+    assert casing.cased("how does swarm training handle weak devices") == (
+        "how does swarm training handle weak devices"
+    )
+    assert casing.cased("what does echo do with routers") == "what does echo do with routers"
+    assert casing.cased("What is GraNet?") == "What is GraNet?"
+
+
+def test_a_word_in_more_papers_than_common_is_a_topic(tmp_path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
+    assert NameCasing(catalog, common=1).cased("what is granet") == "what is granet"
