@@ -15,7 +15,6 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.bounded_cache import BoundedCache
 from rag.catalog_writing import CatalogWriting, in_parts, key_digest
 from rag.chunking import sentence_pieces
 from rag.filters import Filters
@@ -107,9 +107,9 @@ class Catalog(CatalogWriting):
         # catalog after 216 questions), read ones stay in the kernel's page cache.
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, PaperRecord] = OrderedDict()
+        self._cache: BoundedCache[str, PaperRecord] = BoundedCache(CACHE_RECORDS)
         self._writable = create
-        self._selections: OrderedDict[Filters, Selection] = OrderedDict()
+        self._selections: BoundedCache[Filters, Selection] = BoundedCache(CACHE_SELECTIONS)
         if create and self.info(LINEAGE_KEY) is None:  # a new index, not a copy of one
             self.set_info(LINEAGE_KEY, uuid.uuid4().hex)
         if create and self.renumbered():
@@ -174,16 +174,11 @@ class Catalog(CatalogWriting):
 
     def records(self, ids: list[str]) -> list[PaperRecord]:
         """The records of these papers (unknown ids are left out), from a small cache."""
-        with self._lock:
-            cached = {pid: self._cache[pid] for pid in ids if pid in self._cache}
+        cached = self._cache.get_many(ids)
         wanted = [pid for pid in dict.fromkeys(ids) if pid not in cached]
         sql = f"SELECT {_RECORD_COLS} FROM papers WHERE paper_id IN ({{}})"
         fetched = {r.paper_id: r for r in map(_record, self._in(sql, wanted))}
-        with self._lock:
-            for pid, record in fetched.items():
-                self._cache[pid] = record
-            while len(self._cache) > CACHE_RECORDS:
-                self._cache.popitem(last=False)
+        self._cache.put_many(fetched)
         found = cached | fetched
         return [found[pid] for pid in ids if pid in found]
 
@@ -273,16 +268,7 @@ class Catalog(CatalogWriting):
         year filter over a million papers selects 200,000 of them (about 100 ms)."""
         if self._writable:
             return self._select(filters)
-        with self._lock:
-            if filters in self._selections:
-                self._selections.move_to_end(filters)
-                return self._selections[filters]
-        chosen = self._select(filters)
-        with self._lock:
-            self._selections[filters] = chosen
-            while len(self._selections) > CACHE_SELECTIONS:
-                self._selections.popitem(last=False)
-        return chosen
+        return self._selections.get_or_compute(filters, lambda: self._select(filters))
 
     def _select(self, filters: Filters) -> Selection:
         """SQL narrows (years exactly, names by substring), `Filters.matches` decides

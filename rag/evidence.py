@@ -6,12 +6,11 @@ to answer sentences; abstracts repeat across questions, so their vectors are kep
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
+from rag.bounded_cache import BoundedCache
 from rag.chunking import split_sentences
 from rag.encoding import unit_vector
 
@@ -19,15 +18,14 @@ CACHE_PAPERS = 4096
 
 
 class SentenceIndex:
-    """Shared by every answer a view serves, from several threads at once: the cache is read
-    and changed under a lock; the catalog reads and the encoding run outside it."""
+    """Shared by every answer a view serves, from several threads at once (the cache is
+    thread-safe; the catalog reads and the encoding run outside its lock)."""
 
     def __init__(self, embed_model: Any, catalog: Any = None, max_tokens: int = 0) -> None:
         self._embed = embed_model
         self._max_tokens = max_tokens  # the chunking budget the stored sentences were cut with
         self._catalog = catalog  # stored sentence vectors (written at ingestion), when there are
-        self._cache: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: BoundedCache[str, tuple[list[str], np.ndarray]] = BoundedCache(CACHE_PAPERS)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -40,8 +38,7 @@ class SentenceIndex:
 
     def many(self, papers: list[tuple[str, str]]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentences and unit vectors of several abstracts; missing ones embedded in one batch."""
-        with self._lock:
-            found = {pid: self._cache[pid] for pid, _ in papers if pid in self._cache}
+        found = self._cache.get_many(pid for pid, _ in papers)
         wanted = [pid for pid, _ in papers if pid not in found]
         if wanted and self._catalog is not None:
             found |= self._catalog.sentences(wanted, self._max_tokens)
@@ -52,28 +49,16 @@ class SentenceIndex:
         for pid, sents in missing:
             found[pid] = (sents, vectors[offset : offset + len(sents)])
             offset += len(sents)
-        with self._lock:
-            _remember(self._cache, {pid: found[pid] for pid, _ in papers})
+        self._cache.put_many({pid: found[pid] for pid, _ in papers})
         return {pid: found[pid] for pid, _ in papers}
 
     def stored(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentences and stored vectors of these papers, for ranking retrieval candidates:
         nothing is embedded here (papers without stored vectors are left out)."""
-        with self._lock:
-            out = {pid: self._cache[pid] for pid in ids if pid in self._cache}
+        out = self._cache.get_many(ids)
         wanted = [pid for pid in ids if pid not in out]
         if wanted and self._catalog is not None:
             fetched = self._catalog.sentences(wanted, self._max_tokens)
             out |= fetched
-            with self._lock:
-                _remember(self._cache, fetched)
+            self._cache.put_many(fetched)
         return out
-
-
-def _remember(cache: OrderedDict, entries: dict) -> None:
-    """Put entries last (most recent) and drop the oldest beyond CACHE_PAPERS; under the lock."""
-    for key, value in entries.items():
-        cache[key] = value
-        cache.move_to_end(key)
-    while len(cache) > CACHE_PAPERS:
-        cache.popitem(last=False)

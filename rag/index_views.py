@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.bounded_cache import BoundedCache
 from rag.catalog import Catalog, PaperRecord
 from rag.catalog_maps import MetaMap, RecordMap
 from rag.components import make_vector_index, make_vector_store
@@ -47,20 +48,13 @@ class IndexView:
     names: PaperNames  # which papers are about, or only mention, a name
     size: int = 0  # papers when opened
     users: int = 0  # answers in progress on this view; it is closed when retired and idle
-    _plans: dict[str, NamePlan] = field(default_factory=dict)  # recent questions' name plans
-    _plans_lock: threading.Lock = field(default_factory=threading.Lock)
+    _plans: BoundedCache[str, NamePlan] = field(  # recent questions' name plans
+        default_factory=lambda: BoundedCache(PLAN_CACHE)
+    )
 
     def name_plan(self, question: str) -> NamePlan:
         """Papers about the names in the question (they lead), and names only mentioned."""
-        with self._plans_lock:
-            plan = self._plans.get(question)
-        if plan is None:
-            plan = self.names.plan(analyze(question))
-            with self._plans_lock:
-                self._plans[question] = plan
-                while len(self._plans) > PLAN_CACHE:
-                    self._plans.pop(next(iter(self._plans)))
-        return plan
+        return self._plans.get_or_compute(question, lambda: self.names.plan(analyze(question)))
 
 
 class IndexViews:

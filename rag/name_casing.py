@@ -10,9 +10,9 @@ as typed, so an ordinary word never becomes a name.
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 
+from rag.bounded_cache import BoundedCache
 from rag.catalog import Catalog
 from rag.question_type import STOPWORDS, WORD
 
@@ -21,13 +21,12 @@ _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capita
 
 
 class NameCasing:
-    """Shared by every answer of a view; the cache is read and changed under a lock."""
+    """Shared by every answer of a view (its cache is thread-safe)."""
 
     def __init__(self, catalog: Catalog, common: int) -> None:
         self._catalog = catalog
         self._common = common  # more papers than this: a topic word, never restored
-        self._cache: OrderedDict[str, str | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: BoundedCache[str, str | None] = BoundedCache(CACHE_WORDS)
 
     def cased(self, question: str) -> str:
         """The question with its lower-case names in the collection's spelling."""
@@ -37,15 +36,7 @@ class NameCasing:
         """How the collection writes `word` ("nupes" -> "NUPES"), or None to keep it."""
         if not word.islower() or len(word) < 3 or word in STOPWORDS:
             return None
-        with self._lock:
-            if word in self._cache:
-                return self._cache[word]
-        found = self._look_up(word)
-        with self._lock:
-            self._cache[word] = found
-            while len(self._cache) > CACHE_WORDS:
-                self._cache.popitem(last=False)
-        return found
+        return self._cache.get_or_compute(word, lambda: self._look_up(word))
 
     def _look_up(self, word: str) -> str | None:
         papers = self._catalog.word_df(word)

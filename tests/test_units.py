@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.backends.llm import build_messages
+from rag.bounded_cache import BoundedCache
 from rag.chunking import count_tokens
 from rag.conversation import resolve
 from rag.retrieval import Hit, rrf, sentence_hits
@@ -159,3 +160,17 @@ def test_the_library_never_imports_its_clients() -> None:
                 continue
             assert not {n.split(".")[0] for n in names} & clients, (path.name, names)
     assert set(client_commands()) == {"ui", "eval"}
+
+
+def test_bounded_cache_drops_the_least_recently_used() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache.put_many({"a": 1, "b": 2})
+    assert cache.get_many(["a"]) == {"a": 1}  # "a" is now the most recent
+    cache.put_many({"c": 3})
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "c": 3}
+    calls = []
+    assert cache.get_or_compute("d", lambda: calls.append("d") or 4) == 4
+    assert cache.get_or_compute("d", lambda: calls.append("d") or 5) == 4
+    assert calls == ["d"], "computed once, then read"
+    cache.clear()
+    assert cache.get_many(["a", "c", "d"]) == {}
