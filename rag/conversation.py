@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.types import Answer
 
@@ -14,12 +14,17 @@ _PRONOUN = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 8  # words: shorter follow-ups usually lean on the previous turn
+_OTHER = re.compile(r"\b(other|others|another|else|besides|apart from|except)\b", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r" \(follow-up to: (?P<context>.*)\)$", re.DOTALL)
+_THREAD_TURNS = 5  # answers whose cited papers "other papers" leaves out
+_THREAD = "; thread: "  # between the previous question and the first one of the thread
 
 
 @dataclass
 class Standalone:
     question: str
     pinned: list[str]  # paper ids the follow-up named as [n]
+    excluded: list[str] = field(default_factory=list)  # "which other papers": those cited last
 
 
 def resolve(question: str, history: list[Answer]) -> Standalone:
@@ -39,9 +44,26 @@ def resolve(question: str, history: list[Answer]) -> Standalone:
 
     rewritten = _REF.sub(name, question)
     if not pinned and (_PRONOUN.search(question) or len(question.split()) < _SHORT):
-        previous = last.standalone_question or last.question
-        rewritten = f"{question} (follow-up to: {previous})"
-    return Standalone(rewritten, pinned)
+        rewritten = f"{question} (follow-up to: {_context(last)})"
+    others = _discussed(history) if not pinned and _OTHER.search(question) else []
+    return Standalone(rewritten, pinned, others)
+
+
+def _discussed(history: list[Answer]) -> list[str]:
+    """The papers cited in the thread's recent answers ("any others?" after "which other
+    papers ..." wants papers none of them showed)."""
+    recent = history[-_THREAD_TURNS:]
+    return list(dict.fromkeys(c.paper_id for a in reversed(recent) for c in a.citations))
+
+
+def _context(last: Answer) -> str:
+    """The previous question and the first question of its thread, never nested deeper: a
+    long thread keeps what was just asked and what the thread is about, at a bounded size."""
+    earlier = _FOLLOW_UP.search(last.standalone_question or "")
+    if earlier is None:
+        return last.question
+    root = earlier.group("context").split(_THREAD)[-1]
+    return last.question if root == last.question else f"{last.question}{_THREAD}{root}"
 
 
 def history_text(history: list[Answer], turns: int = 3) -> str:

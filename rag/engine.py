@@ -254,8 +254,12 @@ class Engine:
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()
-        sources, evidence, vector = self.retrieve(query, top_k, mode, view, filters)
-        sources = self._pin(sources, standalone.pinned, view)
+        wanted, left_out = self.top_k(top_k), standalone.excluded
+        more = min(wanted + len(left_out), MAX_TOP_K)  # room for the papers left out
+        sources, evidence, vector = self.retrieve(query, more, mode, view, filters)
+        sources = self._pin(_without(sources, left_out)[:wanted], standalone.pinned, view)
+        if left_out:
+            notices.append(render("left_out", papers=_labels(history, left_out)))
         turn = Turn(
             view=view,
             asked=asked,
@@ -347,3 +351,16 @@ class Engine:
         return bool(unknown) and evidence < self.settings.unknown_term_threshold
 
     _refusal = staticmethod(refusal)  # the no-evidence answer (rag/special_answers.py)
+
+
+def _without(sources: list[Source], paper_ids: list[str]) -> list[Source]:
+    """The sources minus some papers, numbered again from [1]."""
+    kept = [s for s in sources if s.paper_id not in paper_ids]
+    for n, source in enumerate(kept, start=1):
+        source.n = n
+    return kept
+
+
+def _labels(history: list[Answer], paper_ids: list[str]) -> str:
+    labels = {c.paper_id: c.label for answer in history for c in answer.citations}
+    return "; ".join(labels[pid] for pid in paper_ids if pid in labels)

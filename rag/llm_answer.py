@@ -65,7 +65,7 @@ class ChatAnswers:
             messages = [{"role": "user", "content": prompt}]
             pieces = self.chat().stream(messages, CONDENSE_TOKENS, Usage(), deadline)
             text = "".join(pieces).strip()
-            return Standalone(text.splitlines()[0].strip() or rule.question, [])
+            return Standalone(text.splitlines()[0].strip() or rule.question, [], rule.excluded)
         except (LLMError, ConfigError, IndexError):
             return rule
 

@@ -126,6 +126,35 @@ def test_pronoun_follow_up_carries_the_previous_topic(engine):
     assert chat.history == []
 
 
+def test_a_long_thread_keeps_its_first_question_without_nesting(engine):
+    chat = Chat(engine)
+    chat.ask("What is GaLore?")
+    chat.ask("how much memory does it save?")
+    third = chat.ask("and who wrote it?")
+    assert third.standalone_question == (
+        "and who wrote it? (follow-up to: how much memory does it save?; thread: What is GaLore?)"
+    )
+    assert third.sources[0].title.startswith("GaLore")
+
+
+def test_asking_for_other_papers_leaves_out_those_already_cited(engine):
+    """ "Which other papers ...?" after an answer about GaLore: the papers that answer cited
+    are left out (and the notice says so); "any others?" leaves out every one shown since."""
+    chat = Chat(engine)
+    first = chat.ask("What is GaLore?")
+    shown = {c.paper_id for c in first.citations}
+    assert shown and not first.refused
+    other = chat.ask("Which other papers reduce optimizer memory?")
+    assert not other.refused and other.citations
+    assert shown.isdisjoint(s.paper_id for s in other.sources)
+    assert [s.n for s in other.sources] == list(range(1, len(other.sources) + 1))
+    left_out = "Left out, as other papers were asked for: GaLore"
+    assert any(notice.startswith(left_out) for notice in other.notices)
+    shown |= {c.paper_id for c in other.citations}
+    more = chat.ask("any others?")
+    assert shown.isdisjoint(s.paper_id for s in more.sources)
+
+
 def test_answer_json_shape(engine):
     data = engine.ask("diffusion models for image generation").to_json()
     for key in ("answer", "citations", "sources", "refused", "backend", "timings_ms"):

@@ -120,6 +120,7 @@ def test_resolve_pins_the_paper_a_follow_up_names() -> None:
     assert vague.pinned == [] and vague.question.endswith(
         "(follow-up to: Which papers prune LLMs?)"
     )
+    assert vague.excluded == [], "no citations to leave out"
     alone = resolve("How do diffusion models sample faster than before in 2024?", [first])
     assert alone.question == "How do diffusion models sample faster than before in 2024?"
     assert resolve("What did [9] measure?", [first]).pinned == [], "no source 9: nothing pinned"
