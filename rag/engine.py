@@ -257,9 +257,10 @@ class Engine:
         wanted, left_out = self.top_k(top_k), standalone.excluded
         more = min(wanted + len(left_out), MAX_TOP_K)  # room for the papers left out
         sources, evidence, vector = self.retrieve(query, more, mode, view, filters)
-        sources = self._pin(_without(sources, left_out)[:wanted], standalone.pinned, view)
         if left_out:
+            sources = _without(sources, left_out)[:wanted]
             notices.append(render("left_out", papers=_labels(history, left_out)))
+        sources = self._pin(sources, standalone.pinned, view)
         turn = Turn(
             view=view,
             asked=asked,
@@ -335,10 +336,10 @@ class Engine:
         if not pinned:
             return sources
         rest = [s for s in sources if s.paper_id not in pinned]
-        first = [s for pid in pinned for s in sources if s.paper_id == pid]
-        first += self._sources(
-            [Hit(pid, 0.0) for pid in pinned if pid not in {s.paper_id for s in first}], view
-        )
+        found = {s.paper_id: s for s in sources if s.paper_id in pinned}
+        missing = [Hit(pid, 0.0) for pid in pinned if pid not in found]
+        found |= {s.paper_id: s for s in self._sources(missing, view)}
+        first = [found[pid] for pid in pinned if pid in found]  # in the pinned order
         ordered = (first + rest)[: max(len(sources), len(first))]
         for n, source in enumerate(ordered, start=1):
             source.n = n

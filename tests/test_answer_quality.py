@@ -359,3 +359,28 @@ def test_a_question_typed_in_lower_case_finds_its_names(tmp_path):
     assert what.sources[0].title.startswith("GraNet") and not what.refused
     near = engine.ask("what accuracy does qlora reach when routing packets")
     assert near.refused and near.text.startswith("No paper in this collection is about QLoRA")
+
+
+def test_the_paper_named_by_its_title_leads_even_when_retrieval_missed_it(tmp_path):
+    """Two papers are about "ZenTor" (its own, and a variant titled after it); when retrieval
+    returns only the variant, the paper whose title is the name is still put first."""
+    rows = [
+        {
+            "title": "ZenTor: Low-Rank Gradient Projection for Memory-Efficient Training",
+            "abstract": "We propose ZenTor, which projects gradients onto a low-rank subspace "
+            "so that optimizer states take less memory during pre-training.",
+        },
+        {
+            "title": "Natural ZenTor: Faster Convergence with Fisher Information",
+            "abstract": "This work introduces Natural ZenTor, which applies the inverse "
+            "empirical Fisher matrix to low-rank gradients and converges faster than ZenTor "
+            "when fine-tuning language models for function calling.",
+        },
+    ]
+    engine = _engine_over(tmp_path, rows)
+    question = "Summarize ZenTor for fine-tuning language models for function calling."
+    vector = engine.embed_model.get_query_embedding(question)
+    (hit,), _ = engine.retriever.retrieve(question, vector, 1, "hybrid", None, None)
+    assert engine.papers[hit.paper_id].title.startswith("Natural ZenTor"), "retrieval's pick"
+    answer = engine.ask(question, top_k=1)
+    assert [s.title.split(":")[0] for s in answer.sources] == ["ZenTor", "Natural ZenTor"]
