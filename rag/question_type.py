@@ -71,10 +71,15 @@ _DEFINITION = re.compile(
     r"define\b|what is meant by\b)",
     re.IGNORECASE,
 )
+# "List papers on X", "Give me some work about Y", "Find studies that ...": asked for papers.
+_ASK_FOR = (
+    r"(please )?(list|give me|show me|find( me)?|recommend|suggest|point me to|search for)\b"
+    r"( \w+){0,3} (papers|works|studies|articles|methods|approaches|research|work|literature)\b"
+)
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
-    r"\bis there (a|any)\b|\bare there\b|\bdoes any\b",
+    r"\bis there (a|any)\b|\bare there\b|\bdoes any\b|^" + _ASK_FOR,
     re.IGNORECASE,
 )
 
@@ -86,7 +91,7 @@ _KINDS_OF_WORK = (
     r"algorithms|datasets|benchmarks|resources|architectures|solutions|strategies|efforts"
 )
 _SURVEY = re.compile(
-    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|"
+    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
     r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
     r"\bwhat has been (done|studied|proposed|shown|explored)\b|\bwhat is known about\b|"
     r"\bare there\b|^how (are|have|were|is|has) \S+( \S+){0,6} (been|being)\b",

@@ -55,7 +55,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _BACKGROUND = re.compile(
-    r"^(however|although|while|despite|recently|existing|current|traditional|conventional|"
+    r"^(however|although|while|despite|recent|recently|existing|current|traditional|conventional|"
     r"prior|previous|yet|unfortunately|in recent years|over the past|nowadays|to date)\b",
     re.IGNORECASE,
 )

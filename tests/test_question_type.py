@@ -122,6 +122,9 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
         "Are there datasets of heat pump readings?",
         "How are LLMs being used to write optimization models?",
         "How have graph networks been simplified for recommendation?",
+        "List papers on 3D Gaussian splatting.",
+        "Give me some recent work about federated learning with slow clients.",
+        "find studies that compress optimizer states",
     ],
 )
 def test_survey_questions_want_the_papers(question: str) -> None:
@@ -136,6 +139,8 @@ def test_survey_questions_want_the_papers(question: str) -> None:
         "What accuracy does the model reach on ImageNet?",
         "How does the router work?",
         "Who wrote [2]?",
+        "List the authors of [1].",
+        "Show me the GaLore paper.",
     ],
 )
 def test_questions_about_one_thing_are_not_surveys(question: str) -> None:

@@ -84,6 +84,12 @@ def test_in_the_paper_about_the_name_the_name_is_not_lexical_evidence() -> None:
     assert top(frozenset()).startswith("VantorX leverages"), "a paper not about it: the name counts"
 
 
+def test_background_sentences_lose_to_the_papers_own_statement() -> None:
+    for opening in ("Recent advances in", "However, existing work on", "Recently,"):
+        sentences = [f"{opening} sparse attention cut memory.", "Sparse attention cut memory."]
+        assert _top("How does sparse attention cut memory?", sentences) == sentences[1], opening
+
+
 def test_lexical_overlap_breaks_equal_similarity() -> None:
     sentences = ["Our method is evaluated widely.", "Asynchronous updates tolerate slow clients."]
     assert _top("How do asynchronous methods handle slow clients?", sentences).startswith("Asynch")
