@@ -25,6 +25,7 @@ MENTION_MAX_DF = 30  # a name only this many papers mention can still be one pap
 COMMON_CAP = 200  # ... and more than this many is a topic in any collection (each is read)
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
+TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
 # Words that may stand between the verb and the name: "we propose a novel framework, X".
 _FILLER = (
     r"(?:a|an|the|our|this|novel|new|simple|efficient|general|unified|first|method|framework|"
@@ -67,13 +68,28 @@ class PaperNames:
         p = self._paper(pid)
         return f"{p.title or ''}\n{p.abstract}"
 
+    def _common_term(self, name: str, ids: list[str]) -> bool:
+        """Some abstract spells the acronym out in lower case ("deep neural network (DNN)",
+        "low-rank adaptation (LoRA)"): a common term, where a named method is spelled out
+        with capitals ("Gradient Low-Rank Projection (GaLore)")."""
+        letters = "".join(c for c in name if c.isupper())
+        if len(letters) < 2 or not name.isalpha():
+            return False
+        spelled = re.compile(rf"((?:\b[a-z][a-z-]*\s+){{1,6}})\(\s*{re.escape(name)}s?\s*\)")
+        for pid in ids:
+            for match in spelled.finditer(self._text(pid)):
+                words = re.split(r"[\s-]+", match.group(1).strip())
+                if "".join(w[0] for w in words)[-len(letters) :].upper() == letters:
+                    return True
+        return False
+
     def about_strength(self, pid: str, name: str) -> int:
         """3: the title's name part is `name`; 2: the title contains it; 1: the abstract
         introduces it; 0: the paper only mentions it."""
         title = self._paper(pid).title or ""
         head = title.split(":")[0].strip()
         if head and head.lower() == name.lower():
-            return 3
+            return TITLE_HEAD
         if mentions(title, name):
             return 2
         verb = rf"\b{INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
@@ -101,6 +117,8 @@ class PaperNames:
             if not ids or len(ids) > self._common:
                 continue
             strengths = {pid: self.about_strength(pid, name) for pid in ids}
+            if TITLE_HEAD not in strengths.values() and self._common_term(name, ids):
+                continue  # "deep neural network (DNN)": a term, whatever titles contain it
             about = [pid for pid in ids if strengths[pid]]
             if about:
                 plan.focus.append(name)

@@ -119,6 +119,24 @@ def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -
     assert names.about_strength("g", "Diffusion Models") == 0, "SDM is not its initials"
 
 
+def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> None:
+    """ "deep neural network (DNN)": a title containing DNN is not the paper about DNN, and a
+    question about DNNs is neither promoted nor a near miss; "Gradient Projection (GraPro)"
+    is a named method, and the paper titled by it stays about it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("s", "Efficient Sparse DNN Training", "We train sparse DNNs faster on chips."),
+        _paper("t", "Bell Curves", "Each deep neural network (DNN) has bell-shaped weights."),
+        _paper("g", "GraPro: Cheap Training", "We propose Gradient Projection (GraPro)."),
+        _paper("h", "Baselines", "We compare with gradient projection (GraPro) and Adam."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    plan = names.plan(analyze("How are DNN accelerators designed?"))
+    assert plan.about == [] and plan.mentioned_only == [] and plan.focus == []
+    assert names.plan(analyze("What does GraPro project?")).about == ["g"], "titled by the name"
+
+
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
     info = analyze("What accuracy does QuxQuant report?")
     plan = names.plan(info)
