@@ -42,6 +42,7 @@ class NamePlan:
     specific: list[str] = field(default_factory=list)  # of those, names of one or two papers
     mentioned_only: list[str] = field(default_factory=list)  # names with no paper about them
     mentioning: list[str] = field(default_factory=list)  # paper ids that mention those names
+    leads: list[str] = field(default_factory=list)  # each specific name's own paper, in order
 
 
 class PaperNames:
@@ -124,6 +125,8 @@ class PaperNames:
                 plan.focus.append(name)
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
                     plan.specific.append(name)
+                    if _may_be_subject(name, info.text) and not _part_of(name, plan.specific):
+                        plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
                     into = weak if _plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):
@@ -172,6 +175,11 @@ def _spelled_out(name: str, sentence: str) -> bool:
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:
     return list(dict.fromkeys(pid for _, _, pid in sorted(ranked)))
+
+
+def _part_of(name: str, names: list[str]) -> bool:
+    """ "Fusion" after "FFN Fusion": a word of a name already taken."""
+    return any(name != other and name in other.split() for other in names)
 
 
 def _plain_word(name: str) -> bool:

@@ -384,3 +384,25 @@ def test_the_paper_named_by_its_title_leads_even_when_retrieval_missed_it(tmp_pa
     assert engine.papers[hit.paper_id].title.startswith("Natural ZenTor"), "retrieval's pick"
     answer = engine.ask(question, top_k=1)
     assert [s.title.split(":")[0] for s in answer.sources] == ["ZenTor", "Natural ZenTor"]
+
+
+def test_each_paper_the_question_names_gets_a_group(tmp_path):
+    """ "Does QuilNet outperform ZenTor?" names two papers of the collection: the answer quotes
+    both, each its own, even when one abstract matches the question far better."""
+    rows = [
+        {
+            "title": "QuilNet: Sparse Updates for Cheap Training",
+            "abstract": "We propose QuilNet, which updates a sparse subset of weights. QuilNet "
+            "outperforms ZenTor and dense training by 3 points at the same memory budget.",
+        },
+        {
+            "title": "ZenTor: Low-Rank Gradient Projection",
+            "abstract": "We propose ZenTor, which projects gradients onto a low-rank subspace. "
+            "Optimizer states then take a quarter of the memory during pre-training.",
+        },
+    ]
+    engine = _engine_over(tmp_path, rows)
+    answer = engine.ask("Does QuilNet outperform ZenTor?")
+    assert not answer.refused
+    titles = {n: answer.sources[n - 1].title.split(":")[0] for n, _ in _groups(answer)}
+    assert sorted(titles.values()) == ["QuilNet", "ZenTor"], answer.text

@@ -62,6 +62,8 @@ class ExtractiveBackend:
         number = {s.paper_id: s.n for s in turn.sources}
         about = [*turn.plan.about, *turn.plan.about_if_retrieved]  # best first
         named = [number[pid] for pid in about if pid in number]
+        # each thing the question names gets its own paper's group ("Does FRUGAL beat GaLore?")
+        leads = [number[pid] for pid in dict.fromkeys(turn.plan.leads) if pid in number]
         return extractive_answer(
             turn.vector,
             turn.sources,
@@ -71,7 +73,7 @@ class ExtractiveBackend:
             stats=turn.view.stats,
             focus=turn.plan.focus,
             about=named,
-            required=named if turn.info.kind == "comparison" else named[:1],
+            required=named if turn.info.kind == "comparison" else (leads or named[:1]),
         )
 
 
