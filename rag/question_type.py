@@ -56,13 +56,14 @@ _MEASURES = (
     r"cost|budget|memory|savings?|gains?|improvements?|mfu|compression|reduction|flops|"
     r"parameters|tokens|hours|days|gpus|elo|f1|auc|ratio"
 )
+_QUALIFIED = frozenset({"rate", "size"})  # measures named by the word before them
 _MEASURE = re.compile(rf"(?:{_MEASURES})", re.IGNORECASE)
 # "What ImageNet top-1 accuracy ...", "What was the total dollar cost ...": the words before
 # the measure may carry hyphens and digits; the measure itself is kept (`QuestionInfo.measure`).
 _NUMBER = re.compile(
     r"\b(how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
     r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
-    rf"(what|which) ([\w\-]+ ){{0,4}}(?P<measure>{_MEASURES}))\b",
+    rf"(what|which) ((?P<qualifier>[\w\-]+) ){{0,4}}(?P<measure>{_MEASURES}))\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -159,6 +160,17 @@ def word_forms(word: str) -> list[str]:
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
 
 
+def _measure(number: re.Match[str]) -> str:
+    """The measure a number question names; a bare "rate" or "size" keeps the word before it
+    ("learning rate", "batch size"): an abstract that only says "the size of weights" does not
+    state a batch size."""
+    measure = (number.group("measure") or "").lower()
+    qualifier = (number.group("qualifier") or "").lower()
+    if measure in _QUALIFIED and qualifier and qualifier not in STOPWORDS:
+        return f"{qualifier} {measure}"
+    return measure
+
+
 def _looks_like_name(word: str, first: bool) -> bool:
     """Acronyms, digits with letters, capitalized words (not first); never one letter ("I")."""
     return len(word) > 1 and bool(
@@ -207,7 +219,7 @@ def analyze(question: str) -> QuestionInfo:
     else:
         kind = "general"
     terms = tuple(dict.fromkeys(terms_of(question)))
-    measure = (number.group("measure") or "").lower() if number and kind == "number" else ""
+    measure = _measure(number) if number and kind == "number" else ""
     return QuestionInfo(
         question, kind, terms, tuple(names_in(question)), tuple(_phrases(question)), measure
     )

@@ -198,3 +198,19 @@ def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
     assert unreported_papers(cost, NamePlan(), [named, other]) == [], "no named paper: no rule"
     which = analyze("Which papers report the cost of training Zorblax?")
     assert unreported_papers(which, plan, [named, other]) == [], "asks for papers, not a value"
+
+
+def test_a_bare_rate_or_size_is_named_by_the_word_before_it() -> None:
+    """ "the growing size of weights" does not state a batch size."""
+    named = _source(1, "Zorblax", "The growing size of weights strains memory. We use 8 GPUs.")
+    plan = NamePlan(about=["p1"])
+    batch = analyze("What batch size does Zorblax use for pre-training?")
+    assert batch.measure == "batch size"
+    assert unreported_papers(batch, plan, [named]) == [named]
+    assert unreported_notice(batch.measure, [named]).startswith(
+        "The abstract of [1] Zorblax does not state the batch size asked about"
+    )
+    assert analyze("What learning rate does Zorblax use?").measure == "learning rate"
+    assert analyze("What accuracy does Zorblax reach?").measure == "accuracy", "named alone"
+    stated = _source(1, "Zorblax", "We train with a batch size of 4M tokens.")
+    assert unreported_papers(batch, plan, [stated]) == []
