@@ -93,7 +93,10 @@ class PaperNames:
             return TITLE_HEAD
         if mentions(title, name):
             return 2
-        verb = rf"\b{INTRO_VERB}\s+(?:{_FILLER},?\s+){{0,4}}{re.escape(name)}(?![\w-])"
+        verb = (  # "we propose X", "a method, termed as X", "referred to as X"
+            rf"\b(?:{INTRO_VERB}|referred to)\s+(?:as\s+)?(?:{_FILLER},?\s+){{0,4}}"
+            rf"{re.escape(name)}(?![\w-])"
+        )
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._paper(pid).abstract):
             if not mentions(sentence, name):

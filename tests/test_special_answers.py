@@ -71,6 +71,8 @@ def test_mention_notice_shape() -> None:
 
 PAPERS = [
     _paper("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
+    _paper("j", None, "We propose a style transfer method without tuning, termed as PaintOmni."),
+    _paper("k", None, "A sampler, referred to as SkipStep, halves the steps of diffusion."),
     _paper("b", "Detectors Compared", "We compare FooNet and BarNet on COCO. BarNet wins."),
     _paper("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
     _paper("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
@@ -90,6 +92,8 @@ def names(tmp_path) -> PaperNames:
 def test_paper_about_a_name_by_title_or_introduction(names) -> None:
     assert names.plan(analyze("What is FooNet?")).about == ["a"]
     assert names.plan(analyze("How fast is BazOpt?")).about == ["c"]  # untitled: introduced
+    assert names.plan(analyze("What is PaintOmni?")).about == ["j"]
+    assert names.plan(analyze("How does SkipStep sample?")).about == ["k"]
 
 
 def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -> None:
