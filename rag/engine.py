@@ -291,7 +291,8 @@ class Engine:
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)
             return text, not answered, METADATA
-        too_weak = self._too_weak(sources, turn.evidence, unknown)
+        # a paper the question names is evidence enough ("What is AquilaMoE?" embeds poorly)
+        too_weak = not named and self._too_weak(sources, turn.evidence, unknown)
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
         if not pinned and view.names.near_miss(info, plan):

@@ -93,15 +93,11 @@ class PaperNames:
             return TITLE_HEAD
         if mentions(title, name):
             return 2
-        verb = (  # "we propose X", "a method, termed as X", "referred to as X"
-            rf"\b(?:{INTRO_VERB}|referred to)\s+(?:as\s+)?(?:{_FILLER},?\s+){{0,4}}"
-            rf"{re.escape(name)}(?![\w-])"
-        )
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._paper(pid).abstract):
             if not mentions(sentence, name):
                 continue
-            if re.search(verb, sentence, re.IGNORECASE):
+            if _introduced(name, sentence):
                 return 1
             if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
                 return 1
@@ -161,6 +157,33 @@ class PaperNames:
             for s in split_sentences(self._paper(pid).abstract)
             if any(mentions(s, n) for n in names)
         ]
+
+
+# Between an introducing verb and a name after a comma, these make the name something else:
+# "we propose X, which outperforms, e.g., GPTQ", "a method built on, say, LLaMA".
+_NOT_OWN = re.compile(
+    r"\b(than|over|such as|like|including|e\.g|i\.e|versus|vs|compared|outperform\w*|beyond|"
+    r"unlike|based on|built on|from|against|beats?|surpass\w*|extends?|extending)\b",
+    re.IGNORECASE,
+)
+
+
+def _introduced(name: str, sentence: str) -> bool:
+    """The sentence introduces the name as its paper's own: "we propose X", "we propose a
+    best-practice recipe, X", "termed as X", "called A and X", "we term this model as X"."""
+    n = rf"{re.escape(name)}(?![\w-])"
+    verb = rf"(?i:\b(?:{INTRO_VERB}|referred to))"
+    fill = rf"(?i:{_FILLER}|in|this|work|paper|here)\b,?\s+"
+    if re.fullmatch(r"\S*[A-Z]\S*[A-Z]\S*", name):  # an identifier: "introduces Huawei CloudMatrix"
+        fill += r"|[A-Z][\w-]*\s+"
+    fill = f"(?:{fill})"
+    if re.search(rf"{verb}\s+(?i:as\s+)?{fill}{{0,4}}{n}", sentence):
+        return True
+    naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
+    if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
+        return True
+    apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
+    return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
 
 
 def _spelled_out(name: str, sentence: str) -> bool:

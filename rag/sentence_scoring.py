@@ -41,7 +41,7 @@ SENTENCE_TERMS_CACHE = 20_000  # sentences (about 2,000 abstracts) whose terms a
 # Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
 INTRO_VERB = (
     r"(?:propose|present|introduce|develop|design|build|release|call|name|dub|term|coin|"
-    r"describe|offer)\w*"
+    r"describe|offer|create|construct|curate)\w*"
 )
 _INTRO = re.compile(
     r"\b(we|this (paper|work|report|study|article))\b[^.;]{0,60}?\b" + INTRO_VERB + r"\b|"

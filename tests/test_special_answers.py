@@ -8,7 +8,7 @@ import pytest
 from rag.catalog import Catalog
 from rag.coverage import coverage, gap
 from rag.metadata import from_extra
-from rag.naming import NamePlan, PaperNames
+from rag.naming import NamePlan, PaperNames, _introduced
 from rag.papers import Paper
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
@@ -139,6 +139,35 @@ def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> 
     plan = names.plan(analyze("How are DNN accelerators designed?"))
     assert plan.about == [] and plan.mentioned_only == [] and plan.focus == []
     assert names.plan(analyze("What does GraPro project?")).about == ["g"], "titled by the name"
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("ScaleRL", "So we propose a best-practice recipe, ScaleRL, and show that it scales."),
+        ("PageLLM", "We propose a reward-based fine-tuning approach, PageLLM, for pages."),
+        ("AMSBound", "We provide new variants of Adam, called AdaBound and AMSBound respectively."),
+        ("LaVIN", "We term this formed large vision-language instructed model as LaVIN."),
+        ("CloudMatrix", "This paper introduces Huawei CloudMatrix, a datacenter architecture."),
+        ("MM-HELIX", "We construct MM-HELIX, a multimodal benchmark of 1,260 samples."),
+    ],
+)
+def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
+    assert _introduced(name, sentence)
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("FlashAttention", "At present, FlashAttention is not easily moved to NPUs."),
+        ("CPU", "We present ZeRO-Infinity, a system that leverages GPU, CPU, and NVMe memory."),
+        ("GPTQ", "We propose a quantizer that runs faster than, say, GPTQ on all models."),
+        ("GPTQ", "We propose a new quantizer, which outperforms baselines such as GPTQ."),
+        ("Diffusion Models", "We introduce Shape Diffusion Models for meshes."),
+    ],
+)
+def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
+    assert not _introduced(name, sentence)
 
 
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:

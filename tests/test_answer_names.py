@@ -1,0 +1,218 @@
+"""Questions that name papers, on small corpora written for each case: the named paper
+leads and is quoted, each named paper gets a group, record answers, names typed in lower case,
+and a named paper is evidence enough."""
+
+from __future__ import annotations
+
+from rag.chat import Chat
+from tests.support.small_corpus import engine_over, quote_groups
+
+
+def test_metadata_question_is_answered_from_the_record(tmp_path):
+    rows = [
+        {
+            "title": "Gradient Checkpointing Revisited",
+            "abstract": "We revisit gradient checkpointing for transformer training. "
+            "Recomputing selected activations cuts activation memory by 4x at a 20% time cost, "
+            "which lets a single GPU train models twice as deep as before.",
+            "authors": "Ada Lovelace, Alan Turing",
+            "update_date": "2021-05-04",
+        },
+        {
+            "title": "Sparse Mixtures for Speech",
+            "abstract": "We train sparse mixture-of-experts models for speech recognition. "
+            "Routing each audio frame to two of sixteen experts halves the compute per frame "
+            "while keeping the word error rate of a dense model of the same quality.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    chat = Chat(engine)
+    chat.ask("How does gradient checkpointing cut activation memory?")
+    answer = chat.ask("Who wrote [1]?")
+    assert not answer.refused and answer.backend == "metadata"
+    assert "Ada Lovelace, Alan Turing [1]" in answer.text
+    assert answer.sentences == [] and answer.coverage is None, "no abstract check of a record"
+    assert [c.n for c in answer.citations] == [1]
+    when = chat.ask("When was [1] published?")
+    assert "2021-05-04" in when.text
+
+
+def test_metadata_of_a_paper_named_by_a_plain_word(tmp_path):
+    """ "Echo" is also an ordinary word: the paper titled by it is the one asked about once
+    retrieval agrees, however the question asks for the record (year, venue, "come out")."""
+    rows = [
+        {
+            "title": "Echo: Decoupling Rollouts from Training for Reinforcement Learning",
+            "abstract": "We present Echo, a system that runs reinforcement learning rollouts "
+            "on inference machines and policy updates on training machines. Echo matches a "
+            "co-located baseline in final reward while moving rollouts to cheaper hardware.",
+            "authors": "Grace Hopper",
+            "journal": "Journal of Systems Research",
+            "update_date": "2025-10-01",
+        },
+        {
+            "title": "Acoustic Echo Cancellation with Small Networks",
+            "abstract": "Small recurrent networks remove acoustic echo from speech on phones. "
+            "A 40k-parameter model cancels echo as well as a classical adaptive filter.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    for question, wanted in [
+        ("When was Echo published?", "- date: 2025-10-01 [1]"),
+        ("When did Echo come out?", "- date: 2025-10-01 [1]"),
+        ("What year is Echo from?", "- date: 2025-10-01 [1]"),
+        ("Who are the authors of Echo?", "- authors: Grace Hopper [1]"),
+        ("In which journal did Echo appear?", "- venue: Journal of Systems Research [1]"),
+    ]:
+        answer = engine.ask(question)
+        assert answer.backend == "metadata" and not answer.refused, question
+        assert answer.sources[0].title.startswith("Echo:")
+        assert wanted in answer.text.splitlines(), (question, answer.text)
+    missing = engine.ask("Where was the acoustic echo cancellation paper published?")
+    assert missing.backend != "metadata", "no paper is named: retrieval answers or refuses"
+
+
+def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
+    rows = [
+        {
+            "title": "Zorblax: Adaptive Momentum for Fast Image Classifier Training",
+            "abstract": "We propose Zorblax, an adaptive momentum optimizer for training image "
+            "classifiers. Zorblax reaches 81.2% top-1 accuracy on ImageNet with ResNet-50 in "
+            "60 epochs, matching AdamW trained for 100 epochs.",
+        },
+        {
+            "title": "Budgeting Large Training Runs",
+            "abstract": "We estimate the dollar cost of training image classifiers in the "
+            "cloud. A ResNet-50 run on ImageNet costs about 300 dollars on rented GPUs.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("What was the total dollar cost of training Zorblax on ImageNet?")
+    assert answer.refused, "scored as a refusal"
+    assert answer.text.startswith("The abstract of [1] Zorblax: Adaptive Momentum")
+    assert "does not state the cost asked about" in answer.text
+    reported = engine.ask("What top-1 accuracy does Zorblax reach on ImageNet?")
+    assert not reported.refused and "81.2%" in reported.text
+
+
+def test_the_named_paper_is_quoted_even_when_another_paper_states_the_fact(tmp_path):
+    """A paper that only cites the named one may state the asked-for number more closely;
+    the answer still quotes the named paper itself, first."""
+    rows = [
+        {
+            "title": "Quillon: Training Versatile Learned Optimizers by Scaling Up",
+            "abstract": "Learned optimizers could replace hand-designed update rules. We train "
+            "Quillon, a learned optimizer meta-trained on thousands of tasks with a large "
+            "compute budget. Quillon requires no hyperparameter tuning and adapts to the "
+            "problem it is applied to.",
+        },
+        {
+            "title": "Cheap Learned Optimizers",
+            "abstract": "We meta-train small learned optimizers on a budget. Our best one, "
+            "meta-trained for 103 GPU-hours of compute, matches Quillon, which was meta-trained "
+            "with 4000 TPU-months of compute.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("How much compute went into meta-training Quillon?")
+    assert not answer.refused
+    assert answer.sources[0].title.startswith("Quillon")
+    groups = quote_groups(answer)
+    assert groups[0][0] == 1, "the named paper's own sentences come first"
+    assert all(quote in answer.sources[0].abstract for quote in groups[0][1])
+
+
+def test_a_question_typed_in_lower_case_finds_its_names(tmp_path):
+    """People type "who wrote granet": the names are found as if typed "GraNet", so the
+    record answers, and a method the collection only mentions is still a near miss."""
+    rows = [
+        {
+            "title": "GraNet: Graph Networks for Packet Routing",
+            "abstract": "We propose GraNet, a graph network that routes packets in data "
+            "centers. GraNet cuts tail latency by 31% against shortest-path routing.",
+            "authors": "Edsger Dijkstra",
+        },
+        {
+            "title": "Tuning Small Routers",
+            "abstract": "We fine-tune small language models as packet routers and compare "
+            "against QLoRA baselines. Full fine-tuning beats QLoRA by 2 points of accuracy.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    who = engine.ask("who wrote granet")
+    assert who.backend == "metadata" and "- authors: Edsger Dijkstra [1]" in who.text
+    what = engine.ask("what is granet")
+    assert what.sources[0].title.startswith("GraNet") and not what.refused
+    near = engine.ask("what accuracy does qlora reach when routing packets")
+    assert near.refused and near.text.startswith("No paper in this collection is about QLoRA")
+
+
+def test_the_paper_named_by_its_title_leads_even_when_retrieval_missed_it(tmp_path):
+    """Two papers are about "ZenTor" (its own, and a variant titled after it); when retrieval
+    returns only the variant, the paper whose title is the name is still put first."""
+    rows = [
+        {
+            "title": "ZenTor: Low-Rank Gradient Projection for Memory-Efficient Training",
+            "abstract": "We propose ZenTor, which projects gradients onto a low-rank subspace "
+            "so that optimizer states take less memory during pre-training.",
+        },
+        {
+            "title": "Natural ZenTor: Faster Convergence with Fisher Information",
+            "abstract": "This work introduces Natural ZenTor, which applies the inverse "
+            "empirical Fisher matrix to low-rank gradients and converges faster than ZenTor "
+            "when fine-tuning language models for function calling.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    question = "Summarize ZenTor for fine-tuning language models for function calling."
+    vector = engine.embed_model.get_query_embedding(question)
+    (hit,), _ = engine.retriever.retrieve(question, vector, 1, "hybrid", None, None)
+    assert engine.papers[hit.paper_id].title.startswith("Natural ZenTor"), "retrieval's pick"
+    answer = engine.ask(question, top_k=1)
+    assert [s.title.split(":")[0] for s in answer.sources] == ["ZenTor", "Natural ZenTor"]
+
+
+def test_each_paper_the_question_names_gets_a_group(tmp_path):
+    """ "Does QuilNet outperform ZenTor?" names two papers of the collection: the answer quotes
+    both, each its own, even when one abstract matches the question far better."""
+    rows = [
+        {
+            "title": "QuilNet: Sparse Updates for Cheap Training",
+            "abstract": "We propose QuilNet, which updates a sparse subset of weights. QuilNet "
+            "outperforms ZenTor and dense training by 3 points at the same memory budget.",
+        },
+        {
+            "title": "ZenTor: Low-Rank Gradient Projection",
+            "abstract": "We propose ZenTor, which projects gradients onto a low-rank subspace. "
+            "Optimizer states then take a quarter of the memory during pre-training.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("Does QuilNet outperform ZenTor?")
+    assert not answer.refused
+    titles = {n: answer.sources[n - 1].title.split(":")[0] for n, _ in quote_groups(answer)}
+    assert sorted(titles.values()) == ["QuilNet", "ZenTor"], answer.text
+
+
+def test_a_question_naming_a_paper_is_not_refused_for_weak_similarity(tmp_path):
+    """ "What is AquilaMoE?" embeds poorly (the encoder has never seen the name), so its
+    similarity can fall under the refusal threshold; the paper it names is evidence enough.
+    Here the threshold is raised so that every question is weak."""
+    from rag.engine import Engine
+
+    rows = [
+        {
+            "title": "Bilingual Experts at Scale",
+            "abstract": "In this paper, we present ZorbaMoE, a bilingual mixture-of-experts "
+            "model trained with an efficient continual pre-training strategy.",
+        },
+        {
+            "title": "Heat Pumps in Winter",
+            "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    strict = Engine(engine.settings.model_copy(update={"refusal_threshold": 0.99}))
+    named = strict.ask("What is ZorbaMoE?")
+    assert not named.refused and named.sources[0].title == "Bilingual Experts at Scale"
+    assert strict.ask("What is a bilingual mixture of experts?").refused, "no name: refused"
