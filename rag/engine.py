@@ -291,7 +291,9 @@ class Engine:
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)
             return text, not answered, METADATA
-        # a paper the question names is evidence enough ("What is AquilaMoE?" embeds poorly)
+        # a paper the question names is evidence enough ("What is AquilaMoE?" embeds poorly),
+        # also by its title's name part typed in lower case ("what is pinco")
+        named = named or any(_names_title(turn.asked, s) for s in sources)
         too_weak = not named and self._too_weak(sources, turn.evidence, unknown)
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
@@ -353,6 +355,15 @@ class Engine:
         return bool(unknown) and evidence < self.settings.unknown_term_threshold
 
     _refusal = staticmethod(refusal)  # the no-evidence answer (rag/special_answers.py)
+
+
+def _names_title(question: str, source: Source) -> bool:
+    """The question contains the name part of the source's title ("Pinco: Position-induced
+    ..."), as whole words, in any case."""
+    head = (source.title or "").split(":")[0].strip()
+    if len(head) < 4 or head == source.title:
+        return False
+    return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
 
 
 def _without(sources: list[Source], paper_ids: list[str]) -> list[Source]:

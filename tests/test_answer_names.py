@@ -207,7 +207,7 @@ def test_a_question_naming_a_paper_is_not_refused_for_weak_similarity(tmp_path):
             "model trained with an efficient continual pre-training strategy.",
         },
         {
-            "title": "Heat Pumps in Winter",
+            "title": "Heat Pumps in Winter: Efficiency in Cold Climates",
             "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
         },
     ]
@@ -216,3 +216,5 @@ def test_a_question_naming_a_paper_is_not_refused_for_weak_similarity(tmp_path):
     named = strict.ask("What is ZorbaMoE?")
     assert not named.refused and named.sources[0].title == "Bilingual Experts at Scale"
     assert strict.ask("What is a bilingual mixture of experts?").refused, "no name: refused"
+    titled = strict.ask("what is heat pumps in winter")
+    assert not titled.refused, "no name written like one, but a title's name part"
