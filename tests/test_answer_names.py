@@ -218,3 +218,5 @@ def test_a_question_naming_a_paper_is_not_refused_for_weak_similarity(tmp_path):
     assert strict.ask("What is a bilingual mixture of experts?").refused, "no name: refused"
     titled = strict.ask("what is heat pumps in winter")
     assert not titled.refused, "no name written like one, but a title's name part"
+    unknown = engine.ask("How much memory does ZorbaMoE need for a 65B model on one GPU?")
+    assert unknown.refused and "65B" in unknown.text, "a named paper does not waive unknown terms"
