@@ -220,3 +220,25 @@ def test_a_question_naming_a_paper_is_not_refused_for_weak_similarity(tmp_path):
     assert not titled.refused, "no name written like one, but a title's name part"
     unknown = engine.ask("How much memory does ZorbaMoE need for a 65B model on one GPU?")
     assert unknown.refused and "65B" in unknown.text, "a named paper does not waive unknown terms"
+
+
+def test_the_name_scan_counts_only_what_goes_wrong(tmp_path):
+    """bench.name_scan on a corpus it should pass: a paper that introduces its name and is
+    titled by it, and one that only cites another name."""
+    from bench.name_scan import scan
+
+    rows = [
+        {
+            "title": "ZenTor: Low-Rank Gradient Projection",
+            "abstract": "We propose ZenTor, which projects gradients onto a low-rank subspace "
+            "so that optimizer states take a quarter of the memory.",
+        },
+        {
+            "title": "Quantizing Language Models Cheaply",
+            "abstract": "We quantize language models to 3 bits with a calibration set of 128 "
+            "samples. Our method is faster than, for example, QuantX on all models.",
+        },
+    ]
+    sizes, found = scan(engine_over(tmp_path, rows))
+    assert sizes == {"introduced": 1, "titles": 2, "near misses": 1}
+    assert found == {"introduced": [], "titles": [], "near misses": []}
