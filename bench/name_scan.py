@@ -22,6 +22,7 @@ from collections import Counter
 
 from rag.chunking import split_sentences
 from rag.engine import Engine
+from rag.naming import title_head
 from rag.sentence_scoring import introduces
 from rag.settings import load_settings
 
@@ -38,9 +39,9 @@ MAX_HEAD_WORDS = 4
 
 def scan(engine: Engine) -> tuple[dict[str, int], dict[str, list[tuple[str, str]]]]:
     """Each scan's number of questions, and its counted (question, what happened)."""
-    records = list(engine._view.catalog.iter_records())
+    catalog = engine._view.catalog
     df: Counter[str] = Counter()
-    for p in records:
+    for p in catalog.iter_records():  # paged: two passes, no list of every record
         df.update(set(NAME.findall(f"{p.title or ''} {p.abstract}")))
 
     def rare(name: str) -> bool:
@@ -48,7 +49,11 @@ def scan(engine: Engine) -> tuple[dict[str, int], dict[str, list[tuple[str, str]
 
     introduced: dict[str, str] = {}
     mentioned: dict[str, str] = {}
-    for p in records:
+    titled: dict[str, str] = {}
+    for p in catalog.iter_records():
+        head = title_head(p.title)
+        if p.title and head != p.title and len(head.split()) <= MAX_HEAD_WORDS:
+            titled[head] = p.paper_id
         for sentence in split_sentences(p.abstract):
             for name in NAME.findall(sentence) if introduces(sentence) else []:
                 if rare(name):
@@ -58,13 +63,6 @@ def scan(engine: Engine) -> tuple[dict[str, int], dict[str, list[tuple[str, str]
                 for name in NAME.findall(sentence[cue.end() : cue.end() + 60]):
                     if rare(name) and len(name) >= 4 and name not in (p.title or ""):
                         mentioned.setdefault(name, p.paper_id)
-    titled = {
-        head: p.paper_id
-        for p in records
-        if p.title and ":" in p.title
-        for head in [p.title.split(":")[0].strip()]
-        if len(head.split()) <= MAX_HEAD_WORDS
-    }
 
     def led_elsewhere(question: str, pid: str) -> str | None:
         answer = engine.ask(question)

@@ -24,6 +24,7 @@ from rag.components import make_embed_model
 from rag.errors import QuestionError
 from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
+from rag.naming import title_head
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.question_type import analyze
@@ -114,7 +115,18 @@ class Engine:
     ) -> tuple[list[Source], float, np.ndarray]:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         view = view or self._view
-        question = view.names.casing.cased(question)
+        cased = view.names.casing.cased(question)  # names typed in lower case, as written
+        return self._retrieve(cased, top_k, mode, view, filters)
+
+    def _retrieve(
+        self,
+        question: str,
+        top_k: int | None,
+        mode: RetrievalMode | None,
+        view: IndexView,
+        filters: Filters | None,
+    ) -> tuple[list[Source], float, np.ndarray]:
+        """`retrieve` for a question whose names are already cased."""
         vector = np.asarray(self.embed_model.get_query_embedding(question), dtype=np.float32)
         retriever = view.retriever.with_settings(self.settings)
         allowed = view.catalog.select(filters) if filters and filters.active else None
@@ -256,7 +268,7 @@ class Engine:
         mark = time.perf_counter()
         wanted, left_out = self.top_k(top_k), standalone.excluded
         more = min(wanted + len(left_out), MAX_TOP_K)  # room for the papers left out
-        sources, evidence, vector = self.retrieve(query, more, mode, view, filters)
+        sources, evidence, vector = self._retrieve(query, more, mode, view, filters)
         if left_out:
             sources = _without(sources, left_out)[:wanted]
             notices.append(render("left_out", papers=_labels(history, left_out)))
@@ -364,7 +376,7 @@ class Engine:
 def _names_title(question: str, source: Source) -> bool:
     """The question contains the name part of the source's title ("Pinco: Position-induced
     ..."), as whole words, in any case."""
-    head = (source.title or "").split(":")[0].strip()
+    head = title_head(source.title)
     if len(head) < 4 or head == source.title:
         return False
     return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))

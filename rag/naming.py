@@ -88,7 +88,7 @@ class PaperNames:
         """3: the title's name part is `name`; 2: the title contains it; 1: the abstract
         introduces it; 0: the paper only mentions it."""
         title = self._paper(pid).title or ""
-        head = title.split(":")[0].strip()
+        head = title_head(title)
         if head and head.lower() == name.lower():
             return TITLE_HEAD
         if mentions(title, name):
@@ -197,6 +197,12 @@ def _spelled_out(name: str, sentence: str) -> bool:
         if "".join(c for c in match.group(1) if c.isupper()) == initials:
             return True
     return False
+
+
+def title_head(title: str | None) -> str:
+    """A title's name part: "Pinco" in "Pinco: Position-induced ..." (the whole title when
+    it has no colon)."""
+    return (title or "").split(":")[0].strip()
 
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:
