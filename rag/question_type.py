@@ -61,7 +61,8 @@ _MEASURE = re.compile(rf"(?:{_MEASURES})", re.IGNORECASE)
 # "What ImageNet top-1 accuracy ...", "What was the total dollar cost ...": the words before
 # the measure may carry hyphens and digits; the measure itself is kept (`QuestionInfo.measure`).
 _NUMBER = re.compile(
-    r"\b(how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
+    rf"\b(how (much|many) ([\w\-]+ ){{0,2}}?(?P<amount>{_MEASURES})|"
+    r"how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
     r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
     rf"(what|which) ((?P<qualifier>[\w\-]+) ){{0,4}}(?P<measure>{_MEASURES}))\b",
     re.IGNORECASE,
@@ -164,7 +165,7 @@ def _measure(number: re.Match[str]) -> str:
     """The measure a number question names; a bare "rate" or "size" keeps the word before it
     ("learning rate", "batch size"): an abstract that only says "the size of weights" does not
     state a batch size."""
-    measure = (number.group("measure") or "").lower()
+    measure = (number.group("measure") or number.group("amount") or "").lower()
     qualifier = (number.group("qualifier") or "").lower()
     if measure in _QUALIFIED and qualifier and qualifier not in STOPWORDS:
         return f"{qualifier} {measure}"

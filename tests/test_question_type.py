@@ -54,7 +54,9 @@ def test_kind(question: str, kind: str) -> None:
         ("What ImageNet top-1 accuracy does the optimizer reach on ResNet-50?", "accuracy"),
         ("What was the total dollar cost of training the model?", "cost"),
         ("What speed-up does the new kernel give?", "speed-up"),
-        ("How much memory does the method save?", ""),  # no measure word after "how much"
+        ("How much memory does the method save?", "memory"),
+        ("How many training tokens does the model see?", "tokens"),
+        ("How much does the method save?", ""),  # no measure word after "how much"
         ("What is the densing law?", ""),
     ],
 )

@@ -247,3 +247,17 @@ def test_a_bare_rate_or_size_is_named_by_the_word_before_it() -> None:
     assert analyze("What accuracy does Zorblax reach?").measure == "accuracy", "named alone"
     stated = _source(1, "Zorblax", "We train with a batch size of 4M tokens.")
     assert unreported_papers(batch, plan, [stated]) == []
+
+
+def test_how_much_or_how_many_names_its_measure() -> None:
+    """ "How much memory does QLoRA need ...?" asks for memory: a paper that only uses
+    QLoRA and never mentions memory does not state it."""
+    memory = analyze("How much memory does Zorblax need to fine-tune a 65B model on one GPU?")
+    assert (memory.kind, memory.measure) == ("number", "memory")
+    assert analyze("How many training tokens did Zorblax see?").measure == "tokens"
+    assert analyze("How much faster is Zorblax than AdamW?").measure == "", "not a measure"
+    named = _source(1, "Tuning with Zorblax", "Employing Zorblax, we fine-tune a 4B model.")
+    plan = NamePlan(about=["p1"])
+    assert unreported_papers(memory, plan, [named]) == [named]
+    stated = _source(1, "Zorblax", "Zorblax fits a 65B model in 48 GB of GPU memory.")
+    assert unreported_papers(memory, plan, [stated]) == []
