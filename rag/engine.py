@@ -139,10 +139,12 @@ class Engine:
             view.evidence.stored,
         )
         plan = view.name_plan(question)
-        retrieved = {h.paper_id for h in hits}
-        lead = plan.about + [pid for pid in plan.about_if_retrieved if pid in retrieved]
-        lead = [pid for pid in lead if allowed is None or pid in allowed]
-        return self._pin(self._sources(hits, view), lead[:MAX_PROMOTED], view), evidence, vector
+        sources = self._sources(hits, view)
+        retrieved = {s.paper_id for s in sources}
+        lead = _titled_by(question, sources) + plan.about
+        lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
+        lead = [pid for pid in dict.fromkeys(lead) if allowed is None or pid in allowed]
+        return self._pin(sources, lead[:MAX_PROMOTED], view), evidence, vector
 
     def top_k(self, value: object) -> int:
         """The one validation of top_k, for the CLI, Python and the UI alike."""
@@ -380,6 +382,14 @@ def _names_title(question: str, source: Source) -> bool:
     if len(head) < 4 or head == source.title:
         return False
     return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
+
+
+def _titled_by(question: str, sources: list[Source]) -> list[str]:
+    """Retrieved papers whose title's name part, two words or more, the question contains
+    in any case ("what is natural galore", "Negative Preference Optimization"), longest
+    first: the user named that paper, though its words are plain."""
+    named = [s for s in sources if " " in title_head(s.title) and _names_title(question, s)]
+    return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
 
 
 def _without(sources: list[Source], paper_ids: list[str]) -> list[Source]:

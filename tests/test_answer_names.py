@@ -172,6 +172,28 @@ def test_the_paper_named_by_its_title_leads_even_when_retrieval_missed_it(tmp_pa
     assert [s.title.split(":")[0] for s in answer.sources] == ["ZenTor", "Natural ZenTor"]
 
 
+def test_a_title_name_of_plain_words_typed_in_lower_case_leads(tmp_path):
+    """ "what is quiet harbor" names the paper "Quiet Harbor: ..." by its title, though no word
+    looks like a name; a paper that matches the words better comes second."""
+    rows = [
+        {
+            "title": "Quiet Harbor: Coordinated Autoscaling for Heterogeneous GPU Clusters",
+            "abstract": "We present a scheduler that scales inference replicas across mixed GPU "
+            "generations, cutting tail latency by 31% under bursty load.",
+        },
+        {
+            "title": "Harbor Acoustics: Measuring Quiet Zones in Busy Ports",
+            "abstract": "We map quiet zones in a busy harbor with 40 hydrophones and show that "
+            "the quietest harbor areas lie behind breakwaters.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("what is quiet harbor")
+    assert answer.sources[0].title.startswith("Quiet Harbor:"), answer.text
+    plain = engine.ask("what makes a harbor quiet")
+    assert plain.sources[0].title.startswith("Harbor Acoustics"), "no title: retrieval order"
+
+
 def test_each_paper_the_question_names_gets_a_group(tmp_path):
     """ "Does QuilNet outperform ZenTor?" names two papers of the collection: the answer quotes
     both, each its own, even when one abstract matches the question far better."""
