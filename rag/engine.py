@@ -311,6 +311,7 @@ class Engine:
         too_weak = self._too_weak(sources, turn.evidence, unknown, bool(named))
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
+        plan = turn.plan = view.names.origins_missing(info, plan, [s.paper_id for s in sources])
         if not pinned and view.names.near_miss(info, plan):
             turn.sources[:] = self._with_mentions(turn)
             return self._mention_notice(turn), True, label

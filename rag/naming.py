@@ -12,7 +12,7 @@ capitals), never from a list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
@@ -93,17 +93,39 @@ class PaperNames:
             return TITLE_HEAD
         if mentions(title, name):
             return 2
+        return int(self._introduces(pid, name))
+
+    def _introduces(self, pid: str, name: str) -> bool:
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._paper(pid).abstract):
             if not mentions(sentence, name):
                 continue
             if _introduced(name, sentence):
-                return 1
+                return True
             if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
-                return 1
+                return True
             if _spelled_out(name, sentence) and introduces(sentence):
-                return 1
-        return 0
+                return True
+        return False
+
+    def origins_missing(self, info: QuestionInfo, plan: NamePlan, pids: list[str]) -> NamePlan:
+        """ "the original Transformer", "the BERT paper": the question asks about the paper
+        that introduced a name. When none of these papers is titled by it or introduces it,
+        the name is a near miss even if hundreds of papers use it (too many for the plan)."""
+        if plan.mentioned_only or plan.specific:
+            return plan
+        names = [
+            n
+            for n in origin_names(info)
+            if not any(
+                title_head(self._paper(p).title).lower() == n.lower() or self._introduces(p, n)
+                for p in pids
+            )
+        ]
+        mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
+        if not mentioning:
+            return plan
+        return replace(plan, mentioned_only=names, mentioning=mentioning)
 
     def plan(self, info: QuestionInfo) -> NamePlan:
         """Which papers the question's names point to, and which names no paper is about."""
@@ -197,6 +219,21 @@ def _spelled_out(name: str, sentence: str) -> bool:
         if "".join(c for c in match.group(1) if c.isupper()) == initials:
             return True
     return False
+
+
+def origin_names(info: QuestionInfo) -> list[str]:
+    """Names the question asks about as one paper's own: "the original CLIP", "the GloVe
+    paper", "the paper that introduced Adam"."""
+    found = []
+    for name in dict.fromkeys([*info.phrases, *info.names]):
+        n = rf"{re.escape(name)}(?![\w-])"
+        cue = (
+            rf"(?i:\boriginal\s+){n}|(?i:\bthe\s+){n}(?i:\s+paper\b)|"
+            rf"(?i:\bpaper\s+(?:that|which)\s+(?:introduced|proposed|presented)\s+(?:the\s+)?){n}"
+        )
+        if re.search(cue, info.text) and not any(name in other for other in found):
+            found.append(name)
+    return found
 
 
 def title_head(title: str | None) -> str:

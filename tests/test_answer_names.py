@@ -264,3 +264,28 @@ def test_the_name_scan_counts_only_what_goes_wrong(tmp_path):
     sizes, found = scan(engine_over(tmp_path, rows))
     assert sizes == {"introduced": 1, "titles": 2, "near misses": 1}
     assert found == {"introduced": [], "titles": [], "near misses": []}
+
+
+def test_the_original_paper_of_a_name_many_papers_use_is_a_near_miss(tmp_path):
+    rows = [
+        {
+            "title": title,
+            "abstract": f"{finding} We report results on image classification and translation "
+            "benchmarks, and release our code.",
+        }
+        for title, finding in (
+            ("Deeper Zormer Layers", "We study Zormer layers at depth 96 in vision models."),
+            (
+                "Efficient Zormer Training",
+                "Training a Zormer with our schedule takes 3x less memory.",
+            ),
+            (
+                "Zormer Pruning at Scale",
+                "We prune Zormer attention heads with no loss of accuracy.",
+            ),
+        )
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("How many layers does the original Zormer use?")
+    assert answer.refused and answer.text.startswith("No paper in this collection is about Zormer")
+    assert not engine.ask("How deep are the Zormer layers studied?").refused, "no origin cue"

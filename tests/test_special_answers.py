@@ -261,3 +261,41 @@ def test_how_much_or_how_many_names_its_measure() -> None:
     assert unreported_papers(memory, plan, [named]) == [named]
     stated = _source(1, "Zorblax", "Zorblax fits a 65B model in 48 GB of GPU memory.")
     assert unreported_papers(memory, plan, [stated]) == []
+
+
+def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path) -> None:
+    """ "the original Zormer": many papers use Zormer (in titles too), none introduced it, so
+    the question asks about a paper the collection does not hold."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    users = [
+        _paper("u1", "Deeper Zormer Layers", "We study Zormer layers at depth 96 in vision."),
+        _paper("u2", "Efficient Zormer Training", "Training a Zormer takes 3x less memory."),
+        _paper("u3", "Zormer Pruning at Scale", "We prune Zormer heads with no loss."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in users])
+    names = PaperNames(catalog)
+    for question in (
+        "How many layers does the original Zormer use?",
+        "What depth did the Zormer paper report?",
+        "What learning rate did the paper that introduced Zormer use?",
+    ):
+        info = analyze(question)
+        plan = names.origins_missing(info, names.plan(info), ["u1", "u2", "u3"])
+        assert plan.mentioned_only == ["Zormer"] and names.near_miss(info, plan), question
+        assert plan.mentioning == ["u1", "u2", "u3"]
+    plain = analyze("How many layers does a Zormer use?")
+    assert names.origins_missing(plain, names.plan(plain), ["u1"]).mentioned_only == []
+
+    catalog.write(
+        [
+            (
+                _paper("o", "Zormer: Attention for Everything", "We propose the Zormer."),
+                1,
+                [],
+                np.zeros((0, 384), dtype=np.float32),
+            )
+        ]
+    )
+    names = PaperNames(catalog)
+    info = analyze("How many layers does the original Zormer use?")
+    assert names.origins_missing(info, names.plan(info), ["u1", "o"]).mentioned_only == []
