@@ -59,6 +59,16 @@ _BACKGROUND = re.compile(
     r"prior|previous|yet|unfortunately|in recent years|over the past|nowadays|to date)\b",
     re.IGNORECASE,
 )
+# "This gap underscores the need ...", "a promising technique is quantization": why the
+# paper exists or where its field stands, not what its subject is.
+_MOTIVATION = re.compile(
+    r"^(this|these|such) (gap|limitation|challenge|problem|issue|shortcoming|bottleneck|"
+    r"drawback)s?\b|\b(has|have) (become|emerged|attracted|gained|achieved (remarkable|great|"
+    r"impressive|significant))\b|\b(a )?promising (technique|approach|direction|method|way)\b|"
+    r"\bplays? an? (crucial|key|important|vital|central) role\b|\bwidely (used|adopted)\b|"
+    r"\bhowever\b",
+    re.IGNORECASE,
+)
 _RESULT = re.compile(
     r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
     r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
@@ -185,7 +195,8 @@ def score_sentences(
                 score += W_FOCUS / 2
             if introduces(sentence) and info.kind != "number":
                 score += W_INTRO
-            if _BACKGROUND.match(sentence) or (i == 0 and not named):
+            motive = info.kind == "definition" and not named and _MOTIVATION.search(sentence)
+            if _BACKGROUND.match(sentence) or motive or (i == 0 and not named):
                 score -= W_BACKGROUND
             if _RESULT.search(sentence):
                 score += W_RESULT

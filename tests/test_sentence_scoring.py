@@ -90,6 +90,27 @@ def test_background_sentences_lose_to_the_papers_own_statement() -> None:
         assert _top("How does sparse attention cut memory?", sentences) == sentences[1], opening
 
 
+def test_a_definition_is_not_answered_by_the_papers_motivation() -> None:
+    """ "What is VantorX?": the gap the paper fills, or where its field stands, says why
+    VantorX exists, not what it is; a question of another kind may still want them."""
+    stats = LexicalStats.of_texts(CORPUS)
+    query, vectors = _equal_vectors(3)
+    plain = "It covers quantization of models."
+
+    def top(question: str, motive: str) -> str:
+        papers = [(1, ["VantorX is released.", motive, plain], vectors)]
+        scored = score_sentences(analyze(question), query, papers, stats, ["VantorX"], {1})
+        return scored[0].text
+
+    for motive in (
+        "This gap underscores the need for quantization of language models.",
+        "A promising technique for language models is quantization.",
+        "Quantization of language models, however, is hard.",
+    ):
+        assert top("What is VantorX for quantization of language models?", motive) == plain
+        assert top("Why is quantization of language models hard?", motive) == motive
+
+
 def test_lexical_overlap_breaks_equal_similarity() -> None:
     sentences = ["Our method is evaluated widely.", "Asynchronous updates tolerate slow clients."]
     assert _top("How do asynchronous methods handle slow clients?", sentences).startswith("Asynch")
