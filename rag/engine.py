@@ -311,8 +311,16 @@ class Engine:
         too_weak = self._too_weak(sources, turn.evidence, unknown, bool(named))
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
-        plan = turn.plan = view.names.origins_missing(info, plan, [s.paper_id for s in sources])
-        if not pinned and view.names.near_miss(info, plan):
+        retrieved = [s.paper_id for s in sources]
+        plan = turn.plan = view.names.origins_missing(info, plan, retrieved)
+        if (
+            not pinned
+            and view.names.near_miss(info, plan)
+            and not (
+                turn.evidence >= self.settings.mention_answer_threshold
+                and view.names.answered_by_mention(info, plan, retrieved, view.stats)
+            )
+        ):
             turn.sources[:] = self._with_mentions(turn)
             return self._mention_notice(turn), True, label
         unreported = unreported_papers(info, plan, sources)
@@ -347,6 +355,8 @@ class Engine:
             for s in turn.sources
             if s.paper_id in plan.mentioning
         ][:MAX_MENTIONS]
+        if not quotes:  # "the original NeRF paper", which no retrieved abstract names as such
+            return mention_notice(plan.mentioned_only, []) + "\n" + self._refusal(turn.sources)
         return mention_notice(plan.mentioned_only, quotes)
 
     def _pin(self, sources: list[Source], pinned: list[str], view: IndexView) -> list[Source]:

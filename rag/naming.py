@@ -17,8 +17,15 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.question_type import QuestionInfo, is_measure
-from rag.sentence_scoring import INTRO_VERB, introduces, mentions
+from rag.question_type import QuestionInfo, is_measure, terms_of
+from rag.sentence_scoring import (
+    INTRO_VERB,
+    LexicalStats,
+    introduces,
+    lexical_share,
+    mentions,
+    term_weights,
+)
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
@@ -26,6 +33,7 @@ COMMON_CAP = 200  # ... and more than this many is a topic in any collection (ea
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
+MENTION_COVERS = 0.5  # a mentioning paper with this share of the question's other terms answers
 # Words that may stand between the verb and the name: "we propose a novel framework, X".
 _FILLER = (
     r"(?:a|an|the|our|this|novel|new|simple|efficient|general|unified|first|method|framework|"
@@ -102,7 +110,7 @@ class PaperNames:
                 continue
             if _introduced(name, sentence):
                 return True
-            if re.search(short, sentence) and re.search(rf"\b{INTRO_VERB}\b", sentence, re.I):
+            if re.search(short, sentence) and introduces(sentence):
                 return True
             if _spelled_out(name, sentence) and introduces(sentence):
                 return True
@@ -122,9 +130,9 @@ class PaperNames:
                 for p in pids
             )
         ]
-        mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
-        if not mentioning:
+        if not names:
             return plan
+        mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
         return replace(plan, mentioned_only=names, mentioning=mentioning)
 
     def plan(self, info: QuestionInfo) -> NamePlan:
@@ -160,7 +168,24 @@ class PaperNames:
 
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
         """The question asks about a named thing that papers here only mention."""
-        return bool(plan.mentioned_only) and not plan.specific and not info.asks_for_papers
+        return bool(plan.mentioned_only) and not plan.leads and not info.asks_for_papers
+
+    def answered_by_mention(
+        self, info: QuestionInfo, plan: NamePlan, pids: list[str], stats: LexicalStats
+    ) -> bool:
+        """A retrieved paper that mentions the name and holds most of what the question asks
+        besides it ("How many fewer GPUs train a speech recognizer like Canary-1B once ...")
+        is where the answer is, not a passing mention of someone else's work. Not when the
+        question asks for the name's own paper ("according to the FlashAttention paper")."""
+        if set(plan.mentioned_only) & set(origin_names(info)):
+            return False
+        named = {t for name in plan.mentioned_only for t in terms_of(name)}
+        weights = term_weights([t for t in info.terms if t not in named], stats)
+        return any(
+            lexical_share(self._text(pid), weights) >= MENTION_COVERS
+            for pid in pids
+            if pid in plan.mentioning
+        )
 
     @staticmethod
     def unknown_subjects(info: QuestionInfo, unknown: list[str]) -> list[str]:
@@ -287,8 +312,9 @@ def _may_be_subject(name: str, question: str) -> bool:
         before = question[: match.start()]
         if _SETTING.search(before) and not _SOURCE.search(before):
             continue
-        following = re.match(r"\s+([A-Za-z]+)", after)
-        if _DETERMINER.search(before) and following and following.group(1).lower() not in _HEADS:
+        # the head noun may follow a modifier: "the Flamingo vision-language model"
+        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
+        if _DETERMINER.search(before) and following and not _HEADS & set(following):
             continue
         return True
     return False

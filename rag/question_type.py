@@ -165,9 +165,9 @@ def _measure(number: re.Match[str]) -> str:
     """The measure a number question names; a bare "rate" or "size" keeps the word before it
     ("learning rate", "batch size"): an abstract that only says "the size of weights" does not
     state a batch size."""
-    measure = (number.group("measure") or number.group("amount") or "").lower()
-    qualifier = (number.group("qualifier") or "").lower()
-    if measure in _QUALIFIED and qualifier and qualifier not in STOPWORDS:
+    measure = number.group("measure") or number.group("amount") or ""  # as typed: "GPUs"
+    qualifier = number.group("qualifier") or ""
+    if measure.lower() in _QUALIFIED and qualifier and qualifier.lower() not in STOPWORDS:
         return f"{qualifier} {measure}"
     return measure
 

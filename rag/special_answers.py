@@ -77,6 +77,8 @@ def display_name(author: str) -> str:
 def mention_notice(names: list[str], quotes: list[tuple[Source, list[str]]]) -> str:
     """The notice, then each mentioning paper's sentences that name the thing."""
     shown = " or ".join(names)
+    if not quotes:
+        return render("not_about", names=shown)
     verb = "it is" if len(names) == 1 else "they are"
     cites = _and([f"[{source.n}]" for source, _ in quotes])
     lines = [render("mention_notice", names=shown, mentioned=f"{verb} mentioned", cites=cites)]
@@ -106,8 +108,7 @@ def unreported_papers(info: QuestionInfo, plan: NamePlan, sources: list[Source])
     abstracts names ("accuracy", "cost"); empty when the question can be answered."""
     if not info.measure or info.asks_for_papers:
         return []
-    about = {*plan.about, *plan.about_if_retrieved}
-    named = [s for s in sources if s.paper_id in about]
+    named = [s for s in sources if s.paper_id in plan.leads]
     if any(reports_measure(f"{s.title or ''} {s.abstract}", info.measure) for s in named):
         return []
     return named

@@ -289,3 +289,30 @@ def test_the_original_paper_of_a_name_many_papers_use_is_a_near_miss(tmp_path):
     answer = engine.ask("How many layers does the original Zormer use?")
     assert answer.refused and answer.text.startswith("No paper in this collection is about Zormer")
     assert not engine.ask("How deep are the Zormer layers studied?").refused, "no origin cue"
+
+
+def test_a_question_answered_where_the_name_is_mentioned_is_not_a_near_miss(tmp_path):
+    """ "... a speech recognizer like Canary-1B ...": the paper that mentions the name is the
+    one that answers, so the question is answered, not refused as a near miss; a question
+    about the named model's own figures still is."""
+    rows = [
+        {
+            "title": "Training Efficiency of Encoder-Decoder Speech Recognizers",
+            "abstract": "Attention encoder-decoder speech recognizers like Zorbnet-1B waste more "
+            "than half of their training compute on padding. Once batch sampling stops wasting "
+            "it, training needs 4x fewer GPUs.",
+        },
+        {
+            "title": "Heat Pumps in Winter",
+            "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    question = (
+        "How many fewer GPUs does training an attention encoder-decoder speech recognizer "
+        "like Zorbnet-1B need once batch sampling stops wasting compute on padding?"
+    )
+    answer = engine.ask(question)
+    assert not answer.refused and "4x" in answer.text, answer.text
+    own = engine.ask("How many layers does Zorbnet-1B have?")
+    assert own.refused and own.text.startswith("No paper in this collection is about Zorbnet-1B")

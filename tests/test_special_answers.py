@@ -220,7 +220,7 @@ def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
         1, "Zorblax: A Fast Optimizer", "We propose Zorblax. It reaches 81.2% accuracy."
     )
     other = _source(2, "Other", "The training cost was 2 million dollars.")
-    plan = NamePlan(about=["p1"])
+    plan = NamePlan(about=["p1"], leads=["p1"])
     cost = analyze("What was the total dollar cost of training Zorblax?")
     assert unreported_papers(cost, plan, [named, other]) == [named], "other papers don't count"
     assert unreported_notice(cost.measure, [named]).startswith(
@@ -231,12 +231,14 @@ def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
     assert unreported_papers(cost, NamePlan(), [named, other]) == [], "no named paper: no rule"
     which = analyze("Which papers report the cost of training Zorblax?")
     assert unreported_papers(which, plan, [named, other]) == [], "asks for papers, not a value"
+    setting = NamePlan(about=["p1"])  # promoted, but the name is not what is asked about
+    assert unreported_papers(cost, setting, [named, other]) == [], "a Zorblax planner's cost"
 
 
 def test_a_bare_rate_or_size_is_named_by_the_word_before_it() -> None:
     """ "the growing size of weights" does not state a batch size."""
     named = _source(1, "Zorblax", "The growing size of weights strains memory. We use 8 GPUs.")
-    plan = NamePlan(about=["p1"])
+    plan = NamePlan(about=["p1"], leads=["p1"])
     batch = analyze("What batch size does Zorblax use for pre-training?")
     assert batch.measure == "batch size"
     assert unreported_papers(batch, plan, [named]) == [named]
@@ -257,7 +259,7 @@ def test_how_much_or_how_many_names_its_measure() -> None:
     assert analyze("How many training tokens did Zorblax see?").measure == "tokens"
     assert analyze("How much faster is Zorblax than AdamW?").measure == "", "not a measure"
     named = _source(1, "Tuning with Zorblax", "Employing Zorblax, we fine-tune a 4B model.")
-    plan = NamePlan(about=["p1"])
+    plan = NamePlan(about=["p1"], leads=["p1"])
     assert unreported_papers(memory, plan, [named]) == [named]
     stated = _source(1, "Zorblax", "Zorblax fits a 65B model in 48 GB of GPU memory.")
     assert unreported_papers(memory, plan, [stated]) == []
@@ -299,3 +301,49 @@ def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path
     names = PaperNames(catalog)
     info = analyze("How many layers does the original Zormer use?")
     assert names.origins_missing(info, names.plan(info), ["u1", "o"]).mentioned_only == []
+
+
+def test_a_mentioning_paper_that_holds_the_rest_of_the_question_answers_it(names) -> None:
+    """ "How do you train models with QuxQuant as baselines?" is answered by paper d, which
+    holds everything but the name; "What bit width does QuxQuant pick?" is not."""
+    stats = LexicalStats.of_texts(p.abstract for p in PAPERS)
+    held = analyze("Which baselines train models like QuxQuant?")
+    plan = names.plan(held)
+    assert plan.mentioned_only == ["QuxQuant"]
+    assert names.answered_by_mention(held, plan, ["d", "e"], stats)
+    assert not names.answered_by_mention(held, plan, ["e"], stats), "e holds only 'baseline'"
+    own = analyze("What bit width does QuxQuant pick?")
+    assert not names.answered_by_mention(own, names.plan(own), ["d", "e"], stats)
+    origin = analyze("Which baselines train models in the QuxQuant paper?")
+    assert not names.answered_by_mention(origin, names.plan(origin), ["d"], stats), "its paper"
+
+
+def test_a_named_paper_in_a_setting_does_not_hide_a_near_miss(names) -> None:
+    """ControlNet-style: the question is about QuxQuant, which papers only mention; FooNet,
+    which has its own paper, is where it is applied, not what is asked about."""
+    info = analyze("How does QuxQuant connect its copy to the locked FooNet detector?")
+    plan = names.plan(info)
+    assert plan.specific == ["FooNet"] and plan.leads == []
+    assert plan.mentioned_only == ["QuxQuant"] and names.near_miss(info, plan)
+
+
+def test_the_head_noun_may_follow_a_modifier() -> None:
+    from rag.naming import _may_be_subject
+
+    question = "How many parameters does the largest Flamingo vision-language model have?"
+    assert _may_be_subject("Flamingo", question)
+    assert not _may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
+
+
+def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:
+    """ "the recently developed neural radiance fields (NeRF) have shown ..." cites NeRF;
+    "we propose neural radiance fields (NeRF)" introduces it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("x", "LiDAR Mapping", "The recently developed neural fields (NeRF) work well."),
+        _paper("y", "Scene Fields", "We propose neural scene fields (NeRF) for views."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    assert names.about_strength("x", "NeRF") == 0
+    assert names.about_strength("y", "NeRF") == 1
