@@ -141,7 +141,7 @@ class Engine:
         plan = view.name_plan(question)
         sources = self._sources(hits, view)
         retrieved = {s.paper_id for s in sources}
-        lead = _titled_by(question, sources) + plan.about
+        lead = _titled_by(question, sources) + plan.promoted
         lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
         lead = [pid for pid in dict.fromkeys(lead) if allowed is None or pid in allowed]
         return self._pin(sources, lead[:MAX_PROMOTED], view), evidence, vector

@@ -51,6 +51,9 @@ class NamePlan:
     mentioned_only: list[str] = field(default_factory=list)  # names with no paper about them
     mentioning: list[str] = field(default_factory=list)  # paper ids that mention those names
     leads: list[str] = field(default_factory=list)  # each specific name's own paper, in order
+    # papers moved to the top of the sources: not one whose title merely contains a name the
+    # question uses as a setting ("DPO Meets PPO" for "a PPO planner")
+    promoted: list[str] = field(default_factory=list)
 
 
 class PaperNames:
@@ -140,6 +143,7 @@ class PaperNames:
         plan = NamePlan()
         ranked: list[tuple[int, int, str]] = []  # (how many papers mention, -strength, pid)
         weak: list[tuple[int, int, str]] = []
+        promoted: list[tuple[int, int, str]] = []
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name):
                 continue
@@ -158,10 +162,14 @@ class PaperNames:
                         plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
                     into = weak if _plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
+                    owned = {TITLE_HEAD, 1} & set(strengths.values())
+                    if into is ranked and (owned or _may_be_subject(name, info.text)):
+                        promoted.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):
                 plan.mentioned_only.append(name)
                 plan.mentioning.extend(ids)
         plan.about = _unique(ranked)
+        plan.promoted = _unique(promoted)
         plan.about_if_retrieved = [p for p in _unique(weak) if p not in plan.about]
         plan.mentioning = sorted(set(plan.mentioning) - set(plan.about))
         return plan

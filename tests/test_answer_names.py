@@ -316,3 +316,29 @@ def test_a_question_answered_where_the_name_is_mentioned_is_not_a_near_miss(tmp_
     assert not answer.refused and "4x" in answer.text, answer.text
     own = engine.ask("How many layers does Zorbnet-1B have?")
     assert own.refused and own.text.startswith("No paper in this collection is about Zorbnet-1B")
+
+
+def test_a_title_containing_a_name_used_as_a_setting_is_not_moved_first(tmp_path):
+    """ "What driving score does a QuxNet planner ... reach?": QuxNet qualifies the planner,
+    so the paper titled "Zorb Meets QuxNet" is not put before the paper that answers."""
+    rows = [
+        {
+            "title": "Zorb Meets QuxNet: Token Rewards for Chatbots",
+            "abstract": "We combine Zorb with QuxNet to give chatbots dense token-level rewards "
+            "and report higher win rates on dialogue benchmarks.",
+        },
+        {
+            "title": "Simple Rewards for Driving Planners",
+            "abstract": "We train a QuxNet driving planner with a simple route-completion reward "
+            "in the simulator. The planner reaches a driving score of 64 on the longest routes.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask(
+        "What driving score does a QuxNet planner trained with a simple route-completion "
+        "reward reach?"
+    )
+    assert answer.sources[0].title == "Simple Rewards for Driving Planners", answer.text
+    assert "64" in answer.text
+    subject = engine.ask("What rewards does QuxNet give?")
+    assert subject.sources[0].title.startswith("Zorb Meets QuxNet"), "the subject: moved first"
