@@ -163,6 +163,7 @@ class IndexWriter:
         try:
             if kind is None and (self.wrote or self._work is not None):
                 keyword_index.refresh(self.store.catalog, self.store.side_path)
+                self.store.settle_search_ef()
             if kind is None and self.settings.chroma_host and self.wrote:
                 self.store.bump_stamp()
             self.store.close()

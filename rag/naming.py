@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.question_type import QuestionInfo, is_measure, terms_of
+from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
 from rag.sentence_scoring import (
     INTRO_VERB,
     LexicalStats,
@@ -193,6 +193,7 @@ class PaperNames:
             lexical_share(self._text(pid), weights) >= MENTION_COVERS
             for pid in pids
             if pid in plan.mentioning
+            or any(_spells_out(self._text(pid), name) for name in plan.mentioned_only)
         )
 
     @staticmethod
@@ -239,6 +240,19 @@ def _introduced(name: str, sentence: str) -> bool:
         return True
     apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
     return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
+
+
+def _spells_out(text: str, acronym: str) -> bool:
+    """The text writes the acronym out in words: "Neural Ordinary Differential Equations" for
+    "ODEs" (content words whose initials are its capitals, in any case)."""
+    letters = acronym[:-1] if re.fullmatch(r"[A-Z]{2,}s", acronym) else acronym
+    if not re.fullmatch(r"[A-Z]{2,6}", letters):
+        return False
+    words = r"[\s-]+".join(rf"{c}[a-z]+" for c in letters)
+    for match in re.finditer(rf"(?<![\w-]){words}", text, re.IGNORECASE):
+        if not STOPWORDS & {w.lower() for w in re.split(r"[\s-]+", match.group(0))}:
+            return True
+    return False
 
 
 def _spelled_out(name: str, sentence: str) -> bool:

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     hnsw_search_ef: int = Field(
         256, ge=1, description="HNSW search breadth: 100 returned different chunks run to run."
     )
+    hnsw_exact_chunks: int = Field(
+        20_000, ge=0, description="Up to this many chunks, HNSW searches the whole collection."
+    )
     rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
     dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
     sentence_weight: float = Field(

@@ -137,10 +137,19 @@ class Store:
                 "Rebuild it with `rag ingest --rebuild` (or restore the previous settings)."
             )
 
-    def _set_search_ef(self) -> None:
+    def settle_search_ef(self) -> None:
+        """After a write: a collection of up to `hnsw_exact_chunks` chunks is searched in full.
+        Chroma persists its graph every `sync_threshold` inserts and re-inserts the rest, in
+        parallel, in each process that opens it, so the graph differs between processes; a
+        partial search then still varied at the tail (about 1 question in 300)."""
+        count = self.chunks.count()
+        if count <= self.settings.hnsw_exact_chunks:
+            self._set_search_ef(max(self.settings.hnsw_search_ef, count))
+
+    def _set_search_ef(self, wanted: int | None = None) -> None:
         """A broad enough HNSW search gives the same chunks in every process (Chroma's default
         ef 100 did not: 15 of 66 held-out questions got other candidates after a restart)."""
-        wanted = self.settings.hnsw_search_ef
+        wanted = wanted or self.settings.hnsw_search_ef
         config = getattr(self.chunks, "configuration", None) or {}
         if (config.get("hnsw") or {}).get("ef_search") == wanted:
             return

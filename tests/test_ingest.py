@@ -61,6 +61,24 @@ def test_small_corpus_is_indexed_completely(small) -> None:
     assert all(p.label.startswith("Untitled: ") for p in untitled)
 
 
+def test_a_small_index_is_searched_in_full(small, tmp_path) -> None:
+    """Chroma re-inserts its unpersisted chunks in parallel in each process that opens the
+    index, so a partial HNSW search could differ between processes; up to
+    `hnsw_exact_chunks` the writer sets the search breadth to the whole collection."""
+    _, corpus, _ = small
+
+    def breadth(**overrides) -> tuple[int, int]:
+        settings = make_settings(tmp_path / str(len(overrides)), corpus_dir=corpus, **overrides)
+        ingest([corpus], settings, progress=False)
+        store = open_store(settings)
+        store.open()
+        return store.chunks.count(), store.chunks.configuration["hnsw"]["ef_search"]
+
+    count, ef = breadth(hnsw_search_ef=8)
+    assert count > 8 and ef == count, "the whole collection"
+    assert breadth(hnsw_search_ef=8, hnsw_exact_chunks=10) == (count, 8), "too big: as set"
+
+
 def test_reingesting_the_same_files_embeds_nothing(small) -> None:
     settings, corpus, first = small
     before = snapshot(settings)

@@ -347,3 +347,32 @@ def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None
     names = PaperNames(catalog)
     assert names.about_strength("x", "NeRF") == 0
     assert names.about_strength("y", "NeRF") == 1
+
+
+def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
+    """ "neural ODEs" in the question, "Neural Ordinary Differential Equations" in the paper
+    that answers: the paper mentions the name, so the question is not a near miss there."""
+    from rag.naming import _spells_out
+
+    assert _spells_out("models such as Neural Ordinary Differential Equations, have", "ODEs")
+    assert _spells_out("on graphics processing units", "GPU")
+    assert not _spells_out("a set of data examples", "ODE"), "'of' is not a word of a name"
+    assert not _spells_out("Ordinary Differential Equations", "Ode"), "not an acronym"
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper(
+            "s",
+            "Parallel Sequential Models",
+            "Training Neural Ordinary Differential "
+            "Equations is slow; our parallel algorithm trains them 10 times faster on GPUs.",
+        ),
+        _paper("t", "Point Processes", "We use neural ODEs to steer point processes."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    stats = LexicalStats.of_texts(p.abstract for p in papers)
+    info = analyze("How much faster can neural ODEs be trained with a parallel algorithm?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["ODEs"] and plan.mentioning == ["t"]
+    assert names.answered_by_mention(info, plan, ["s"], stats)
+    assert not names.answered_by_mention(info, plan, [], stats)
