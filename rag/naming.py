@@ -310,7 +310,11 @@ _SETTING = re.compile(
     r"within|between|among|versus|vs)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.\-]+\s+)?$",
     re.IGNORECASE,
 )
-_SOURCE = re.compile(r"\b(according to|reported (by|in)|in the)\s+(?:the\s+)?\S*\s*$", re.I)
+_SOURCE = re.compile(
+    r"\b(according to|reported (by|in)|in the|(used|needed|required|spent|chosen) for)\s+"
+    r"(?:the\s+)?\S*\s*$",
+    re.I,
+)  # "What data were used for StarCoder?" asks about StarCoder
 _DETERMINER = re.compile(r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$", re.IGNORECASE)
 # After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
 _HEAD_TEXT = """paper papers model models method optimizer algorithm architecture suite family

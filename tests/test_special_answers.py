@@ -189,6 +189,8 @@ def test_a_name_after_a_preposition_is_a_setting_not_the_subject(names) -> None:
     assert names.plan(setting).mentioned_only == []
     source = analyze("According to the QuxQuant paper, what bit width works best?")
     assert names.plan(source).mentioned_only == ["QuxQuant"]
+    built = analyze("How many training tokens were used for QuxQuant?")
+    assert names.plan(built).mentioned_only == ["QuxQuant"], "what was used for it: its own"
 
 
 def test_a_unit_or_metric_is_never_the_subject(names) -> None:
