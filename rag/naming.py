@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
+from rag.question_type import MEASURE_WORDS, STOPWORDS, QuestionInfo, is_measure, terms_of
 from rag.sentence_scoring import (
     INTRO_VERB,
     LexicalStats,
@@ -233,13 +233,23 @@ def _introduced(name: str, sentence: str) -> bool:
     if re.fullmatch(r"\S*[A-Z]\S*[A-Z]\S*", name):  # an identifier: "introduces Huawei CloudMatrix"
         fill += r"|[A-Z][\w-]*\s+"
     fill = f"(?:{fill})"
-    if re.search(rf"{verb}\s+(?i:as\s+)?{fill}{{0,4}}{n}", sentence):
-        return True
+    for match in re.finditer(rf"{verb}\s+(?i:as\s+)?{fill}{{0,4}}{n}", sentence):
+        if not _ANOTHERS.search(sentence[: match.end()]):
+            return True
     naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
     if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
         return True
     apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
     return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
+
+
+# "a recent LLM called LLaMA", "the popular method named X": someone else's, named in passing.
+_ANOTHERS = re.compile(
+    r"\b(recent|existing|popular|prior|previous|well-known|standard|so-called|off-the-shelf|"
+    r"pre-?trained|open-source|widely used|state-of-the-art)\s+(?:[\w-]+\s+){0,2}"
+    r"(called|named|dubbed|termed)\s+\S+$",
+    re.IGNORECASE,
+)
 
 
 def _spells_out(text: str, acronym: str) -> bool:
@@ -307,9 +317,11 @@ def _plain_word(name: str) -> bool:
 # "trained on ImageNet", "compared with GPT-4"), not what the question is about.
 _SETTING = re.compile(
     r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
-    r"within|between|among|versus|vs)\s+(?:the\s+|a\s+|an\s+)?(?:[\w.\-]+\s+)?$",
+    r"within|between|among|versus|vs|like|such as|e\.g\.,?)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:[\w.\-]+\s+)?$",
     re.IGNORECASE,
 )
+_CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$", re.IGNORECASE)  # "what's in X": X
 _SOURCE = re.compile(
     r"\b(according to|reported (by|in)|in the|(used|needed|required|spent|chosen) for)\s+"
     r"(?:the\s+)?\S*\s*$",
@@ -336,7 +348,10 @@ def _may_be_subject(name: str, question: str) -> bool:
         if re.match(r"['’]s\b", after):
             continue
         before = question[: match.start()]
-        if _SETTING.search(before) and not _SOURCE.search(before):
+        if _SETTING.search(before) and not (_SOURCE.search(before) or _CONTENTS.match(before)):
+            continue
+        # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time"
+        if re.match(rf"\s+(?:{MEASURE_WORDS}|time)\b", after, re.IGNORECASE):
             continue
         # the head noun may follow a modifier: "the Flamingo vision-language model"
         following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]

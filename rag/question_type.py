@@ -31,6 +31,10 @@ _STOP_TEXT = """
     between tell explain describe
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
+# Spelled-out Greek letters: "PixArt-Sigma" is how one types "PixArt-Σ".
+_GREEK_TEXT = """alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron
+    pi rho sigma tau upsilon phi chi psi omega"""
+GREEK_LETTERS = frozenset(_GREEK_TEXT.split())
 
 _PUBLISHED = r"(published|released|written|submitted|posted|updated|presented|accepted)"
 _METADATA = re.compile(
@@ -51,20 +55,20 @@ _COMPARISON = re.compile(
 )
 # What a number question can ask the value of. Written like names (FLOPs, GPUs, BLEU, MFU),
 # these are units and metrics, never a paper's subject.
-_MEASURES = (
+MEASURE_WORDS = (
     r"accuracy|speed-?ups?|score|scores|perplexity|fid|bleu|error|rate|latency|throughput|size|"
     r"cost|budget|memory|savings?|gains?|improvements?|mfu|compression|reduction|flops|"
     r"parameters|tokens|hours|days|gpus|elo|f1|auc|ratio"
 )
 _QUALIFIED = frozenset({"rate", "size"})  # measures named by the word before them
-_MEASURE = re.compile(rf"(?:{_MEASURES})", re.IGNORECASE)
+_MEASURE = re.compile(rf"(?:{MEASURE_WORDS})", re.IGNORECASE)
 # "What ImageNet top-1 accuracy ...", "What was the total dollar cost ...": the words before
 # the measure may carry hyphens and digits; the measure itself is kept (`QuestionInfo.measure`).
 _NUMBER = re.compile(
-    rf"\b(how (much|many) ([\w\-]+ ){{0,2}}?(?P<amount>{_MEASURES})|"
+    rf"\b(how (much|many) ([\w\-]+ ){{0,2}}?(?P<amount>{MEASURE_WORDS})|"
     r"how (much|many|fast|long|large|big|small|quickly|often|far|high|low|well)|"
     r"by how|what (fraction|percentage|share|proportion|ratio|number)|"
-    rf"(what|which) ((?P<qualifier>[\w\-]+) ){{0,4}}(?P<measure>{_MEASURES}))\b",
+    rf"(what|which) ((?P<qualifier>[\w\-]+) ){{0,4}}(?P<measure>{MEASURE_WORDS}))\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -169,6 +173,8 @@ def _measure(number: re.Match[str]) -> str:
     qualifier = number.group("qualifier") or ""
     if measure.lower() in _QUALIFIED and qualifier and qualifier.lower() not in STOPWORDS:
         return f"{qualifier} {measure}"
+    if is_measure(qualifier):  # "what throughput gain": a throughput is what is stated
+        return qualifier
     return measure
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.catalog import Catalog, Selection
 from rag.keyword_index import KeywordIndex
-from rag.question_type import analyze, names_in, word_forms
+from rag.question_type import GREEK_LETTERS, analyze, names_in, word_forms
 from rag.sentence_scoring import LexicalStats, lexical_share, term_weights
 from rag.settings import RetrievalMode, Settings
 
@@ -81,14 +81,21 @@ class HybridRetriever:
         A question about something the collection never mentions should be refused even
         when its general topic is close to some paper.
         """
-        unknown = []
+        unknown = []  # "PixArt-Sigma" is known when an abstract writes "PixArt-Σ"
         for word in self._names(question):
             if any(self._df(form) for form in word_forms(word)):
                 continue
             parts = [p for p in word.lower().split("-") if p]
-            if not all(self._df(p) or p.isdigit() for p in parts):
+            if not all(self._known_part(p) for p in parts):
                 unknown.append(word)
         return unknown
+
+    def _known_part(self, part: str) -> bool:
+        """A part of a hyphenated name that an abstract contains; a Greek letter spelled out
+        ("PixArt-Sigma") is known when the abstract writes the symbol, indexed as "pixart-"."""
+        return bool(
+            self._df(part) or part.isdigit() or part in GREEK_LETTERS or self._df(part + "-")
+        )
 
     def rare_names(self, question: str) -> list[str]:
         """Names in the question that only a few papers contain (NUPES, QDET).

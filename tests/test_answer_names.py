@@ -342,3 +342,22 @@ def test_a_title_containing_a_name_used_as_a_setting_is_not_moved_first(tmp_path
     assert "64" in answer.text
     subject = engine.ask("What rewards does QuxNet give?")
     assert subject.sources[0].title.startswith("Zorb Meets QuxNet"), "the subject: moved first"
+
+
+def test_a_greek_letter_typed_out_is_the_symbol(tmp_path):
+    """ "PixArt-Sigma" is how one types "PixArt-Σ": not a name no abstract contains."""
+    rows = [
+        {
+            "title": "ZenArt-Σ: Weak-to-Strong Training of Diffusion Transformers",
+            "abstract": "We introduce ZenArt-Σ, a diffusion transformer that generates 4K "
+            "images directly with 0.6B parameters.",
+        },
+        {
+            "title": "Heat Pumps in Winter",
+            "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
+        },
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("How many parameters does ZenArt-Sigma have?")
+    assert not answer.refused and "0.6B" in answer.text, answer.text
+    assert engine.ask("How many parameters does ZenArt-Omegax have?").refused

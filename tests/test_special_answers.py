@@ -309,7 +309,7 @@ def test_a_mentioning_paper_that_holds_the_rest_of_the_question_answers_it(names
     """ "How do you train models with QuxQuant as baselines?" is answered by paper d, which
     holds everything but the name; "What bit width does QuxQuant pick?" is not."""
     stats = LexicalStats.of_texts(p.abstract for p in PAPERS)
-    held = analyze("Which baselines train models like QuxQuant?")
+    held = analyze("Which models train when QuxQuant is among the baselines?")
     plan = names.plan(held)
     assert plan.mentioned_only == ["QuxQuant"]
     assert names.answered_by_mention(held, plan, ["d", "e"], stats)
@@ -378,3 +378,31 @@ def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
     assert plan.mentioned_only == ["ODEs"] and plan.mentioning == ["t"]
     assert names.answered_by_mention(info, plan, ["s"], stats)
     assert not names.answered_by_mention(info, plan, [], stats)
+
+
+def test_names_used_as_a_benchmark_example_or_container(names) -> None:
+    """ "an average GLUE score", "a generator like MAR" use a name; "what's in X" asks about X."""
+    from rag.naming import _may_be_subject
+
+    assert not _may_be_subject("GLUE", "What average GLUE score does a large encoder reach?")
+    assert not _may_be_subject("CPU", "How much CPU time did it take?")
+    assert not _may_be_subject("MAR", "How much faster is a generator like MAR made?")
+    assert not _may_be_subject("MAR", "How fast are generators such as MAR?")
+    assert _may_be_subject("ForgeHLS", "what's in ForgeHLS and how big is it?")
+    assert _may_be_subject("StyleGAN", "What FID did StyleGAN report?")
+
+
+def test_a_name_called_in_passing_is_not_introduced() -> None:
+    sentence = "We apply it to a recent LLM called LLaMA and term this model as LaVIN."
+    assert not _introduced("LLaMA", sentence), "someone else's model, named in passing"
+    assert _introduced("LaVIN", sentence)
+    assert _introduced("FooNet", "We propose a new detector called FooNet.")
+
+
+def test_a_measure_qualifying_a_relation_is_what_is_stated() -> None:
+    """ "What throughput gain ...": an abstract stating the throughput answers it."""
+    info = analyze("What inference throughput gain does Zorblax report?")
+    assert info.measure == "throughput"
+    plan = NamePlan(about=["p1"], leads=["p1"])
+    named = _source(1, "Zorblax", "Zorblax improves inference throughput by 1.6x.")
+    assert unreported_papers(info, plan, [named]) == []
