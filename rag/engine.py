@@ -24,7 +24,7 @@ from rag.components import make_embed_model
 from rag.errors import QuestionError
 from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
-from rag.naming import title_head
+from rag.naming import names_title, titled_by
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.question_type import analyze
@@ -141,7 +141,7 @@ class Engine:
         plan = view.name_plan(question)
         sources = self._sources(hits, view)
         retrieved = {s.paper_id for s in sources}
-        lead = _titled_by(question, sources) + plan.promoted
+        lead = titled_by(question, sources) + plan.promoted
         lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
         lead = [pid for pid in dict.fromkeys(lead) if allowed is None or pid in allowed]
         return self._pin(sources, lead[:MAX_PROMOTED], view), evidence, vector
@@ -307,7 +307,7 @@ class Engine:
             return text, not answered, METADATA
         # a paper the question names is evidence enough ("What is AquilaMoE?" embeds poorly),
         # also by its title's name part typed in lower case ("what is pinco")
-        named = named or any(_names_title(turn.asked, s) for s in sources)
+        named = named or any(names_title(turn.asked, s.title) for s in sources)
         too_weak = self._too_weak(sources, turn.evidence, unknown, bool(named))
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
@@ -384,23 +384,6 @@ class Engine:
         return bool(unknown) and evidence < self.settings.unknown_term_threshold
 
     _refusal = staticmethod(refusal)  # the no-evidence answer (rag/special_answers.py)
-
-
-def _names_title(question: str, source: Source) -> bool:
-    """The question contains the name part of the source's title ("Pinco: Position-induced
-    ..."), as whole words, in any case."""
-    head = title_head(source.title)
-    if len(head) < 4 or head == source.title:
-        return False
-    return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
-
-
-def _titled_by(question: str, sources: list[Source]) -> list[str]:
-    """Retrieved papers whose title's name part, two words or more, the question contains
-    in any case ("what is natural galore", "Negative Preference Optimization"), longest
-    first: the user named that paper, though its words are plain."""
-    named = [s for s in sources if " " in title_head(s.title) and _names_title(question, s)]
-    return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
 
 
 def _without(sources: list[Source], paper_ids: list[str]) -> list[Source]:

@@ -26,6 +26,7 @@ from rag.sentence_scoring import (
     mentions,
     term_weights,
 )
+from rag.types import Source
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
@@ -297,6 +298,23 @@ def title_head(title: str | None) -> str:
     """A title's name part: "Pinco" in "Pinco: Position-induced ..." (the whole title when
     it has no colon)."""
     return (title or "").split(":")[0].strip()
+
+
+def names_title(question: str, title: str | None) -> bool:
+    """The question contains the name part of the title ("Pinco: Position-induced ..."), as
+    whole words, in any case."""
+    head = title_head(title)
+    if len(head) < 4 or head == title:
+        return False
+    return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
+
+
+def titled_by(question: str, sources: list[Source]) -> list[str]:
+    """Retrieved papers whose title's name part, two words or more, the question contains
+    in any case ("what is natural galore", "Negative Preference Optimization"), longest
+    first: the user named that paper, though its words are plain."""
+    named = [s for s in sources if " " in title_head(s.title) and names_title(question, s.title)]
+    return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
 
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:

@@ -1,0 +1,283 @@
+"""Which papers a question's names point to: introductions, titles, near misses, settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.catalog import Catalog
+from rag.naming import PaperNames, _introduced
+from rag.papers import Paper
+from rag.question_type import analyze
+from rag.sentence_scoring import LexicalStats
+
+
+def _paper(pid: str, title: str | None, abstract: str) -> Paper:
+    return Paper(pid, title, abstract, [])
+
+
+PAPERS = [
+    _paper("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
+    _paper("j", None, "We propose a style transfer method without tuning, termed as PaintOmni."),
+    _paper("k", None, "A sampler, referred to as SkipStep, halves the steps of diffusion."),
+    _paper("b", "Detectors Compared", "We compare FooNet and BarNet on COCO. BarNet wins."),
+    _paper("c", None, "In this work, we introduce BazOpt, an optimizer for sparse models."),
+    _paper("d", "Another Study", "We train models with BazOpt and QuxQuant as baselines."),
+    _paper("e", "A Third Study", "QuxQuant is a strong baseline for quantization."),
+    _paper("f", "Sparse Experts", "Our mixture of experts gives 3x FLOPs savings over dense."),
+]
+
+
+@pytest.fixture
+def names(tmp_path) -> PaperNames:
+    """Name postings as an index keeps them: a real catalog holding PAPERS."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
+    return PaperNames(catalog)
+
+
+def test_paper_about_a_name_by_title_or_introduction(names) -> None:
+    assert names.plan(analyze("What is FooNet?")).about == ["a"]
+    assert names.plan(analyze("How fast is BazOpt?")).about == ["c"]  # untitled: introduced
+    assert names.plan(analyze("What is PaintOmni?")).about == ["j"]
+    assert names.plan(analyze("How does SkipStep sample?")).about == ["k"]
+
+
+def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -> None:
+    """ "we introduce A Models (AM) and Path Matching (PM)": the paper is about Path Matching,
+    so asking what it is is not a near miss; a paper citing it among others is not about it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper(
+            "g",
+            "Aligning Design Paths",
+            "We introduce Shape Diffusion Models (SDM) and Path Matching (PM), a framework "
+            "that aligns sampling paths with solver paths. It needs few samples.",
+        ),
+        _paper(
+            "h",
+            "A Survey of Design Generation",
+            "Recent methods such as Path Matching (PM) have been proposed for design.",
+        ),
+        _paper("i", "Solver Paths", "Path Matching is a baseline in our comparison."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    info = analyze("What is Path Matching in design generation?")
+    plan = names.plan(info)
+    assert plan.about == ["g"] and not names.near_miss(info, plan)
+    assert names.about_strength("h", "Path Matching") == 0, "cited, not introduced"
+    assert names.about_strength("g", "Diffusion Models") == 0, "SDM is not its initials"
+
+
+def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> None:
+    """ "deep neural network (DNN)": a title containing DNN is not the paper about DNN, and a
+    question about DNNs is neither promoted nor a near miss; "Gradient Projection (GraPro)"
+    is a named method, and the paper titled by it stays about it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("s", "Efficient Sparse DNN Training", "We train sparse DNNs faster on chips."),
+        _paper("t", "Bell Curves", "Each deep neural network (DNN) has bell-shaped weights."),
+        _paper("g", "GraPro: Cheap Training", "We propose Gradient Projection (GraPro)."),
+        _paper("h", "Baselines", "We compare with gradient projection (GraPro) and Adam."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    plan = names.plan(analyze("How are DNN accelerators designed?"))
+    assert plan.about == [] and plan.mentioned_only == [] and plan.focus == []
+    assert names.plan(analyze("What does GraPro project?")).about == ["g"], "titled by the name"
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("ScaleRL", "So we propose a best-practice recipe, ScaleRL, and show that it scales."),
+        ("PageLLM", "We propose a reward-based fine-tuning approach, PageLLM, for pages."),
+        ("AMSBound", "We provide new variants of Adam, called AdaBound and AMSBound respectively."),
+        ("LaVIN", "We term this formed large vision-language instructed model as LaVIN."),
+        ("CloudMatrix", "This paper introduces Huawei CloudMatrix, a datacenter architecture."),
+        ("MM-HELIX", "We construct MM-HELIX, a multimodal benchmark of 1,260 samples."),
+    ],
+)
+def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
+    assert _introduced(name, sentence)
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("FlashAttention", "At present, FlashAttention is not easily moved to NPUs."),
+        ("CPU", "We present ZeRO-Infinity, a system that leverages GPU, CPU, and NVMe memory."),
+        ("GPTQ", "We propose a quantizer that runs faster than, say, GPTQ on all models."),
+        ("GPTQ", "We propose a new quantizer, which outperforms baselines such as GPTQ."),
+        ("Diffusion Models", "We introduce Shape Diffusion Models for meshes."),
+    ],
+)
+def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
+    assert not _introduced(name, sentence)
+
+
+def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
+    info = analyze("What accuracy does QuxQuant report?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["QuxQuant"] and plan.mentioning == ["d", "e"]
+    assert names.near_miss(info, plan)
+    topical = analyze("Which papers use QuxQuant as a baseline?")
+    assert not names.near_miss(topical, names.plan(topical))
+
+
+def test_a_name_that_qualifies_something_else_is_not_the_subject(names) -> None:
+    info = analyze("Is there a fast detector for the COCO images used by QuxQuant's authors?")
+    assert names.plan(info).mentioned_only == []
+
+
+def test_a_name_after_a_preposition_is_a_setting_not_the_subject(names) -> None:
+    setting = analyze("What score does the detector reach on QuxQuant benchmarks?")
+    assert names.plan(setting).mentioned_only == []
+    source = analyze("According to the QuxQuant paper, what bit width works best?")
+    assert names.plan(source).mentioned_only == ["QuxQuant"]
+    built = analyze("How many training tokens were used for QuxQuant?")
+    assert names.plan(built).mentioned_only == ["QuxQuant"], "what was used for it: its own"
+
+
+def test_a_unit_or_metric_is_never_the_subject(names) -> None:
+    """FLOPs is written like a name and only one paper mentions it, but it is what the
+    question measures: the question is about the mixture of experts, not a near miss."""
+    info = analyze("What FLOPs savings does a sparse mixture of experts give?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == [] and not names.near_miss(info, plan)
+    assert names.plan(analyze("What FLOPs savings does QuxQuant give?")).mentioned_only == [
+        "QuxQuant"
+    ]
+
+
+def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path) -> None:
+    """ "the original Zormer": many papers use Zormer (in titles too), none introduced it, so
+    the question asks about a paper the collection does not hold."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    users = [
+        _paper("u1", "Deeper Zormer Layers", "We study Zormer layers at depth 96 in vision."),
+        _paper("u2", "Efficient Zormer Training", "Training a Zormer takes 3x less memory."),
+        _paper("u3", "Zormer Pruning at Scale", "We prune Zormer heads with no loss."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in users])
+    names = PaperNames(catalog)
+    for question in (
+        "How many layers does the original Zormer use?",
+        "What depth did the Zormer paper report?",
+        "What learning rate did the paper that introduced Zormer use?",
+    ):
+        info = analyze(question)
+        plan = names.origins_missing(info, names.plan(info), ["u1", "u2", "u3"])
+        assert plan.mentioned_only == ["Zormer"] and names.near_miss(info, plan), question
+        assert plan.mentioning == ["u1", "u2", "u3"]
+    plain = analyze("How many layers does a Zormer use?")
+    assert names.origins_missing(plain, names.plan(plain), ["u1"]).mentioned_only == []
+
+    catalog.write(
+        [
+            (
+                _paper("o", "Zormer: Attention for Everything", "We propose the Zormer."),
+                1,
+                [],
+                np.zeros((0, 384), dtype=np.float32),
+            )
+        ]
+    )
+    names = PaperNames(catalog)
+    info = analyze("How many layers does the original Zormer use?")
+    assert names.origins_missing(info, names.plan(info), ["u1", "o"]).mentioned_only == []
+
+
+def test_a_mentioning_paper_that_holds_the_rest_of_the_question_answers_it(names) -> None:
+    """ "How do you train models with QuxQuant as baselines?" is answered by paper d, which
+    holds everything but the name; "What bit width does QuxQuant pick?" is not."""
+    stats = LexicalStats.of_texts(p.abstract for p in PAPERS)
+    held = analyze("Which models train when QuxQuant is among the baselines?")
+    plan = names.plan(held)
+    assert plan.mentioned_only == ["QuxQuant"]
+    assert names.answered_by_mention(held, plan, ["d", "e"], stats)
+    assert not names.answered_by_mention(held, plan, ["e"], stats), "e holds only 'baseline'"
+    own = analyze("What bit width does QuxQuant pick?")
+    assert not names.answered_by_mention(own, names.plan(own), ["d", "e"], stats)
+    origin = analyze("Which baselines train models in the QuxQuant paper?")
+    assert not names.answered_by_mention(origin, names.plan(origin), ["d"], stats), "its paper"
+
+
+def test_a_named_paper_in_a_setting_does_not_hide_a_near_miss(names) -> None:
+    """ControlNet-style: the question is about QuxQuant, which papers only mention; FooNet,
+    which has its own paper, is where it is applied, not what is asked about."""
+    info = analyze("How does QuxQuant connect its copy to the locked FooNet detector?")
+    plan = names.plan(info)
+    assert plan.specific == ["FooNet"] and plan.leads == []
+    assert plan.mentioned_only == ["QuxQuant"] and names.near_miss(info, plan)
+
+
+def test_the_head_noun_may_follow_a_modifier() -> None:
+    from rag.naming import _may_be_subject
+
+    question = "How many parameters does the largest Flamingo vision-language model have?"
+    assert _may_be_subject("Flamingo", question)
+    assert not _may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
+
+
+def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:
+    """ "the recently developed neural radiance fields (NeRF) have shown ..." cites NeRF;
+    "we propose neural radiance fields (NeRF)" introduces it."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("x", "LiDAR Mapping", "The recently developed neural fields (NeRF) work well."),
+        _paper("y", "Scene Fields", "We propose neural scene fields (NeRF) for views."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    assert names.about_strength("x", "NeRF") == 0
+    assert names.about_strength("y", "NeRF") == 1
+
+
+def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
+    """ "neural ODEs" in the question, "Neural Ordinary Differential Equations" in the paper
+    that answers: the paper mentions the name, so the question is not a near miss there."""
+    from rag.naming import _spells_out
+
+    assert _spells_out("models such as Neural Ordinary Differential Equations, have", "ODEs")
+    assert _spells_out("on graphics processing units", "GPU")
+    assert not _spells_out("a set of data examples", "ODE"), "'of' is not a word of a name"
+    assert not _spells_out("Ordinary Differential Equations", "Ode"), "not an acronym"
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper(
+            "s",
+            "Parallel Sequential Models",
+            "Training Neural Ordinary Differential "
+            "Equations is slow; our parallel algorithm trains them 10 times faster on GPUs.",
+        ),
+        _paper("t", "Point Processes", "We use neural ODEs to steer point processes."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    stats = LexicalStats.of_texts(p.abstract for p in papers)
+    info = analyze("How much faster can neural ODEs be trained with a parallel algorithm?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["ODEs"] and plan.mentioning == ["t"]
+    assert names.answered_by_mention(info, plan, ["s"], stats)
+    assert not names.answered_by_mention(info, plan, [], stats)
+
+
+def test_names_used_as_a_benchmark_example_or_container(names) -> None:
+    """ "an average GLUE score", "a generator like MAR" use a name; "what's in X" asks about X."""
+    from rag.naming import _may_be_subject
+
+    assert not _may_be_subject("GLUE", "What average GLUE score does a large encoder reach?")
+    assert not _may_be_subject("CPU", "How much CPU time did it take?")
+    assert not _may_be_subject("MAR", "How much faster is a generator like MAR made?")
+    assert not _may_be_subject("MAR", "How fast are generators such as MAR?")
+    assert _may_be_subject("ForgeHLS", "what's in ForgeHLS and how big is it?")
+    assert _may_be_subject("StyleGAN", "What FID did StyleGAN report?")
+
+
+def test_a_name_called_in_passing_is_not_introduced() -> None:
+    sentence = "We apply it to a recent LLM called LLaMA and term this model as LaVIN."
+    assert not _introduced("LLaMA", sentence), "someone else's model, named in passing"
+    assert _introduced("LaVIN", sentence)
+    assert _introduced("FooNet", "We propose a new detector called FooNet.")
