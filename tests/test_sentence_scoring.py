@@ -8,6 +8,7 @@ from rag.backends.extractive import choose, render_groups
 from rag.question_type import analyze
 from rag.sentence_scoring import (
     LexicalStats,
+    Scored,
     has_quantity,
     introduces,
     reports_measure,
@@ -196,3 +197,20 @@ def test_a_survey_question_lists_each_paper_that_addresses_it() -> None:
     assert not one.wants_survey
     scored = score_sentences(one, query, papers, LexicalStats.of_texts(CORPUS), [])
     assert len(choose(scored, one, 4, [])) <= 2
+
+
+def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> None:
+    """ "what is carbs and what did it manage on procgen": the ProcGen sentence scores best,
+    but the answer must also say what CARBS is, however far below it scores."""
+    vector = np.array([1.0, 0.0], dtype=np.float32)
+    other = np.array([0.0, 1.0], dtype=np.float32)
+    scored = [
+        Scored(1, 4, "We solve the entire ProcGen benchmark by tuning PPO.", vector, 1.5, 0.5),
+        Scored(1, 2, "We present CARBS, a Bayesian search for tuning at scale.", other, 0.6, 0.2),
+        Scored(2, 0, "ProcGen is hard.", vector, 0.5, 0.3),
+    ]
+    info = analyze("what is CARBS and what did it manage on ProcGen")
+    groups = choose(scored, info, 4, [1])
+    assert [s.position for s in dict(groups)[1]] == [2, 4]
+    general = choose(scored, analyze("What did CARBS manage on ProcGen?"), 4, [1])
+    assert [s.position for s in dict(general)[1]] == [4], "not a definition: best only"

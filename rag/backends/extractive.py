@@ -18,7 +18,7 @@ from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
 from rag.question_type import QuestionInfo, analyze
-from rag.sentence_scoring import LexicalStats, Scored, score_sentences
+from rag.sentence_scoring import LexicalStats, Scored, introduces, score_sentences
 from rag.settings import Settings
 from rag.types import Answer, Source
 
@@ -144,6 +144,11 @@ def choose(
                 break
             if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
+    if info.kind == "definition":  # "what is X and what did it reach on Y": say what X is
+        for n, chosen in groups:
+            if n in required and not any(introduces(s.text) for s in chosen):
+                intro = next((s for s in best_by_paper[n] if introduces(s.text)), None)
+                chosen += [intro] if intro else []
     return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
 
 
