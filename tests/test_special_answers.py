@@ -63,6 +63,7 @@ def test_mention_notice_shape() -> None:
         "[4] Paper Four",
         "- Beats GPTQ. [4]",
     ]
+    assert mention_notice(["NeRF"], []) == "No paper in this collection is about NeRF."
 
 
 def test_coverage_needs_key_terms_names_and_a_number() -> None:
