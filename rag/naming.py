@@ -6,7 +6,10 @@ sentences as GPTQ's own results, so the engine says the collection has no paper 
 
 A paper is about a name when its title contains it, or its abstract introduces it ("we
 propose X", "we present a framework, X", "X for short"). Names are found by form (acronyms, digits,
-capitals), never from a list.
+capitals), never from a list. Only a name the question is about counts: not one in a setting
+("on CARLA", "a generator like MAR", "an average GLUE score"). "The original X" asks for the paper
+that introduced X, however many papers use X; and a paper that mentions X but holds the rest of
+the question answers it ("a speech recognizer like Canary-1B ...").
 """
 
 from __future__ import annotations
