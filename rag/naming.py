@@ -193,12 +193,14 @@ class PaperNames:
             return False
         named = {t for name in plan.mentioned_only for t in terms_of(name)}
         weights = term_weights([t for t in info.terms if t not in named], stats)
-        return any(
-            lexical_share(self._text(pid), weights) >= MENTION_COVERS
-            for pid in pids
-            if pid in plan.mentioning
-            or any(_spells_out(self._text(pid), name) for name in plan.mentioned_only)
-        )
+        for pid in pids:
+            text = self._text(pid)
+            mentioned = pid in plan.mentioning or any(
+                _spells_out(text, name) for name in plan.mentioned_only
+            )
+            if mentioned and lexical_share(text, weights) >= MENTION_COVERS:
+                return True
+        return False
 
     @staticmethod
     def unknown_subjects(info: QuestionInfo, unknown: list[str]) -> list[str]:

@@ -7,6 +7,12 @@ from __future__ import annotations
 from rag.chat import Chat
 from tests.support.small_corpus import engine_over, quote_groups
 
+# a paper on another subject, so that a small corpus has something to rank below
+OFF_TOPIC = {
+    "title": "Heat Pumps in Winter",
+    "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
+}
+
 
 def test_metadata_question_is_answered_from_the_record(tmp_path):
     rows = [
@@ -302,10 +308,7 @@ def test_a_question_answered_where_the_name_is_mentioned_is_not_a_near_miss(tmp_
             "than half of their training compute on padding. Once batch sampling stops wasting "
             "it, training needs 4x fewer GPUs.",
         },
-        {
-            "title": "Heat Pumps in Winter",
-            "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
-        },
+        OFF_TOPIC,
     ]
     engine = engine_over(tmp_path, rows)
     question = (
@@ -352,10 +355,7 @@ def test_a_greek_letter_typed_out_is_the_symbol(tmp_path):
             "abstract": "We introduce ZenArt-Σ, a diffusion transformer that generates 4K "
             "images directly with 0.6B parameters.",
         },
-        {
-            "title": "Heat Pumps in Winter",
-            "abstract": "We measure heat pump efficiency in cold climates across 40 homes.",
-        },
+        OFF_TOPIC,
     ]
     engine = engine_over(tmp_path, rows)
     answer = engine.ask("How many parameters does ZenArt-Sigma have?")
