@@ -2,7 +2,8 @@
 
 Names are found by their form (NUPES, LoRA, GaLore), but people type "what is nupes" or
 "what rank does lora use". A lower-case word of the question is restored to the collection's
-spelling when every paper that contains the word writes it as an acronym or in mixed case;
+spelling when every paper that contains the word writes it as an acronym or in mixed case (in
+its abstract: a title capitalizes every word, so it counts only for a word the abstract lacks);
 a word that any of them writes as a plain word ("swarm" next to "SWARM", "Echo") is left
 as typed, so an ordinary word never becomes a name.
 """
@@ -48,7 +49,9 @@ class NameCasing:
         forms: Counter[str] = Counter()
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
         for record in self._catalog.records(sorted(named)):
-            forms.update(pattern.findall(f"{record.title or ''}\n{record.abstract}"))
+            # a title capitalizes every word ("Skill-it!"), so it only counts when the
+            # abstract does not write the word
+            forms.update(pattern.findall(record.abstract) or pattern.findall(record.title or ""))
         if not forms or not all(_NAME_FORM.search(form) for form in forms):
             return None
         return max(sorted(forms), key=lambda form: forms[form])

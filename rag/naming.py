@@ -110,6 +110,12 @@ class PaperNames:
             return 2
         return int(self._introduces(pid, name))
 
+    def owns(self, pid: str, name: str) -> bool:
+        """The paper is the origin of `name`: its title's name part is the name, or its
+        abstract introduces it. A title that merely contains the name does not count."""
+        head = title_head(self._paper(pid).title)
+        return head.lower() == name.lower() or self._introduces(pid, name)
+
     def _introduces(self, pid: str, name: str) -> bool:
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._paper(pid).abstract):
@@ -129,14 +135,7 @@ class PaperNames:
         the name is a near miss even if hundreds of papers use it (too many for the plan)."""
         if plan.mentioned_only or plan.specific:
             return plan
-        names = [
-            n
-            for n in origin_names(info)
-            if not any(
-                title_head(self._paper(p).title).lower() == n.lower() or self._introduces(p, n)
-                for p in pids
-            )
-        ]
+        names = [n for n in origin_names(info) if not any(self.owns(p, n) for p in pids)]
         if not names:
             return plan
         mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
@@ -166,7 +165,7 @@ class PaperNames:
                         plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
                     into = weak if _plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
-                    owned = {TITLE_HEAD, 1} & set(strengths.values())
+                    owned = any(self.owns(pid, name) for pid in about)
                     if into is ranked and (owned or _may_be_subject(name, info.text)):
                         promoted.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):

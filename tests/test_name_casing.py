@@ -15,6 +15,7 @@ PAPERS = [
     Paper("c", "SWARM Training", "We propose SWARM, a training scheme for weak devices.", []),
     Paper("d", "Particle Swarm Search", "A swarm of particles searches the space.", []),
     Paper("e", "Echo: Rollouts Elsewhere", "Echo runs rollouts on spare machines.", []),
+    Paper("f", "Skill-it! A Skills Framework", "We propose Skill-It, a data ordering.", []),
 ]
 
 
@@ -30,6 +31,13 @@ def test_a_name_the_collection_always_writes_as_a_name_is_restored(casing) -> No
     assert casing.cased("how much memory does qlora-tuned routing save?") == (
         "how much memory does QLoRA-tuned routing save?"
     )
+
+
+def test_a_title_that_capitalizes_every_word_does_not_hide_the_abstracts_spelling(
+    casing,
+) -> None:
+    """The title writes "Skill-it!" as title case does; the abstract writes the name."""
+    assert casing.cased("what does skill-it do") == "what does Skill-It do"
 
 
 def test_ordinary_words_stay_as_typed(casing) -> None:

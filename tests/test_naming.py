@@ -213,6 +213,22 @@ def test_a_named_paper_in_a_setting_does_not_hide_a_near_miss(names) -> None:
     assert plan.mentioned_only == ["QuxQuant"] and names.near_miss(info, plan)
 
 
+def test_a_paper_that_introduces_a_name_its_title_contains_owns_it(tmp_path) -> None:
+    """Ownership (the title's name part, or an abstract that introduces the name) is the one
+    rule for promotion and for "the original X". "into meta-training VeLOx" reads as a setting,
+    yet the paper that introduces VeLOx leads; a title that only contains it does not."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("v", "Scaling VeLOx Training", "We introduce VeLOx, a learned optimizer."),
+        _paper("w", "VeLOx Meets Adam", "We tune Adam against VeLOx on small tasks."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    assert names.owns("v", "VeLOx") and not names.owns("w", "VeLOx")
+    info = analyze("How much compute went into meta-training VeLOx?")
+    assert names.plan(info).promoted == ["v", "w"]
+
+
 def test_the_head_noun_may_follow_a_modifier() -> None:
     from rag.naming import _may_be_subject
 
