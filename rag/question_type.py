@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from rag.chunking import split_sentences
+
 Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
@@ -187,23 +189,32 @@ def _looks_like_name(word: str, first: bool) -> bool:
     )
 
 
+def _words(question: str) -> list[tuple[str, bool]]:
+    """The question's words, each with whether it starts a sentence: "Which" in "Can deep
+    nets learn fast? Which initializations work?" is capitalized because it comes first."""
+    return [
+        (word, i == 0)
+        for sentence in split_sentences(question)
+        for i, word in enumerate(WORD.findall(sentence))
+    ]
+
+
 def names_in(question: str) -> list[str]:
-    """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not the first word)."""
-    words = WORD.findall(question)
-    return [w for i, w in enumerate(words) if _looks_like_name(w, i == 0)]
+    """Words that look like names or acronyms: CASP14, MMDiT, Mamba (not a sentence's first
+    word)."""
+    return [w for w, first in _words(question) if _looks_like_name(w, first)]
 
 
 def _phrases(question: str) -> list[str]:
     """Runs of two or more consecutive name-like words ("Platonic Representation Hypothesis")."""
     out, run = [], []
-    for i, match in enumerate(WORD.finditer(question)):
-        word = match.group(0)
-        if _looks_like_name(word, i == 0):
+    for word, first in _words(question):
+        if _looks_like_name(word, first) and not (first and run):
             run.append(word)
             continue
         if len(run) >= 2:
             out.append(" ".join(run))
-        run = []
+        run = [word] if _looks_like_name(word, first) else []
     if len(run) >= 2:
         out.append(" ".join(run))
     return out

@@ -87,12 +87,15 @@ def test_names_are_found_by_form_not_by_list() -> None:
         "Fuyou",
     ]
     assert names_in("Which methods reduce memory?") == []  # the first word is not a name
+    two = "Can deep nets learn fast? Which inits work, e.g. Fixup?"
+    assert names_in(two) == ["Fixup"], "each sentence's first word, not an abbreviation's"
 
 
 def test_phrases_of_capitalized_words() -> None:
     assert analyze("What is the Platonic Representation Hypothesis?").phrases == (
         "Platonic Representation Hypothesis",
     )
+    assert analyze("Is it Deep Sets? Where does it fail?").phrases == ("Deep Sets",)
 
 
 def test_asks_for_papers() -> None:
