@@ -357,6 +357,10 @@ _HEAD_TEXT = """paper papers model models method optimizer algorithm architectur
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
 _HEADS = frozenset(_HEAD_TEXT.split())
+# After "X's", these keep X the thing asked about: "LlamaGen's largest model", "X's dataset".
+_POSSESSED = frozenset(
+    ["model", "models", "method", "dataset", "benchmark", "architecture", "paper", "training"]
+)
 
 
 def _may_be_subject(name: str, question: str) -> bool:
@@ -367,7 +371,10 @@ def _may_be_subject(name: str, question: str) -> bool:
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
-        if re.match(r"['’]s\b", after):
+        if re.match(r"['’]s\b", after):  # "DeepMind's predictor"; but "X's largest model"
+            owned = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[2:50])[:3]]
+            if _POSSESSED & set(owned):
+                return True
             continue
         before = question[: match.start()]
         if _SETTING.search(before) and not (_SOURCE.search(before) or _CONTENTS.match(before)):

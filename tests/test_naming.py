@@ -129,6 +129,8 @@ def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names)
 def test_a_name_that_qualifies_something_else_is_not_the_subject(names) -> None:
     info = analyze("Is there a fast detector for the COCO images used by QuxQuant's authors?")
     assert names.plan(info).mentioned_only == []
+    own = analyze("What FID does QuxQuant's largest class-conditional model reach?")
+    assert names.plan(own).mentioned_only == ["QuxQuant"], "its own model: about QuxQuant"
 
 
 def test_a_name_after_a_preposition_is_a_setting_not_the_subject(names) -> None:
