@@ -73,6 +73,9 @@ class PaperNames:
         """Papers that mention `name`; none when too many papers share its first word."""
         words = name.lower().split()
         ids = self._catalog.naming(words, limit=self._common + 1)
+        if not ids and "-" in name:  # "phi-3-mini" as typed, "Phi-3 Mini" as written
+            words = [part for part in re.split(r"[\s-]+", name.lower()) if part]
+            ids = self._catalog.naming(words, limit=self._common + 1)
         if len(ids) > self._common and len(words) == 1:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
@@ -367,7 +370,7 @@ def _may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
     does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
     or say where something was done ("reaches 64 on CARLA")."""
-    if len(name) < 3 or not name[0].isupper():
+    if len(name) < 3 or not (name[0].isupper() or re.match(r"[a-z][a-z-]*\d", name)):  # "gpt-4"
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]

@@ -123,9 +123,11 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def mentions(text: str, name: str) -> bool:
-    """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm)."""
+    """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm).
+    A hyphen and a space are the same separator: "phi-3-mini" is "Phi-3 Mini"."""
     flags = 0 if re.search(r"[A-Z].*[A-Z]", name) else re.IGNORECASE
-    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags))
+    body = r"[\s-]".join(re.escape(part) for part in re.split(r"[\s-]+", name))
+    return bool(re.search(rf"(?<![\w-]){body}(?![\w-])", text, flags))
 
 
 def reports_measure(text: str, measure: str) -> bool:

@@ -231,6 +231,20 @@ def test_a_paper_that_introduces_a_name_its_title_contains_owns_it(tmp_path) -> 
     assert names.plan(info).promoted == ["v", "w"]
 
 
+def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) -> None:
+    """ "phi-3-mini" as typed, "Phi-3 Mini" as written: the same name, only mentioned here,
+    so the question is a near miss; "1B-parameter" is a size, not a name."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [_paper("o", "Octo Planner", "A planner based on Phi-3 Mini, tuned on our data.")]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    info = analyze("How many tokens was phi-3-mini pretrained on?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["phi-3-mini"] and plan.mentioning == ["o"]
+    assert names.near_miss(info, plan)
+    assert names.plan(analyze("What makes a strong 1B-parameter model?")).mentioned_only == []
+
+
 def test_the_head_noun_may_follow_a_modifier() -> None:
     from rag.naming import _may_be_subject
 

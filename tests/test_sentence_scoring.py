@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rag.backends.extractive import choose, render_groups
 from rag.question_type import analyze
@@ -11,6 +12,7 @@ from rag.sentence_scoring import (
     Scored,
     has_quantity,
     introduces,
+    mentions,
     reports_measure,
     score_sentences,
 )
@@ -214,3 +216,16 @@ def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> Non
     assert [s.position for s in dict(groups)[1]] == [2, 4]
     general = choose(scored, analyze("What did CARBS manage on ProcGen?"), 4, [1])
     assert [s.position for s in dict(general)[1]] == [4], "not a definition: best only"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "found"),
+    [
+        ("a planner based on Phi-3 Mini, tuned", "phi-3-mini", True),
+        ("trained with Llama-2 weights", "Llama 2", True),
+        ("a swarm of particles", "SWARM", False),  # an acronym keeps its case
+        ("the Mega-CO-Bench suite", "CO-Bench", False),  # a whole word only
+    ],
+)
+def test_a_name_is_mentioned_whichever_separator_is_written(text, name, found) -> None:
+    assert mentions(text, name) is found
