@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from difflib import get_close_matches
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ W_BOILERPLATE = 0.4
 W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
 W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
 SENTENCE_TERMS_CACHE = 20_000  # sentences (about 2,000 abstracts) whose terms are kept
+TYPO_CUTOFF = 0.9  # difflib ratio: "accurracy" is "accuracy" (0.94), "accurate" is not (0.88)
 
 # Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
 INTRO_VERB = (
@@ -136,7 +138,11 @@ def reports_measure(text: str, measure: str) -> bool:
     An abstract that never says "accuracy" cannot be quoted for "what accuracy ..."."""
     stem = normalize_term(measure.replace("-", ""))
     squashed = text.replace("-", "")
-    return bool(re.search(rf"\b{re.escape(stem)}", squashed, re.IGNORECASE))
+    if re.search(rf"\b{re.escape(stem)}", squashed, re.IGNORECASE):
+        return True
+    # a misspelling in the abstract ("84.5% accurracy on RULER") still names the measure
+    words = set(re.findall(r"[a-z]{6,}", squashed.lower()))
+    return len(stem) >= 6 and bool(get_close_matches(stem, words, n=1, cutoff=TYPO_CUTOFF))
 
 
 def term_weights(terms: Iterable[str], stats: LexicalStats) -> dict[str, float]:

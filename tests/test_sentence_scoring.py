@@ -173,6 +173,11 @@ def test_reports_measure_ignores_hyphens_plurals_and_case() -> None:
     assert not reports_measure("Trained on 8,192 NPUs for 13.2 trillion tokens.", "cost")
 
 
+def test_reports_measure_reads_through_a_misspelling() -> None:
+    assert reports_measure("It achieves 84.5% accurracy on RULER at 128K.", "accuracy")
+    assert not reports_measure("Its estimates are accurate.", "accuracy"), "another word"
+
+
 def _graded(cosines: list[float]) -> tuple[np.ndarray, list[tuple[int, list[str], np.ndarray]]]:
     """One sentence per paper, paper n+1 at cosine `cosines[n]` to the query, same words."""
     query = np.zeros(len(cosines) + 1, dtype=np.float32)
