@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from difflib import get_close_matches
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 from functools import lru_cache
 
 import numpy as np
