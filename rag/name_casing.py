@@ -2,9 +2,11 @@
 
 Names are found by their form (NUPES, LoRA, GaLore), but people type "what is nupes" or
 "what rank does lora use". A lower-case word of the question is restored to the collection's
-spelling when every paper that contains the word writes it as an acronym or in mixed case (in
-its abstract: a title capitalizes every word, so it counts only for a word the abstract lacks);
-a word that any of them writes as a plain word ("swarm" next to "SWARM", "Echo") is left
+spelling when every paper that contains the word writes it as an acronym, in mixed case, or
+capitalized on its own inside a sentence ("(e.g., Flamingo)"). Only abstracts count: a title
+capitalizes every word, so it counts only for a word the abstract lacks. A word that any of
+them writes as a plain word ("swarm" next to "SWARM"), or capitalized only where a sentence
+starts ("Echo runs ...") or inside a capitalized phrase ("Zero Redundancy Optimizer"), is left
 as typed, so an ordinary word never becomes a name.
 """
 
@@ -19,6 +21,13 @@ from rag.question_type import STOPWORDS, WORD
 
 CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
 _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
+
+
+def _after_lower(word: str) -> re.Pattern[str]:
+    """The word capitalized on its own after a lower-case word or a comma: "(e.g., Flamingo)",
+    not inside a capitalized phrase ("a solution, Zero Redundancy Optimizer")."""
+    cap = re.escape(word[:1].upper() + word[1:])
+    return re.compile(rf"(?:(?<![\w-])[a-z][\w-]*|,)\s+{cap}(?![\w-])(?!\s+[A-Z])")
 
 
 class NameCasing:
@@ -48,10 +57,15 @@ class NameCasing:
             return None
         forms: Counter[str] = Counter()
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+        proper = 0  # capitalized after a lower-case word or a comma: "(e.g., Flamingo)"
         for record in self._catalog.records(sorted(named)):
             # a title capitalizes every word ("Skill-it!"), so it only counts when the
             # abstract does not write the word
             forms.update(pattern.findall(record.abstract) or pattern.findall(record.title or ""))
-        if not forms or not all(_NAME_FORM.search(form) for form in forms):
+            proper += len(_after_lower(word).findall(record.abstract))
+        capitalized = sum(n for form, n in forms.items() if not _NAME_FORM.search(form))
+        if not forms or not all(_NAME_FORM.search(form) or form[0].isupper() for form in forms):
+            return None
+        if capitalized > proper:  # "Echo runs ...": some capital only starts a sentence
             return None
         return max(sorted(forms), key=lambda form: forms[form])

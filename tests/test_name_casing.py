@@ -16,6 +16,8 @@ PAPERS = [
     Paper("d", "Particle Swarm Search", "A swarm of particles searches the space.", []),
     Paper("e", "Echo: Rollouts Elsewhere", "Echo runs rollouts on spare machines.", []),
     Paper("f", "Skill-it! A Skills Framework", "We propose Skill-It, a data ordering.", []),
+    Paper("g", "Fusion", "Cross-attention models (e.g., Flamingo) are slow to train.", []),
+    Paper("h", "Sharding", "Our solution, Zero Redundancy Optimizer, shards states.", []),
 ]
 
 
@@ -38,6 +40,15 @@ def test_a_title_that_capitalizes_every_word_does_not_hide_the_abstracts_spellin
 ) -> None:
     """The title writes "Skill-it!" as title case does; the abstract writes the name."""
     assert casing.cased("what does skill-it do") == "what does Skill-It do"
+
+
+def test_a_word_capitalized_alone_inside_sentences_is_a_proper_name(casing) -> None:
+    """ "(e.g., Flamingo)" is a name; "Zero" inside "Zero Redundancy Optimizer" is a word of
+    a capitalized phrase, so "zero" stays a number word."""
+    assert casing.cased("how big is the largest flamingo model") == (
+        "how big is the largest Flamingo model"
+    )
+    assert casing.cased("a scalar that starts at zero") == "a scalar that starts at zero"
 
 
 def test_ordinary_words_stay_as_typed(casing) -> None:
