@@ -118,7 +118,11 @@ class QuestionInfo:
 
     @property
     def wants_number(self) -> bool:
-        return self.kind == "number"
+        """A quantity is asked for, also as one part of a comparison ("how do X and Y differ,
+        and how large can they train?")."""
+        return self.kind == "number" or bool(
+            self.kind in ("comparison", "general") and _NUMBER.search(self.text)
+        )
 
     @property
     def asks_for_papers(self) -> bool:

@@ -204,7 +204,8 @@ def score_sentences(
             if introduces(sentence) and info.kind != "number":
                 score += W_INTRO
             motive = info.kind == "definition" and not named and _MOTIVATION.search(sentence)
-            if _BACKGROUND.match(sentence) or motive or (i == 0 and not named):
+            asks = sentence.rstrip().endswith("?")  # the abstract's own question, not an answer
+            if _BACKGROUND.match(sentence) or motive or asks or (i == 0 and not named):
                 score -= W_BACKGROUND
             if _RESULT.search(sentence):
                 score += W_RESULT

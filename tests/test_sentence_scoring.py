@@ -93,6 +93,15 @@ def test_background_sentences_lose_to_the_papers_own_statement() -> None:
         assert _top("How does sparse attention cut memory?", sentences) == sentences[1], opening
 
 
+def test_the_abstracts_own_question_is_not_an_answer() -> None:
+    sentences = [
+        "Agents act over many turns.",
+        "How can we design multi-turn RL for LLMs?",
+        "Our multi-turn RL for LLMs fits Q-values.",
+    ]
+    assert _top("How is multi-turn RL for LLMs designed?", sentences) == sentences[2]
+
+
 def test_a_definition_is_not_answered_by_the_papers_motivation() -> None:
     """ "What is VantorX?": the gap the paper fills, or where its field stands, says why
     VantorX exists, not what it is; a question of another kind may still want them."""
@@ -234,3 +243,21 @@ def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> Non
 )
 def test_a_name_is_mentioned_whichever_separator_is_written(text, name, found) -> None:
     assert mentions(text, name) is found
+
+
+def test_each_compared_paper_states_its_number_when_one_is_asked() -> None:
+    """ "How do X and Y differ, and how large can they train?": a compared paper whose best
+    sentence has no quantity gives its best sentence that has one as its second."""
+    vector = np.array([1.0, 0.0], dtype=np.float32)
+    other = np.array([0.0, 1.0], dtype=np.float32)
+    scored = [
+        Scored(1, 0, "Alpha keeps states on the GPU.", vector, 1.0, 0.5),
+        Scored(1, 1, "Alpha partitions optimizer states.", other, 0.95, 0.5),
+        Scored(1, 2, "Alpha trains models of 13B parameters.", other, 0.8, 0.4),
+        Scored(2, 0, "Beta offloads states to NVMe.", vector, 0.9, 0.5),
+    ]
+    info = analyze("How do Alpha and Beta differ, and how large can they train?")
+    assert info.kind == "comparison" and info.wants_number
+    assert [s.position for s in dict(choose(scored, info, 4, [1, 2]))[1]] == [0, 2]
+    plain = analyze("How do Alpha and Beta differ in where they keep states?")
+    assert [s.position for s in dict(choose(scored, plain, 4, [1, 2]))[1]] == [0, 1]

@@ -18,7 +18,7 @@ from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
 from rag.question_type import QuestionInfo, analyze
-from rag.sentence_scoring import LexicalStats, Scored, introduces, score_sentences
+from rag.sentence_scoring import LexicalStats, Scored, has_quantity, introduces, score_sentences
 from rag.settings import Settings
 from rag.types import Answer, Source
 
@@ -138,7 +138,10 @@ def choose(
         per_paper = 1  # a list of papers: each one's best sentence
     for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
-        for s in best_by_paper[n][1:]:
+        rest = best_by_paper[n][1:]
+        if info.wants_number and not has_quantity(first.text):  # its number comes second
+            rest.sort(key=lambda s: not has_quantity(s.text))
+        for s in rest:
             full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
             if full or s.score < first.score - SENTENCE_GAP:
                 break
