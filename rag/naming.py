@@ -150,16 +150,22 @@ class PaperNames:
         ranked: list[tuple[int, int, str]] = []  # (how many papers mention, -strength, pid)
         weak: list[tuple[int, int, str]] = []
         promoted: list[tuple[int, int, str]] = []
+        written: list[str] = []  # phrases some paper writes ("Qwen2 Audio"): their words
+        unowned: list[str] = []  # are not names of their own, nor about other papers
         for name in dict.fromkeys([*info.phrases, *info.names]):
-            if is_measure(name):
+            if is_measure(name) or _part_of(name, unowned):
                 continue
             ids = self._candidates(name)
             if not ids or len(ids) > self._common:
                 continue
+            if " " in name:
+                written.append(name)
             strengths = {pid: self.about_strength(pid, name) for pid in ids}
             if TITLE_HEAD not in strengths.values() and self._common_term(name, ids):
                 continue  # "deep neural network (DNN)": a term, whatever titles contain it
             about = [pid for pid in ids if strengths[pid]]
+            if " " in name and not about:
+                unowned.append(name)  # "Hindsight Experience Replay": not "Experience"
             if about:
                 plan.focus.append(name)
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
@@ -171,7 +177,11 @@ class PaperNames:
                     owned = any(self.owns(pid, name) for pid in about)
                     if into is ranked and (owned or _may_be_subject(name, info.text)):
                         promoted.extend((len(ids), -strengths[pid], pid) for pid in about)
-            elif len(ids) <= MENTION_MAX_DF and _may_be_subject(name, info.text):
+            elif (
+                len(ids) <= MENTION_MAX_DF
+                and _may_be_subject(name, info.text)
+                and not _part_of(name, written)
+            ):
                 plan.mentioned_only.append(name)
                 plan.mentioning.extend(ids)
         plan.about = _unique(ranked)
@@ -253,8 +263,8 @@ def _introduced(name: str, sentence: str) -> bool:
 
 # "a recent LLM called LLaMA", "the popular method named X": someone else's, named in passing.
 _ANOTHERS = re.compile(
-    r"\b(recent|existing|popular|prior|previous|well-known|standard|so-called|off-the-shelf|"
-    r"pre-?trained|open-source|widely used|state-of-the-art)\s+(?:[\w-]+\s+){0,2}"
+    r"\b(recent|recently|existing|popular|prior|previous|well-known|standard|so-called|"
+    r"off-the-shelf|pre-?trained|open-source|widely used|state-of-the-art)\s+(?:[\w-]+\s+){0,4}"
     r"(called|named|dubbed|termed)\s+\S+$",
     re.IGNORECASE,
 )
@@ -346,7 +356,13 @@ _SETTING = re.compile(
     r"(?:[\w.\-]+\s+)?$",
     re.IGNORECASE,
 )
-_CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$", re.IGNORECASE)  # "what's in X": X
+# "what's in X", "how many questions are in X": X is asked about
+_CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
+# names listed before the name: "on AIME 2024 and " is "on " for the name that follows
+_COORDINATED = re.compile(
+    r"(?:[A-Z0-9][\w.\-/]*\s+){1,3}(?:and|or|&)\s+$|(?:[A-Z0-9][\w.\-/]*\s+){0,2}"
+    r"[A-Z0-9][\w.\-/]*,\s+$"
+)
 _SOURCE = re.compile(
     r"\b(according to|reported (by|in)|in the|(used|needed|required|spent|chosen) for)\s+"
     r"(?:the\s+)?\S*\s*$",
@@ -372,18 +388,26 @@ def _may_be_subject(name: str, question: str) -> bool:
     or say where something was done ("reaches 64 on CARLA")."""
     if len(name) < 3 or not (name[0].isupper() or re.match(r"[a-z][a-z-]*\d", name)):  # "gpt-4"
         return False
+    asked = _question_spans(question)
+    context = len(asked) < len(split_sentences(question)) and bool(asked)
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
+        if context and not any(a <= match.start() < b for a, b in asked):
+            continue  # "Our clusters only have Ethernet. Is there a framework for that?"
         if re.match(r"['’]s\b", after):  # "DeepMind's predictor"; but "X's largest model"
             owned = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[2:50])[:3]]
-            if _POSSESSED & set(owned):
+            if _POSSESSED & set(owned) or any(is_measure(w) for w in owned):
                 return True
             continue
         before = question[: match.start()]
-        if _SETTING.search(before) and not (_SOURCE.search(before) or _CONTENTS.match(before)):
+        listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
+        setting = _SETTING.search(before) or _SETTING.search(listed)
+        if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):
             continue
-        # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time"
-        if re.match(rf"\s+(?:{MEASURE_WORDS}|time)\b", after, re.IGNORECASE):
+        # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time";
+        # after "did" the word is a verb: "did OpenAI o1 score"
+        auxiliary = re.search(r"\b(do|does|did|can|could|will|would)\s+$", before, re.I)
+        if re.match(rf"\s+(?:{MEASURE_WORDS}|time)\b", after, re.IGNORECASE) and not auxiliary:
             continue
         # the head noun may follow a modifier: "the Flamingo vision-language model"
         following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
@@ -391,3 +415,14 @@ def _may_be_subject(name: str, question: str) -> bool:
             continue
         return True
     return False
+
+
+def _question_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question's sentences that ask (end with "?") are."""
+    spans, cursor = [], 0
+    for sentence in split_sentences(question):
+        start = question.find(sentence, cursor)
+        cursor = start + len(sentence)
+        if sentence.rstrip().endswith("?"):
+            spans.append((start, cursor))
+    return spans

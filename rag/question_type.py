@@ -87,7 +87,7 @@ _ASK_FOR = (
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
-    r"\bis there (a|any)\b|\bare there\b|\bdoes any\b|^" + _ASK_FOR,
+    r"\bis there (a|an|any)\b|\bare there\b|\bdoes any\b|^" + _ASK_FOR,
     re.IGNORECASE,
 )
 

@@ -111,6 +111,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("GPTQ", "We propose a quantizer that runs faster than, say, GPTQ on all models."),
         ("GPTQ", "We propose a new quantizer, which outperforms baselines such as GPTQ."),
         ("Diffusion Models", "We introduce Shape Diffusion Models for meshes."),
+        ("LISA", "We build on a recently proposed memory-saving technique called LISA."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
@@ -243,6 +244,43 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
     assert plan.mentioned_only == ["phi-3-mini"] and plan.mentioning == ["o"]
     assert names.near_miss(info, plan)
     assert names.plan(analyze("What makes a strong 1B-parameter model?")).mentioned_only == []
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Our detector runs QuxQuant inside. Is there a faster detector for COCO?", False),
+        ("We use FooNet on COCO. What bit width does QuxQuant pick?", True),
+        ("What are the scores on COCO and QuxQuant?", False),  # listed after "on"
+        ("What is QuxQuant's accuracy on COCO?", True),  # its measure: about it
+        ("What did QuxQuant score on COCO?", True),  # "score" the verb, not "QuxQuant score"
+        ("How many bits are in QuxQuant?", True),  # what it contains
+    ],
+)
+def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
+    expected = ["QuxQuant"] if subject else []
+    assert names.plan(analyze(question)).mentioned_only == expected
+
+
+def test_the_words_of_a_written_phrase_are_not_names_of_their_own(tmp_path) -> None:
+    """ "Qwen2 Audio" is a paper's name: "Qwen2" alone, which other papers mention, is not a
+    near miss; "Experience" in "Hindsight Experience Replay" does not lead with a paper
+    titled "Synthetic Experience Replay"."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("q", "Qwen2-Audio Technical Report", "We introduce Qwen2-Audio, a voice model."),
+        _paper("r", "Reasoning With RL", "We train Qwen2 with rewards on math."),
+        _paper("s", "Synthetic Experience Replay", "We propose SynthER, an upsampler."),
+        _paper("t", "Goal Learning", "Methods like Hindsight Experience Replay (HER) help."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    audio = names.plan(analyze("What are Qwen2 Audio's interaction modes?"))
+    assert audio.about == ["q"] and audio.mentioned_only == []
+    her = analyze("How does Hindsight Experience Replay relabel goals?")
+    plan = names.plan(her)
+    assert plan.leads == [] and plan.mentioned_only == ["Hindsight Experience Replay"]
+    assert names.near_miss(her, plan)
 
 
 def test_the_head_noun_may_follow_a_modifier() -> None:

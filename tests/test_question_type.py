@@ -99,6 +99,7 @@ def test_phrases_of_capitalized_words() -> None:
 
 
 def test_asks_for_papers() -> None:
+    assert analyze("Is there an optimizer for sparse models?").asks_for_papers
     assert analyze("Which papers use CLIP features?").asks_for_papers
     assert not analyze("What accuracy does CLIP reach?").asks_for_papers
 
