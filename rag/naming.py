@@ -155,7 +155,9 @@ class PaperNames:
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or _part_of(name, unowned):
                 continue
-            ids = self._candidates(name)
+            typed, ids = name, self._candidates(name)  # where it stands: as typed
+            if not ids and (base := _variant_base(name)):  # "ConvMAE-Base": ConvMAE
+                name, ids = base, self._candidates(base)
             if not ids or len(ids) > self._common:
                 continue
             if " " in name:
@@ -170,16 +172,16 @@ class PaperNames:
                 plan.focus.append(name)
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
                     plan.specific.append(name)
-                    if _may_be_subject(name, info.text) and not _part_of(name, plan.specific):
+                    if _may_be_subject(typed, info.text) and not _part_of(name, plan.specific):
                         plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
                     into = weak if _plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
                     owned = any(self.owns(pid, name) for pid in about)
-                    if into is ranked and (owned or _may_be_subject(name, info.text)):
+                    if into is ranked and (owned or _may_be_subject(typed, info.text)):
                         promoted.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif (
                 len(ids) <= MENTION_MAX_DF
-                and _may_be_subject(name, info.text)
+                and _may_be_subject(typed, info.text)
                 and not _part_of(name, written)
             ):
                 plan.mentioned_only.append(name)
@@ -415,6 +417,19 @@ def _may_be_subject(name: str, question: str) -> bool:
             continue
         return True
     return False
+
+
+def _variant_base(name: str) -> str:
+    """The name a variant is of ("ConvMAE-Base": "ConvMAE"), when that is itself written
+    like a name (two capitals or a capital inside); else empty."""
+    base = "" if " " in name else name
+    while "-" in base:
+        base, part = base.rsplit("-", 1)
+        if part.islower():  # "ZeRO-Infinity-style", "BERT-based": like it, not a version
+            return ""
+        if re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", base) and len(base) >= 3:
+            return base
+    return ""
 
 
 def _question_spans(question: str) -> list[tuple[int, int]]:

@@ -262,6 +262,14 @@ def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, sub
     assert names.plan(analyze(question)).mentioned_only == expected
 
 
+def test_a_version_of_a_name_is_that_name_but_a_style_is_not(names) -> None:
+    """ "QuxQuant-Large" is QuxQuant, which papers only mention; "FooNet-style" says like
+    FooNet, so FooNet's own paper does not lead."""
+    large = names.plan(analyze("What bit width does QuxQuant-Large pick?"))
+    assert large.mentioned_only == ["QuxQuant"]
+    assert names.plan(analyze("How fast are FooNet-style detectors?")).leads == []
+
+
 def test_the_words_of_a_written_phrase_are_not_names_of_their_own(tmp_path) -> None:
     """ "Qwen2 Audio" is a paper's name: "Qwen2" alone, which other papers mention, is not a
     near miss; "Experience" in "Hindsight Experience Replay" does not lead with a paper
