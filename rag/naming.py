@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.question_type import MEASURE_WORDS, STOPWORDS, QuestionInfo, is_measure, terms_of
+from rag.name_roles import may_be_subject, origin_names, part_of, plain_word, variant_base
+from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
 from rag.sentence_scoring import (
     INTRO_VERB,
     LexicalStats,
@@ -153,10 +154,10 @@ class PaperNames:
         written: list[str] = []  # phrases some paper writes ("Qwen2 Audio"): their words
         unowned: list[str] = []  # are not names of their own, nor about other papers
         for name in dict.fromkeys([*info.phrases, *info.names]):
-            if is_measure(name) or _part_of(name, unowned):
+            if is_measure(name) or part_of(name, unowned):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
-            if not ids and (base := _variant_base(name)):  # "ConvMAE-Base": ConvMAE
+            if not ids and (base := variant_base(name)):  # "ConvMAE-Base": ConvMAE
                 name, ids = base, self._candidates(base)
             if not ids or len(ids) > self._common:
                 continue
@@ -172,17 +173,17 @@ class PaperNames:
                 plan.focus.append(name)
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
                     plan.specific.append(name)
-                    if _may_be_subject(typed, info.text) and not _part_of(name, plan.specific):
+                    if may_be_subject(typed, info.text) and not part_of(name, plan.specific):
                         plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
-                    into = weak if _plain_word(name) else ranked
+                    into = weak if plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
                     owned = any(self.owns(pid, name) for pid in about)
-                    if into is ranked and (owned or _may_be_subject(typed, info.text)):
+                    if into is ranked and (owned or may_be_subject(typed, info.text)):
                         promoted.extend((len(ids), -strengths[pid], pid) for pid in about)
             elif (
                 len(ids) <= MENTION_MAX_DF
-                and _may_be_subject(typed, info.text)
-                and not _part_of(name, written)
+                and may_be_subject(typed, info.text)
+                and not part_of(name, written)
             ):
                 plan.mentioned_only.append(name)
                 plan.mentioning.extend(ids)
@@ -224,7 +225,7 @@ class PaperNames:
             w
             for w in unknown
             if (re.search(r"\d", w) or (re.search(r"[A-Z].*[A-Z]", w) and re.search("[a-z]", w)))
-            and _may_be_subject(w, info.text)
+            and may_be_subject(w, info.text)
         ]
 
     def mention_sentences(self, pid: str, names: list[str]) -> list[str]:
@@ -298,21 +299,6 @@ def _spelled_out(name: str, sentence: str) -> bool:
     return False
 
 
-def origin_names(info: QuestionInfo) -> list[str]:
-    """Names the question asks about as one paper's own: "the original CLIP", "the GloVe
-    paper", "the paper that introduced Adam"."""
-    found = []
-    for name in dict.fromkeys([*info.phrases, *info.names]):
-        n = rf"{re.escape(name)}(?![\w-])"
-        cue = (
-            rf"(?i:\boriginal\s+){n}|(?i:\bthe\s+){n}(?i:\s+paper\b)|"
-            rf"(?i:\bpaper\s+(?:that|which)\s+(?:introduced|proposed|presented)\s+(?:the\s+)?){n}"
-        )
-        if re.search(cue, info.text) and not any(name in other for other in found):
-            found.append(name)
-    return found
-
-
 def title_head(title: str | None) -> str:
     """A title's name part: "Pinco" in "Pinco: Position-induced ..." (the whole title when
     it has no colon)."""
@@ -338,106 +324,3 @@ def titled_by(question: str, sources: list[Source]) -> list[str]:
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:
     return list(dict.fromkeys(pid for _, _, pid in sorted(ranked)))
-
-
-def _part_of(name: str, names: list[str]) -> bool:
-    """ "Fusion" after "FFN Fusion": a word of a name already taken."""
-    return any(name != other and name in other.split() for other in names)
-
-
-def _plain_word(name: str) -> bool:
-    """ "Chinese", "Fuyou": could be an ordinary capitalized word, so retrieval must agree."""
-    return name[:1].isupper() and name[1:].islower() and name.isalpha()
-
-
-# A name right after one of these is where or with what something was done ("on CARLA",
-# "trained on ImageNet", "compared with GPT-4"), not what the question is about.
-_SETTING = re.compile(
-    r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
-    r"within|between|among|versus|vs|like|such as|e\.g\.,?)\s+(?:the\s+|a\s+|an\s+)?"
-    r"(?:[\w.\-]+\s+)?$",
-    re.IGNORECASE,
-)
-# "what's in X", "how many questions are in X": X is asked about
-_CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
-# names listed before the name: "on AIME 2024 and " is "on " for the name that follows
-_COORDINATED = re.compile(
-    r"(?:[A-Z0-9][\w.\-/]*\s+){1,3}(?:and|or|&)\s+$|(?:[A-Z0-9][\w.\-/]*\s+){0,2}"
-    r"[A-Z0-9][\w.\-/]*,\s+$"
-)
-_SOURCE = re.compile(
-    r"\b(according to|reported (by|in)|in the|(used|needed|required|spent|chosen) for)\s+"
-    r"(?:the\s+)?\S*\s*$",
-    re.I,
-)  # "What data were used for StarCoder?" asks about StarCoder
-_DETERMINER = re.compile(r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$", re.IGNORECASE)
-# After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
-_HEAD_TEXT = """paper papers model models method optimizer algorithm architecture suite family
-    network
-    authors team framework approach technique benchmark dataset library system report reports
-    reach reaches achieve achieves use uses need needs get gets train trains learn learns
-    perform performs require requires take takes handle handles work works score scores"""
-_HEADS = frozenset(_HEAD_TEXT.split())
-# After "X's", these keep X the thing asked about: "LlamaGen's largest model", "X's dataset".
-_POSSESSED = frozenset(
-    ["model", "models", "method", "dataset", "benchmark", "architecture", "paper", "training"]
-)
-
-
-def _may_be_subject(name: str, question: str) -> bool:
-    """A name the question may be about: a proper name (capital first, 3+ characters) that
-    does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
-    or say where something was done ("reaches 64 on CARLA")."""
-    if len(name) < 3 or not (name[0].isupper() or re.match(r"[a-z][a-z-]*\d", name)):  # "gpt-4"
-        return False
-    asked = _question_spans(question)
-    context = len(asked) < len(split_sentences(question)) and bool(asked)
-    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
-        after = question[match.end() :]
-        if context and not any(a <= match.start() < b for a, b in asked):
-            continue  # "Our clusters only have Ethernet. Is there a framework for that?"
-        if re.match(r"['’]s\b", after):  # "DeepMind's predictor"; but "X's largest model"
-            owned = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[2:50])[:3]]
-            if _POSSESSED & set(owned) or any(is_measure(w) for w in owned):
-                return True
-            continue
-        before = question[: match.start()]
-        listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
-        setting = _SETTING.search(before) or _SETTING.search(listed)
-        if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):
-            continue
-        # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time";
-        # after "did" the word is a verb: "did OpenAI o1 score"
-        auxiliary = re.search(r"\b(do|does|did|can|could|will|would)\s+$", before, re.I)
-        if re.match(rf"\s+(?:{MEASURE_WORDS}|time)\b", after, re.IGNORECASE) and not auxiliary:
-            continue
-        # the head noun may follow a modifier: "the Flamingo vision-language model"
-        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
-        if _DETERMINER.search(before) and following and not _HEADS & set(following):
-            continue
-        return True
-    return False
-
-
-def _variant_base(name: str) -> str:
-    """The name a variant is of ("ConvMAE-Base": "ConvMAE"), when that is itself written
-    like a name (two capitals or a capital inside); else empty."""
-    base = "" if " " in name else name
-    while "-" in base:
-        base, part = base.rsplit("-", 1)
-        if part.islower():  # "ZeRO-Infinity-style", "BERT-based": like it, not a version
-            return ""
-        if re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", base) and len(base) >= 3:
-            return base
-    return ""
-
-
-def _question_spans(question: str) -> list[tuple[int, int]]:
-    """Where the question's sentences that ask (end with "?") are."""
-    spans, cursor = [], 0
-    for sentence in split_sentences(question):
-        start = question.find(sentence, cursor)
-        cursor = start + len(sentence)
-        if sentence.rstrip().endswith("?"):
-            spans.append((start, cursor))
-    return spans

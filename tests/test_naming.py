@@ -292,11 +292,11 @@ def test_the_words_of_a_written_phrase_are_not_names_of_their_own(tmp_path) -> N
 
 
 def test_the_head_noun_may_follow_a_modifier() -> None:
-    from rag.naming import _may_be_subject
+    from rag.name_roles import may_be_subject
 
     question = "How many parameters does the largest Flamingo vision-language model have?"
-    assert _may_be_subject("Flamingo", question)
-    assert not _may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
+    assert may_be_subject("Flamingo", question)
+    assert not may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
 
 
 def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:
@@ -344,14 +344,14 @@ def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
 
 def test_names_used_as_a_benchmark_example_or_container(names) -> None:
     """ "an average GLUE score", "a generator like MAR" use a name; "what's in X" asks about X."""
-    from rag.naming import _may_be_subject
+    from rag.name_roles import may_be_subject
 
-    assert not _may_be_subject("GLUE", "What average GLUE score does a large encoder reach?")
-    assert not _may_be_subject("CPU", "How much CPU time did it take?")
-    assert not _may_be_subject("MAR", "How much faster is a generator like MAR made?")
-    assert not _may_be_subject("MAR", "How fast are generators such as MAR?")
-    assert _may_be_subject("ForgeHLS", "what's in ForgeHLS and how big is it?")
-    assert _may_be_subject("StyleGAN", "What FID did StyleGAN report?")
+    assert not may_be_subject("GLUE", "What average GLUE score does a large encoder reach?")
+    assert not may_be_subject("CPU", "How much CPU time did it take?")
+    assert not may_be_subject("MAR", "How much faster is a generator like MAR made?")
+    assert not may_be_subject("MAR", "How fast are generators such as MAR?")
+    assert may_be_subject("ForgeHLS", "what's in ForgeHLS and how big is it?")
+    assert may_be_subject("StyleGAN", "What FID did StyleGAN report?")
 
 
 def test_a_name_called_in_passing_is_not_introduced() -> None:
