@@ -28,6 +28,7 @@ from rag.naming import names_title, titled_by
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.question_type import analyze
+from rag.refusal_rules import evidence_too_weak
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
 from rag.special_answers import (
@@ -308,7 +309,7 @@ class Engine:
         # a paper the question names is evidence enough ("What is AquilaMoE?" embeds poorly),
         # also by its title's name part typed in lower case ("what is pinco")
         named = named or any(names_title(turn.asked, s.title) for s in sources)
-        too_weak = self._too_weak(sources, turn.evidence, unknown, bool(named))
+        too_weak = evidence_too_weak(self.settings, turn, unknown, bool(named))
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
             return self._refusal(sources, unknown), True, label
         retrieved = [s.paper_id for s in sources]
@@ -372,16 +373,6 @@ class Engine:
         for n, source in enumerate(ordered, start=1):
             source.n = n
         return ordered
-
-    def _too_weak(
-        self, sources: list[Source], evidence: float, unknown: list[str], named: bool
-    ) -> bool:
-        """Thresholds calibrated on eval/questions.jsonl (see README, Evaluation). A named
-        paper waives the first, not the second: "How much memory does QLoRA need for a 65B
-        model?" names a paper, but no abstract says "65B"."""
-        if not sources or (evidence < self.settings.refusal_threshold and not named):
-            return True
-        return bool(unknown) and evidence < self.settings.unknown_term_threshold
 
     _refusal = staticmethod(refusal)  # the no-evidence answer (rag/special_answers.py)
 

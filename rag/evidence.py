@@ -52,6 +52,12 @@ class SentenceIndex:
         self._cache.put_many({pid: found[pid] for pid, _ in papers})
         return {pid: found[pid] for pid, _ in papers}
 
+    def best_similarity(self, papers: list[tuple[str, str]], query: np.ndarray) -> float:
+        """The closest any sentence of these abstracts comes to the question: a question on
+        another subject, asked in the field's words, still matches no sentence well."""
+        found = self.many(papers)
+        return max((float((v @ query).max()) for _, v in found.values() if len(v)), default=0.0)
+
     def stored(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Sentences and stored vectors of these papers, for ranking retrieval candidates:
         nothing is embedded here (papers without stored vectors are left out)."""

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         2.0, description="BM25 weight when the question names something only 1-3 papers contain."
     )
     refusal_threshold: float = Field(0.45, description="Best dense similarity below this: refuse.")
+    sentence_refusal_threshold: float = Field(
+        0.38,
+        description="Refuse when no sentence of the retrieved abstracts reaches this "
+        "similarity, unless the question names something they write (dev and probe sets: "
+        "off-topic questions 0.33-0.39, answerable ones 0.39 and up).",
+    )
     unknown_term_threshold: float = Field(
         0.60, description="Refuse below this similarity when the question names unknown terms."
     )

@@ -1,0 +1,54 @@
+"""When the retrieved papers are too weak to answer from: the similarity thresholds.
+
+Calibrated on eval/questions.jsonl and the probe sets (see README, Evaluation).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.question_type import GREEK_LETTERS
+from rag.sentence_scoring import mentions
+from rag.settings import Settings
+from rag.turn import Turn
+
+
+def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named: bool) -> bool:
+    """Refuse when the best chunk similarity is below `refusal_threshold` (a paper the
+    question names waives it); when the question names terms no abstract contains and the
+    similarity is below `unknown_term_threshold` (not waived: "How much memory does QLoRA
+    need for a 65B model?" names a paper, but no abstract says "65B"); or when no sentence of
+    the retrieved papers reaches `sentence_refusal_threshold` and the question names nothing
+    they write (soccer match outcomes asked in the field's words)."""
+    if not turn.sources or (turn.evidence < settings.refusal_threshold and not named):
+        return True
+    if unknown and turn.evidence < settings.unknown_term_threshold:
+        return True
+    return not (named or _names_written(turn)) and _best_sentence(turn) < (
+        settings.sentence_refusal_threshold
+    )
+
+
+def _names_written(turn: Turn) -> bool:
+    """A retrieved paper writes one of the question's names ("Which papers involve Baidu's
+    products?"): the question is anchored in the papers however loosely it matches them."""
+    texts = [f"{s.title or ''} {s.abstract}" for s in turn.sources]
+    names = [*turn.info.phrases, *turn.info.names]
+    return any(_written(text, name) for name in names for text in texts)
+
+
+def _written(text: str, name: str) -> bool:
+    """`mentions`, also for a Greek letter typed out: "ZenArt-Sigma" is written "ZenArt-Σ"."""
+    if mentions(text, name):
+        return True
+    parts = name.split("-")
+    greek = [p.lower() in GREEK_LETTERS for p in parts]
+    if not any(greek):
+        return False
+    body = "-".join(r"\S" if g else re.escape(p) for p, g in zip(parts, greek, strict=True))
+    return re.search(rf"(?<![\w-]){body}(?![\w-])", text) is not None
+
+
+def _best_sentence(turn: Turn) -> float:
+    papers = [(s.paper_id, s.abstract) for s in turn.sources]
+    return turn.view.evidence.best_similarity(papers, turn.vector)

@@ -1,0 +1,37 @@
+"""Refusals for weak evidence, on a real engine over a small corpus (tests/support)."""
+
+from __future__ import annotations
+
+from tests.support.small_corpus import engine_over
+
+ROWS = [
+    {
+        "title": "Heat Pumps in Winter: Efficiency in Cold Climates",
+        "abstract": "We measure heat pump efficiency in cold climates across 40 homes. "
+        "Efficiency falls by a third below minus ten degrees.",
+    },
+    {
+        "title": "Ranking News Timelines",
+        "abstract": "We build a timeline ranker for trending news. It runs in Baidu search "
+        "and serves millions of queries a day.",
+    },
+]
+
+
+def test_a_question_no_retrieved_sentence_comes_close_to_is_refused(tmp_path):
+    """Only the sentence rule acts here (the chunk threshold is off): a question on another
+    subject is refused, one that a sentence states is answered, and one that names what a
+    paper writes ("Baidu") is answered even under an unreachable sentence threshold."""
+    from rag.engine import Engine
+
+    engine = engine_over(tmp_path, ROWS)
+    settings = engine.settings.model_copy(
+        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.5}
+    )
+    sentences = Engine(settings)
+    assert sentences.ask("Which transformer predicts soccer match outcomes from tracking?").refused
+    answered = sentences.ask("How efficient are heat pumps in cold climates?")
+    assert not answered.refused and answered.sources[0].title.startswith("Heat Pumps")
+    strict = Engine(settings.model_copy(update={"sentence_refusal_threshold": 0.99}))
+    assert strict.ask("How do heat pumps fare in the cold?").refused, "no name: refused"
+    assert not strict.ask("Which papers involve Baidu's products?").refused, "a written name"
