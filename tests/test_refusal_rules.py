@@ -35,3 +35,17 @@ def test_a_question_no_retrieved_sentence_comes_close_to_is_refused(tmp_path):
     strict = Engine(settings.model_copy(update={"sentence_refusal_threshold": 0.99}))
     assert strict.ask("How do heat pumps fare in the cold?").refused, "no name: refused"
     assert not strict.ask("Which papers involve Baidu's products?").refused, "a written name"
+
+
+def test_a_question_that_names_a_retrieved_title_is_not_refused(tmp_path):
+    """ "what is zyx": a short title name the name rules leave to retrieval (the abstract
+    never writes it), yet the question names the retrieved paper."""
+    from rag.engine import Engine
+
+    zyx = "We present a sorting network that orders a million keys in a second on one core."
+    rows = [*ROWS, {"title": "Zyx: Fast Sorting", "abstract": zyx}]
+    engine = engine_over(tmp_path, rows)
+    update = {"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.99}
+    strict = Engine(engine.settings.model_copy(update=update))
+    answer = strict.ask("what is zyx")
+    assert not answer.refused and answer.sources[0].title.startswith("Zyx")
