@@ -108,6 +108,24 @@ def may_be_subject(name: str, question: str) -> bool:
     return False
 
 
+def spellings(name: str) -> list[str]:
+    """Other ways a collection may write a name typed this way: "Light-Gen" as "LightGen",
+    "MovieGen" as "Movie Gen", and a version as its base name (`variant_base`)."""
+    out = []
+    parts = name.split("-")
+    if len(parts) == 2 and all(p[:1].isupper() and p.isalpha() for p in parts):
+        out.append("".join(parts))
+    camel = re.findall(r"[A-Z][a-z]+", name)
+    if " " not in name and len(camel) >= 2 and "".join(camel) == name:
+        out.append(" ".join(camel))
+    return [*out, base] if (base := variant_base(name)) else out
+
+
+def is_unit(name: str) -> bool:
+    """A measure written with its resource: "GPU-days", "TPU-months"."""
+    return "-" in name and is_measure(name.rsplit("-", 1)[1])
+
+
 def variant_base(name: str) -> str:
     """The name a variant is of ("ConvMAE-Base": "ConvMAE"), when that is itself written
     like a name (two capitals or a capital inside); else empty."""

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.name_roles import may_be_subject, origin_names, part_of, plain_word, variant_base
+from rag.name_roles import (
+    is_unit,
+    may_be_subject,
+    origin_names,
+    part_of,
+    plain_word,
+    spellings,
+)
 from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
 from rag.sentence_scoring import (
     INTRO_VERB,
@@ -45,6 +52,8 @@ _FILLER = (
     r"system|model|approach|technique|algorithm|benchmark|dataset|suite|library|tool|called|"
     r"named|dubbed|termed)"
 )
+
+_KINDS = r"(?:model|method|approach|system|framework|algorithm|optimizer|agent|benchmark|dataset)"
 
 
 @dataclass
@@ -80,6 +89,10 @@ class PaperNames:
         if len(ids) > self._common and len(words) == 1:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
+
+    def written_otherwise(self, name: str) -> bool:
+        """Papers write the name another way ("MovieGen" as "Movie Gen"): not unknown."""
+        return any(self._candidates(other) for other in spellings(name))
 
     def _paper(self, pid: str) -> PaperRecord:
         return self._catalog.records([pid])[0]
@@ -154,11 +167,13 @@ class PaperNames:
         written: list[str] = []  # phrases some paper writes ("Qwen2 Audio"): their words
         unowned: list[str] = []  # are not names of their own, nor about other papers
         for name in dict.fromkeys([*info.phrases, *info.names]):
-            if is_measure(name) or part_of(name, unowned):
+            if is_measure(name) or is_unit(name) or part_of(name, unowned):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
-            if not ids and (base := variant_base(name)):  # "ConvMAE-Base": ConvMAE
-                name, ids = base, self._candidates(base)
+            for other in [] if ids else spellings(name):  # "ConvMAE-Base": ConvMAE
+                if ids := self._candidates(other):
+                    name = other
+                    break
             if not ids or len(ids) > self._common:
                 continue
             if " " in name:
@@ -260,6 +275,8 @@ def _introduced(name: str, sentence: str) -> bool:
     naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
     if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
         return True
+    if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):
+        return True  # "our model, InternVL2-8B-MPO, achieves ..."
     apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
     return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
 

@@ -97,6 +97,7 @@ def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> 
         ("LaVIN", "We term this formed large vision-language instructed model as LaVIN."),
         ("CloudMatrix", "This paper introduces Huawei CloudMatrix, a datacenter architecture."),
         ("MM-HELIX", "We construct MM-HELIX, a multimodal benchmark of 1,260 samples."),
+        ("ZorbVL-MPO", "Notably, our model, ZorbVL-MPO, reaches 67.0 on MathVista."),
     ],
 )
 def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
@@ -268,6 +269,23 @@ def test_a_version_of_a_name_is_that_name_but_a_style_is_not(names) -> None:
     large = names.plan(analyze("What bit width does QuxQuant-Large pick?"))
     assert large.mentioned_only == ["QuxQuant"]
     assert names.plan(analyze("How fast are FooNet-style detectors?")).leads == []
+
+
+def test_a_name_typed_joined_or_split_is_the_name_the_paper_writes(tmp_path) -> None:
+    """ "MovieGen" is written "Movie Gen", "Light-Gen" is written "LightGen"; "GPU-days" is a
+    unit, not a name a paper could be about."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    papers = [
+        _paper("m", "Movie Gen: Media Models", "We present Movie Gen, a family of video models."),
+        _paper("l", "LightGen: Cheap Generation", "We propose LightGen, a distilled generator."),
+        _paper("g", "Budgets", "Training took 88 GPU-days on our cluster."),
+    ]
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    names = PaperNames(catalog)
+    assert names.plan(analyze("How big is the largest MovieGen model?")).about == ["m"]
+    assert names.written_otherwise("MovieGen") and not names.written_otherwise("MovieNet")
+    light = names.plan(analyze("How many GPU-days does Light-Gen need?"))
+    assert light.about == ["l"] and light.mentioned_only == []
 
 
 def test_the_words_of_a_written_phrase_are_not_names_of_their_own(tmp_path) -> None:
