@@ -61,8 +61,8 @@ _SOURCE = re.compile(
 )  # "What data were used for StarCoder?" asks about StarCoder
 _DETERMINER = re.compile(r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$", re.IGNORECASE)
 # After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
-_HEAD_TEXT = """paper papers model models method optimizer algorithm architecture suite family
-    network
+_HEAD_TEXT = """paper papers study model models method optimizer algorithm architecture suite family
+    network corpus
     authors team framework approach technique benchmark dataset library system report reports
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""

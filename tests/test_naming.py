@@ -256,6 +256,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What is QuxQuant's accuracy on COCO?", True),  # its measure: about it
         ("What did QuxQuant score on COCO?", True),  # "score" the verb, not "QuxQuant score"
         ("How many bits are in QuxQuant?", True),  # what it contains
+        ("According to the QuxQuant scaling study, what bit width works?", True),
+        ("What sources make up the QuxQuant corpus?", True),  # "the X corpus": X itself
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
