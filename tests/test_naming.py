@@ -16,6 +16,13 @@ def _paper(pid: str, title: str | None, abstract: str) -> Paper:
     return Paper(pid, title, abstract, [])
 
 
+def _names_over(tmp_path, papers: list[Paper]) -> PaperNames:
+    """Name postings as an index keeps them: a real catalog holding these papers."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
+    return PaperNames(catalog)
+
+
 PAPERS = [
     _paper("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector. It is fast."),
     _paper("j", None, "We propose a style transfer method without tuning, termed as PaintOmni."),
@@ -31,9 +38,7 @@ PAPERS = [
 @pytest.fixture
 def names(tmp_path) -> PaperNames:
     """Name postings as an index keeps them: a real catalog holding PAPERS."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
-    return PaperNames(catalog)
+    return _names_over(tmp_path, PAPERS)
 
 
 def test_paper_about_a_name_by_title_or_introduction(names) -> None:
@@ -46,7 +51,6 @@ def test_paper_about_a_name_by_title_or_introduction(names) -> None:
 def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -> None:
     """ "we introduce A Models (AM) and Path Matching (PM)": the paper is about Path Matching,
     so asking what it is is not a near miss; a paper citing it among others is not about it."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper(
             "g",
@@ -61,8 +65,7 @@ def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -
         ),
         _paper("i", "Solver Paths", "Path Matching is a baseline in our comparison."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     info = analyze("What is Path Matching in design generation?")
     plan = names.plan(info)
     assert plan.about == ["g"] and not names.near_miss(info, plan)
@@ -74,15 +77,13 @@ def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> 
     """ "deep neural network (DNN)": a title containing DNN is not the paper about DNN, and a
     question about DNNs is neither promoted nor a near miss; "Gradient Projection (GraPro)"
     is a named method, and the paper titled by it stays about it."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper("s", "Efficient Sparse DNN Training", "We train sparse DNNs faster on chips."),
         _paper("t", "Bell Curves", "Each deep neural network (DNN) has bell-shaped weights."),
         _paper("g", "GraPro: Cheap Training", "We propose Gradient Projection (GraPro)."),
         _paper("h", "Baselines", "We compare with gradient projection (GraPro) and Adam."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     plan = names.plan(analyze("How are DNN accelerators designed?"))
     assert plan.about == [] and plan.mentioned_only == [] and plan.focus == []
     assert names.plan(analyze("What does GraPro project?")).about == ["g"], "titled by the name"
@@ -158,14 +159,12 @@ def test_a_unit_or_metric_is_never_the_subject(names) -> None:
 def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path) -> None:
     """ "the original Zormer": many papers use Zormer (in titles too), none introduced it, so
     the question asks about a paper the collection does not hold."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     users = [
         _paper("u1", "Deeper Zormer Layers", "We study Zormer layers at depth 96 in vision."),
         _paper("u2", "Efficient Zormer Training", "Training a Zormer takes 3x less memory."),
         _paper("u3", "Zormer Pruning at Scale", "We prune Zormer heads with no loss."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in users])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, users)
     for question in (
         "How many layers does the original Zormer use?",
         "What depth did the Zormer paper report?",
@@ -178,17 +177,9 @@ def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path
     plain = analyze("How many layers does a Zormer use?")
     assert names.origins_missing(plain, names.plan(plain), ["u1"]).mentioned_only == []
 
-    catalog.write(
-        [
-            (
-                _paper("o", "Zormer: Attention for Everything", "We propose the Zormer."),
-                1,
-                [],
-                np.zeros((0, 384), dtype=np.float32),
-            )
-        ]
-    )
-    names = PaperNames(catalog)
+    (tmp_path / "with_origin").mkdir()
+    origin = _paper("o", "Zormer: Attention for Everything", "We propose the Zormer.")
+    names = _names_over(tmp_path / "with_origin", [*users, origin])
     info = analyze("How many layers does the original Zormer use?")
     assert names.origins_missing(info, names.plan(info), ["u1", "o"]).mentioned_only == []
 
@@ -221,13 +212,11 @@ def test_a_paper_that_introduces_a_name_its_title_contains_owns_it(tmp_path) -> 
     """Ownership (the title's name part, or an abstract that introduces the name) is the one
     rule for promotion and for "the original X". "into meta-training VeLOx" reads as a setting,
     yet the paper that introduces VeLOx leads; a title that only contains it does not."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper("v", "Scaling VeLOx Training", "We introduce VeLOx, a learned optimizer."),
         _paper("w", "VeLOx Meets Adam", "We tune Adam against VeLOx on small tasks."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     assert names.owns("v", "VeLOx") and not names.owns("w", "VeLOx")
     info = analyze("How much compute went into meta-training VeLOx?")
     assert names.plan(info).promoted == ["v", "w"]
@@ -236,10 +225,8 @@ def test_a_paper_that_introduces_a_name_its_title_contains_owns_it(tmp_path) -> 
 def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) -> None:
     """ "phi-3-mini" as typed, "Phi-3 Mini" as written: the same name, only mentioned here,
     so the question is a near miss; "1B-parameter" is a size, not a name."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [_paper("o", "Octo Planner", "A planner based on Phi-3 Mini, tuned on our data.")]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     info = analyze("How many tokens was phi-3-mini pretrained on?")
     plan = names.plan(info)
     assert plan.mentioned_only == ["phi-3-mini"] and plan.mentioning == ["o"]
@@ -276,14 +263,12 @@ def test_a_version_of_a_name_is_that_name_but_a_style_is_not(names) -> None:
 def test_a_name_typed_joined_or_split_is_the_name_the_paper_writes(tmp_path) -> None:
     """ "MovieGen" is written "Movie Gen", "Light-Gen" is written "LightGen"; "GPU-days" is a
     unit, not a name a paper could be about."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper("m", "Movie Gen: Media Models", "We present Movie Gen, a family of video models."),
         _paper("l", "LightGen: Cheap Generation", "We propose LightGen, a distilled generator."),
         _paper("g", "Budgets", "Training took 88 GPU-days on our cluster."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     assert names.plan(analyze("How big is the largest MovieGen model?")).about == ["m"]
     assert names.written_otherwise("MovieGen") and not names.written_otherwise("MovieNet")
     light = names.plan(analyze("How many GPU-days does Light-Gen need?"))
@@ -294,15 +279,13 @@ def test_the_words_of_a_written_phrase_are_not_names_of_their_own(tmp_path) -> N
     """ "Qwen2 Audio" is a paper's name: "Qwen2" alone, which other papers mention, is not a
     near miss; "Experience" in "Hindsight Experience Replay" does not lead with a paper
     titled "Synthetic Experience Replay"."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper("q", "Qwen2-Audio Technical Report", "We introduce Qwen2-Audio, a voice model."),
         _paper("r", "Reasoning With RL", "We train Qwen2 with rewards on math."),
         _paper("s", "Synthetic Experience Replay", "We propose SynthER, an upsampler."),
         _paper("t", "Goal Learning", "Methods like Hindsight Experience Replay (HER) help."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     audio = names.plan(analyze("What are Qwen2 Audio's interaction modes?"))
     assert audio.about == ["q"] and audio.mentioned_only == []
     her = analyze("How does Hindsight Experience Replay relabel goals?")
@@ -322,13 +305,11 @@ def test_the_head_noun_may_follow_a_modifier() -> None:
 def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:
     """ "the recently developed neural radiance fields (NeRF) have shown ..." cites NeRF;
     "we propose neural radiance fields (NeRF)" introduces it."""
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper("x", "LiDAR Mapping", "The recently developed neural fields (NeRF) work well."),
         _paper("y", "Scene Fields", "We propose neural scene fields (NeRF) for views."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     assert names.about_strength("x", "NeRF") == 0
     assert names.about_strength("y", "NeRF") == 1
 
@@ -342,7 +323,6 @@ def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
     assert _spells_out("on graphics processing units", "GPU")
     assert not _spells_out("a set of data examples", "ODE"), "'of' is not a word of a name"
     assert not _spells_out("Ordinary Differential Equations", "Ode"), "not an acronym"
-    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     papers = [
         _paper(
             "s",
@@ -352,8 +332,7 @@ def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
         ),
         _paper("t", "Point Processes", "We use neural ODEs to steer point processes."),
     ]
-    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in papers])
-    names = PaperNames(catalog)
+    names = _names_over(tmp_path, papers)
     stats = LexicalStats.of_texts(p.abstract for p in papers)
     info = analyze("How much faster can neural ODEs be trained with a parallel algorithm?")
     plan = names.plan(info)
