@@ -25,6 +25,9 @@ CORPUS = [
     "Federated learning with slow clients and asynchronous updates.",
 ]
 
+# Two orthogonal unit vectors: sentences along the first are redundant with each other.
+AXES = (np.array([1.0, 0.0], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32))
+
 
 def _equal_vectors(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sentence vectors that all have the same cosine (0.5) with the query vector."""
@@ -218,8 +221,7 @@ def test_a_survey_question_lists_each_paper_that_addresses_it() -> None:
 def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> None:
     """ "what is carbs and what did it manage on procgen": the ProcGen sentence scores best,
     but the answer must also say what CARBS is, however far below it scores."""
-    vector = np.array([1.0, 0.0], dtype=np.float32)
-    other = np.array([0.0, 1.0], dtype=np.float32)
+    vector, other = AXES
     scored = [
         Scored(1, 4, "We solve the entire ProcGen benchmark by tuning PPO.", vector, 1.5, 0.5),
         Scored(1, 2, "We present CARBS, a Bayesian search for tuning at scale.", other, 0.6, 0.2),
@@ -248,8 +250,7 @@ def test_a_name_is_mentioned_whichever_separator_is_written(text, name, found) -
 def test_each_compared_paper_states_its_number_when_one_is_asked() -> None:
     """ "How do X and Y differ, and how large can they train?": a compared paper whose best
     sentence has no quantity gives its best sentence that has one as its second."""
-    vector = np.array([1.0, 0.0], dtype=np.float32)
-    other = np.array([0.0, 1.0], dtype=np.float32)
+    vector, other = AXES
     scored = [
         Scored(1, 0, "Alpha keeps states on the GPU.", vector, 1.0, 0.5),
         Scored(1, 1, "Alpha partitions optimizer states.", other, 0.95, 0.5),
