@@ -58,11 +58,12 @@ class NameCasing:
         forms: Counter[str] = Counter()
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
         proper = 0  # capitalized after a lower-case word or a comma: "(e.g., Flamingo)"
+        alone = _after_lower(word)
         for record in self._catalog.records(sorted(named)):
             # a title capitalizes every word ("Skill-it!"), so it only counts when the
             # abstract does not write the word
             forms.update(pattern.findall(record.abstract) or pattern.findall(record.title or ""))
-            proper += len(_after_lower(word).findall(record.abstract))
+            proper += len(alone.findall(record.abstract))
         capitalized = sum(n for form, n in forms.items() if not _NAME_FORM.search(form))
         if not forms or not all(_NAME_FORM.search(form) or form[0].isupper() for form in forms):
             return None

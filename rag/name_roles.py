@@ -79,8 +79,9 @@ def may_be_subject(name: str, question: str) -> bool:
     or say where something was done ("reaches 64 on CARLA")."""
     if len(name) < 3 or not (name[0].isupper() or re.match(r"[a-z][a-z-]*\d", name)):  # "gpt-4"
         return False
-    asked = _question_spans(question)
-    context = len(asked) < len(split_sentences(question)) and bool(asked)
+    spans = _sentence_spans(question)
+    asked = [(a, b) for a, b, asks in spans if asks]
+    context = bool(asked) and len(asked) < len(spans)
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
         if context and not any(a <= match.start() < b for a, b in asked):
@@ -139,12 +140,11 @@ def variant_base(name: str) -> str:
     return ""
 
 
-def _question_spans(question: str) -> list[tuple[int, int]]:
-    """Where the question's sentences that ask (end with "?") are."""
+def _sentence_spans(question: str) -> list[tuple[int, int, bool]]:
+    """Where the question's sentences are, and whether each asks (ends with "?")."""
     spans, cursor = [], 0
     for sentence in split_sentences(question):
         start = question.find(sentence, cursor)
         cursor = start + len(sentence)
-        if sentence.rstrip().endswith("?"):
-            spans.append((start, cursor))
+        spans.append((start, cursor, sentence.rstrip().endswith("?")))
     return spans

@@ -322,11 +322,11 @@ def title_head(title: str | None) -> str:
     return (title or "").split(":")[0].strip()
 
 
-def names_title(question: str, title: str | None) -> bool:
+def names_title(question: str, title: str | None, shortest: int = 4) -> bool:
     """The question contains the name part of the title ("Pinco: Position-induced ..."), as
-    whole words, in any case."""
+    whole words, in any case; a shorter name part does not count."""
     head = title_head(title)
-    if len(head) < 4 or head == title:
+    if len(head) < shortest or head == title:
         return False
     return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.naming import title_head
+from rag.naming import names_title
 from rag.question_type import GREEK_LETTERS
 from rag.sentence_scoring import mentions
 from rag.settings import Settings
@@ -37,12 +37,7 @@ def _names_written(turn: Turn) -> bool:
     names = [*turn.info.phrases, *turn.info.names]
     if any(_written(text, name) for name in names for text in texts):
         return True
-    heads = {title_head(s.title) for s in turn.sources if s.title and ":" in s.title}
-    return any(_whole_word(head, turn.asked) for head in heads if len(head) > 1)  # "μLO"
-
-
-def _whole_word(word: str, text: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE) is not None
+    return any(names_title(turn.asked, s.title, shortest=2) for s in turn.sources)  # "μLO"
 
 
 def _written(text: str, name: str) -> bool:
