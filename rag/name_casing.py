@@ -25,9 +25,10 @@ _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capita
 
 def _after_lower(word: str) -> re.Pattern[str]:
     """The word capitalized on its own after a lower-case word or a comma: "(e.g., Flamingo)",
-    not inside a capitalized phrase ("a solution, Zero Redundancy Optimizer")."""
+    not inside a capitalized phrase ("a solution, Zero Redundancy Optimizer") nor last in a
+    list of names ("areas V4, IT and Behaviour")."""
     cap = re.escape(word[:1].upper() + word[1:])
-    return re.compile(rf"(?:(?<![\w-])[a-z][\w-]*|,)\s+{cap}(?![\w-])(?!\s+[A-Z])")
+    return re.compile(rf"(?:(?<![\w-])(?!(?:and|or)\s)[a-z][\w-]*|,)\s+{cap}(?![\w-])(?!\s+[A-Z])")
 
 
 class NameCasing:

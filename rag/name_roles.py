@@ -47,6 +47,13 @@ _SETTING = re.compile(
     r"(?:[\w.\-]+\s+)?$",
     re.IGNORECASE,
 )
+# A name that something is done to is the setting: "shrink DeepSeek-V3 to fit an edge box",
+# "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ).
+_WORKED_ON = re.compile(
+    r"\b(shrink|compress|quantiz|quantis|prun|distill?|deploy|serv|accelerat|fine-?tun|jailbreak|"
+    r"attack|extend|adapt)(e|es|ed|ing|s)?\s+$",
+    re.IGNORECASE,
+)
 # "what's in X", "how many questions are in X": X is asked about
 _CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
 # names listed before the name: "on AIME 2024 and " is "on " for the name that follows
@@ -67,6 +74,10 @@ _HEAD_TEXT = """paper papers study model models method optimizer algorithm archi
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
 _HEADS = frozenset(_HEAD_TEXT.split())
+# words of a question that point back at a context sentence's names: "How does each work?"
+_BACK_REFERENCE = re.compile(
+    r"\b(each|both|they|them|their|its|these|those|either|neither)\b", re.IGNORECASE
+)
 # After "X's", these keep X the thing asked about: "LlamaGen's largest model", "X's dataset".
 _POSSESSED = frozenset(
     ["model", "models", "method", "dataset", "benchmark", "architecture", "paper", "training"]
@@ -81,7 +92,10 @@ def may_be_subject(name: str, question: str) -> bool:
         return False
     spans = _sentence_spans(question)
     asked = [(a, b) for a, b, asks in spans if asks]
-    context = bool(asked) and len(asked) < len(spans)
+    # a context sentence's names are a setting, unless the question points back at them
+    # ("X and Y both target Z. How does each one get there?")
+    refers = any(_BACK_REFERENCE.search(question[a:b]) for a, b in asked)
+    context = bool(asked) and len(asked) < len(spans) and not refers
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
         if context and not any(a <= match.start() < b for a, b in asked):
@@ -93,7 +107,7 @@ def may_be_subject(name: str, question: str) -> bool:
             continue
         before = question[: match.start()]
         listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
-        setting = _SETTING.search(before) or _SETTING.search(listed)
+        setting = _SETTING.search(before) or _SETTING.search(listed) or _WORKED_ON.search(before)
         if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):
             continue
         # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time";
@@ -103,7 +117,8 @@ def may_be_subject(name: str, question: str) -> bool:
             continue
         # the head noun may follow a modifier: "the Flamingo vision-language model"
         following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
-        if _DETERMINER.search(before) and following and not _HEADS & set(following):
+        qualifies = _DETERMINER.search(before) or _DETERMINER.search(listed)
+        if qualifies and following and not _HEADS & set(following):
             continue
         return True
     return False

@@ -134,6 +134,9 @@ class PaperNames:
         return head.lower() == name.lower() or self._introduces(pid, name)
 
     def _introduces(self, pid: str, name: str) -> bool:
+        head = title_head(self._paper(pid).title).lower()
+        if " " not in head and head.find(name.lower()) > 0:
+            return False  # "MSPLoRA: ...": its "Global Shared LoRA" is a variant, not LoRA
         short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
         for sentence in split_sentences(self._paper(pid).abstract):
             if not mentions(sentence, name):
@@ -183,6 +186,8 @@ class PaperNames:
                 continue  # "deep neural network (DNN)": a term, whatever titles contain it
             about = [pid for pid in ids if strengths[pid]]
             if " " in name and not about:
+                if _opens_sentence(typed, info.text):
+                    continue  # "Vanilla DPO ...": only its first word's capital makes it one
                 unowned.append(name)  # "Hindsight Experience Replay": not "Experience"
             if about:
                 plan.focus.append(name)
@@ -337,6 +342,10 @@ def titled_by(question: str, sources: list[Source]) -> list[str]:
     first: the user named that paper, though its words are plain."""
     named = [s for s in sources if " " in title_head(s.title) and names_title(question, s.title)]
     return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
+
+
+def _opens_sentence(phrase: str, question: str) -> bool:
+    return bool(re.search(rf"(?:^|[.?!:]\s+){re.escape(phrase)}(?![\w-])", question.strip()))
 
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:

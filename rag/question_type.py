@@ -73,6 +73,11 @@ _NUMBER = re.compile(
     rf"(what|which) ((?P<qualifier>[\w\-]+) ){{0,4}}(?P<measure>{MEASURE_WORDS}))\b",
     re.IGNORECASE,
 )
+# where a question asks a second thing: "..., and what gains ...", "...? Why ..."
+_ASKED_PARTS = re.compile(
+    r"\?|;|,?\s+(?:and|but)\s+(?=(?:how|what|why|which|where|when|who|is|are|does|do|did|can)\b)",
+    re.IGNORECASE,
+)
 _DEFINITION = re.compile(
     r"^(what (is|are|'s|was)\b|what does \S+( \S+){0,3} (propose|do|introduce|measure|"
     r"offer|present|mean)\b|how (does|do|did) \S+( \S+){0,3} work\b|explain\b|describe\b|"
@@ -87,7 +92,8 @@ _ASK_FOR = (
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
-    r"\bis there (a|an|any)\b|\bare there\b|\bdoes any\b|^" + _ASK_FOR,
+    r"\bis there (a|an|any|anything|something|work|research)\b|\bare there\b|\bdoes any\b|^"
+    + _ASK_FOR,
     re.IGNORECASE,
 )
 
@@ -123,6 +129,13 @@ class QuestionInfo:
         return self.kind == "number" or bool(
             self.kind in ("comparison", "general") and _NUMBER.search(self.text)
         )
+
+    @property
+    def only_number(self) -> bool:
+        """Every part asked is a quantity: "How does each build it, and what gains do they
+        report?" also asks how, so an abstract without the gains still answers a part."""
+        parts = [p for p in _ASKED_PARTS.split(self.text) if p.strip()]
+        return self.kind == "number" and all(_NUMBER.search(part) for part in parts)
 
     @property
     def asks_for_papers(self) -> bool:
@@ -209,13 +222,27 @@ def names_in(question: str) -> list[str]:
     return [w for w, first in _words(question) if _looks_like_name(w, first)]
 
 
+def _may_open_phrase(word: str) -> bool:
+    """A sentence's capitalized first word that may begin a name ("Immiscible Diffusion"),
+    not a question or function word ("Does FRUGAL ...")."""
+    return word[:1].isupper() and word.isalpha() and word.lower() not in STOPWORDS
+
+
 def _phrases(question: str) -> list[str]:
     """Runs of two or more consecutive name-like words ("Platonic Representation Hypothesis")."""
     out, run = [], []
-    for word, first in _words(question):
+    words = _words(question)
+    for i, (word, first) in enumerate(words):
         if _looks_like_name(word, first) and not (first and run):
             run.append(word)
             continue
+        if first and _may_open_phrase(word) and i + 1 < len(words):
+            follower, follower_first = words[i + 1]  # "Immiscible Diffusion vs ...": a name
+            if not follower_first and _looks_like_name(follower, False):
+                if len(run) >= 2:
+                    out.append(" ".join(run))
+                run = [word]
+                continue
         if len(run) >= 2:
             out.append(" ".join(run))
         run = [word] if _looks_like_name(word, first) else []

@@ -71,6 +71,13 @@ _MOTIVATION = re.compile(
     r"\bhowever\b",
     re.IGNORECASE,
 )
+# "We hope X can serve as a foundation ...", "paving the way for ...": where the paper may
+# lead, not what it did.
+_OUTLOOK = re.compile(
+    r"^we (hope|envision|anticipate)\b|\bfuture (work|research|directions?)\b|"
+    r"\bpav(e|es|ing) the way\b|\bopens? (up )?(new )?(avenues|directions|possibilities)\b",
+    re.IGNORECASE,
+)
 _RESULT = re.compile(
     r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
     r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
@@ -205,7 +212,8 @@ def score_sentences(
                 score += W_INTRO
             motive = info.kind == "definition" and not named and _MOTIVATION.search(sentence)
             asks = sentence.rstrip().endswith("?")  # the abstract's own question, not an answer
-            if _BACKGROUND.match(sentence) or motive or asks or (i == 0 and not named):
+            outlook = _OUTLOOK.search(sentence)
+            if _BACKGROUND.match(sentence) or motive or asks or outlook or (i == 0 and not named):
                 score -= W_BACKGROUND
             if _RESULT.search(sentence):
                 score += W_RESULT

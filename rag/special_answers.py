@@ -106,7 +106,7 @@ def refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
 def unreported_papers(info: QuestionInfo, plan: NamePlan, sources: list[Source]) -> list[Source]:
     """The papers a number question names, when it asks for a measure none of their
     abstracts names ("accuracy", "cost"); empty when the question can be answered."""
-    if not info.measure or info.asks_for_papers:
+    if not info.measure or not info.only_number or info.asks_for_papers:
         return []
     named = [s for s in sources if s.paper_id in plan.leads]
     if any(reports_measure(f"{s.title or ''} {s.abstract}", info.measure) for s in named):

@@ -18,6 +18,7 @@ PAPERS = [
     Paper("f", "Skill-it! A Skills Framework", "We propose Skill-It, a data ordering.", []),
     Paper("g", "Fusion", "Cross-attention models (e.g., Flamingo) are slow to train.", []),
     Paper("h", "Sharding", "Our solution, Zero Redundancy Optimizer, shards states.", []),
+    Paper("i", "Brain Scores", "The model fits areas V4, IT and Behaviour best.", []),
 ]
 
 
@@ -49,6 +50,8 @@ def test_a_word_capitalized_alone_inside_sentences_is_a_proper_name(casing) -> N
         "how big is the largest Flamingo model"
     )
     assert casing.cased("a scalar that starts at zero") == "a scalar that starts at zero"
+    # last in a list of names, a capital says nothing: "areas V4, IT and Behaviour"
+    assert casing.cased("can it hurt safety behaviour") == "can it hurt safety behaviour"
 
 
 def test_ordinary_words_stay_as_typed(casing) -> None:

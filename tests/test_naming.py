@@ -245,6 +245,10 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("How many bits are in QuxQuant?", True),  # what it contains
         ("According to the QuxQuant scaling study, what bit width works?", True),
         ("What sources make up the QuxQuant corpus?", True),  # "the X corpus": X itself
+        # the question points back at the context sentence's names
+        ("QuxQuant and FooNet both shrink detectors. How does each one work?", True),
+        ("How far can you shrink QuxQuant to fit a phone?", False),  # what is done to it
+        ("How do the FooNet and QuxQuant results compare on COCO?", False),  # "the ... results"
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
@@ -358,3 +362,36 @@ def test_a_name_called_in_passing_is_not_introduced() -> None:
     assert not _introduced("LLaMA", sentence), "someone else's model, named in passing"
     assert _introduced("LaVIN", sentence)
     assert _introduced("FooNet", "We propose a new detector called FooNet.")
+
+
+def test_a_name_inside_a_variants_name_is_not_introduced(tmp_path) -> None:
+    """ "MSPLoRA ... introduces Global Shared LoRA": a variant's paper does not own the base
+    name, so "the original LoRA paper" is still a near miss; a successor that starts with
+    the name ("Direct3D-S2", written "Direct3D S2") keeps it."""
+    papers = [
+        _paper(
+            "v",
+            "MSPLoRA: Pyramid Adapters",
+            "We propose MSPLoRA, which introduces Global Shared LoRA and Layer LoRA.",
+        ),
+        _paper("w", "Direct3D-S2: Sparse 3D", "We introduce Direct3D S2, a 3D generator."),
+    ]
+    names = _names_over(tmp_path, papers)
+    assert not names.owns("v", "LoRA") and names.owns("v", "MSPLoRA")
+    assert names.owns("w", "Direct3D")
+
+
+def test_a_capitalized_opening_phrase_counts_only_when_a_paper_owns_it(tmp_path) -> None:
+    """ "Immiscible Diffusion vs AutoDiffusion": the first words are a name (a paper is titled
+    by it), so its paper leads; "Vanilla FooNet ..." is FooNet, not a near miss."""
+    papers = [
+        _paper("i", "Immiscible Diffusion: Noise Assignment", "We propose Immiscible Diffusion."),
+        _paper("u", "AutoDiffusion: Step Search", "We propose AutoDiffusion, a step search."),
+        _paper("a", "FooNet: Fast Object Detection", "We propose FooNet, a detector."),
+        _paper("b", "Baselines", "We compare with vanilla FooNet on COCO."),
+    ]
+    names = _names_over(tmp_path, papers)
+    plan = names.plan(analyze("Immiscible Diffusion vs AutoDiffusion: which trains faster?"))
+    assert plan.leads == ["i"] and sorted(plan.about) == ["i", "u"]
+    vanilla = names.plan(analyze("Vanilla FooNet or BarNet: which is faster?"))
+    assert vanilla.about == ["a"] and vanilla.mentioned_only == []

@@ -102,6 +102,7 @@ def test_asks_for_papers() -> None:
     assert analyze("Is there an optimizer for sparse models?").asks_for_papers
     assert analyze("Which papers use CLIP features?").asks_for_papers
     assert not analyze("What accuracy does CLIP reach?").asks_for_papers
+    assert analyze("Is there something that prunes experts?").asks_for_papers
 
 
 def test_units_and_metrics_are_measures_not_names() -> None:

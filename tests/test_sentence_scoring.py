@@ -96,6 +96,16 @@ def test_background_sentences_lose_to_the_papers_own_statement() -> None:
         assert _top("How does sparse attention cut memory?", sentences) == sentences[1], opening
 
 
+def test_where_the_paper_may_lead_is_not_what_it_did() -> None:
+    answer = "Our sparse attention cuts memory."
+    for outlook in (
+        "We hope our sparse attention can cut memory for all.",
+        "Sparse attention paves the way to cut memory.",
+    ):
+        sentences = ["Models are large.", outlook, answer]
+        assert _top("How does sparse attention cut memory?", sentences) == answer, outlook
+
+
 def test_the_abstracts_own_question_is_not_an_answer() -> None:
     sentences = [
         "Agents act over many turns.",

@@ -97,6 +97,8 @@ def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
     assert unreported_papers(cost, NamePlan(), [named, other]) == [], "no named paper: no rule"
     which = analyze("Which papers report the cost of training Zorblax?")
     assert unreported_papers(which, plan, [named, other]) == [], "asks for papers, not a value"
+    two_part = analyze("How is Zorblax trained, and what cost does it report?")
+    assert unreported_papers(two_part, plan, [named, other]) == [], "the how part is answered"
     setting = NamePlan(about=["p1"])  # promoted, but the name is not what is asked about
     assert unreported_papers(cost, setting, [named, other]) == [], "a Zorblax planner's cost"
 
