@@ -301,7 +301,7 @@ class Engine:
         if filters and filters.active and not sources:
             return render("no_match", filters=filters.describe()), True, label
         unknown = view.retriever.unknown_terms(turn.asked)
-        unknown = [u for u in unknown if not view.names.written_otherwise(u)]
+        unknown = [u for u in unknown if not view.names.written_otherwise(u, turn.asked)]
         named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
         if info.kind == "metadata" and (pinned or named):
             meta = view.meta[sources[0].paper_id]

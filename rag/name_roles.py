@@ -74,6 +74,9 @@ _HEAD_TEXT = """paper papers study model models method optimizer algorithm archi
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
 _HEADS = frozenset(_HEAD_TEXT.split())
+# "For X, what ...", "In X, how ...": a sentence that opens with its topic is about it
+_FRONTED = re.compile(r"(?:^|[.?!]\s+)(?:for|in|with|about|regarding|as for)\s+(?:the\s+)?$", re.I)
+_TOPIC_END = re.compile(r"(?:\s+\d[\w.]*)?(?:\s*\([^()]{1,80}\))?\s*,")  # "AudioLDM 2,"
 # words of a question that point back at a context sentence's names: "How does each work?"
 _BACK_REFERENCE = re.compile(
     r"\b(each|both|they|them|their|its|these|those|either|neither)\b", re.IGNORECASE
@@ -106,6 +109,8 @@ def may_be_subject(name: str, question: str) -> bool:
                 return True
             continue
         before = question[: match.start()]
+        if _FRONTED.search(before) and _TOPIC_END.match(after):
+            return True  # "For HAT (hardware-aware transformers), what speedup ...?"
         listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
         setting = _SETTING.search(before) or _SETTING.search(listed) or _WORKED_ON.search(before)
         if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):
@@ -124,10 +129,13 @@ def may_be_subject(name: str, question: str) -> bool:
     return False
 
 
-def spellings(name: str) -> list[str]:
+def spellings(name: str, question: str = "") -> list[str]:
     """Other ways a collection may write a name typed this way: "Light-Gen" as "LightGen",
-    "MovieGen" as "Movie Gen", and a version as its base name (`variant_base`)."""
+    "MovieGen" as "Movie Gen", a version as its base name (`variant_base`), and with the
+    number the question writes after it ("AudioLDM 2" as "AudioLDM2" or "AudioLDM-2")."""
     out = []
+    if number := re.search(rf"(?<![\w-]){re.escape(name)}\s+(\d+(?:\.\d+)?)(?![\w.-])", question):
+        out += [f"{name}{number.group(1)}", f"{name}-{number.group(1)}"]
     parts = name.split("-")
     if len(parts) == 2 and all(p[:1].isupper() and p.isalpha() for p in parts):
         out.append("".join(parts))

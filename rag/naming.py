@@ -90,9 +90,9 @@ class PaperNames:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
 
-    def written_otherwise(self, name: str) -> bool:
+    def written_otherwise(self, name: str, question: str = "") -> bool:
         """Papers write the name another way ("MovieGen" as "Movie Gen"): not unknown."""
-        return any(self._candidates(other) for other in spellings(name))
+        return any(self._candidates(other) for other in spellings(name, question))
 
     def _paper(self, pid: str) -> PaperRecord:
         return self._catalog.records([pid])[0]
@@ -173,7 +173,7 @@ class PaperNames:
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
-            for other in [] if ids else spellings(name):  # "ConvMAE-Base": ConvMAE
+            for other in [] if ids else spellings(name, info.text):  # "ConvMAE-Base": ConvMAE
                 if ids := self._candidates(other):
                     name = other
                     break

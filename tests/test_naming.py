@@ -249,6 +249,9 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("QuxQuant and FooNet both shrink detectors. How does each one work?", True),
         ("How far can you shrink QuxQuant to fit a phone?", False),  # what is done to it
         ("How do the FooNet and QuxQuant results compare on COCO?", False),  # "the ... results"
+        ("For QuxQuant, what bit width works?", True),  # the topic, put first
+        ("In QuxQuant (a quantizer), how are bits chosen?", True),
+        ("What bit width works for QuxQuant?", False),
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
@@ -395,3 +398,13 @@ def test_a_capitalized_opening_phrase_counts_only_when_a_paper_owns_it(tmp_path)
     assert plan.leads == ["i"] and sorted(plan.about) == ["i", "u"]
     vanilla = names.plan(analyze("Vanilla FooNet or BarNet: which is faster?"))
     assert vanilla.about == ["a"] and vanilla.mentioned_only == []
+
+
+def test_a_name_typed_with_its_version_apart_is_the_name_written_joined(tmp_path) -> None:
+    """ "AudioLDM 2" as typed, "AudioLDM2" as written: a name papers mention, not unknown."""
+    papers = [_paper("x", "Tango Two", "We beat Tango and AudioLDM2 on audio quality.")]
+    names = _names_over(tmp_path, papers)
+    question = "In AudioLDM 2, what is the language of audio?"
+    assert names.plan(analyze(question)).mentioned_only == ["AudioLDM2"]
+    assert names.written_otherwise("AudioLDM", question)
+    assert not names.written_otherwise("AudioLDM", "What is AudioLDM?")
