@@ -235,13 +235,27 @@ def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> Non
     scored = [
         Scored(1, 4, "We solve the entire ProcGen benchmark by tuning PPO.", vector, 1.5, 0.5),
         Scored(1, 2, "We present CARBS, a Bayesian search for tuning at scale.", other, 0.6, 0.2),
-        Scored(2, 0, "ProcGen is hard.", vector, 0.5, 0.3),
+        Scored(2, 0, "ProcGen is hard.", vector, 1.46, 0.3),
     ]
     info = analyze("what is CARBS and what did it manage on ProcGen")
     groups = choose(scored, info, 4, [1])
     assert [s.position for s in dict(groups)[1]] == [2, 4]
     general = choose(scored, analyze("What did CARBS manage on ProcGen?"), 4, [1])
     assert [s.position for s in dict(general)[1]] == [4], "not a definition: best only"
+
+
+def test_a_paper_that_answers_alone_gives_a_second_sentence() -> None:
+    """A first sentence that restates the question ("We consider a setting where ...") can
+    lead the rest by far; the paper's next best sentence (its method) still follows it."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 4, "We consider a budget split across groups.", vector, 1.14, 0.6),
+        Scored(1, 5, "We frame it as a constrained optimization problem.", other, 0.83, 0.5),
+        Scored(1, 6, "We use groups.", other, 0.6, 0.4),
+        Scored(2, 0, "Schedules matter under any budget.", vector, 0.64, 0.3),
+    ]
+    groups = choose(scored, analyze("How should a budget be split across groups?"), 4, [])
+    assert [(n, [s.position for s in chosen]) for n, chosen in groups] == [(1, [4, 5])]
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ PAPER_GAP = 0.06  # keep a paper whose best sentence scores within this of the b
 SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its first
 REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
 MAX_PER_PAPER = 2  # sentences per paper when several papers answer
+SOLE_PAPER_LEAST = 2  # ... and at least this many, however far the first one leads
 SOLE_PAPER_SENTENCES = 4  # when one paper answers alone, up to the whole budget (dev-tuned)
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 SURVEY_GAP = 0.3  # a survey ("what methods ...") keeps papers this far from the best (dev-tuned)
@@ -143,7 +144,8 @@ def choose(
             rest.sort(key=lambda s: not has_quantity(s.text))
         for s in rest:
             full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
-            if full or s.score < first.score - SENTENCE_GAP:
+            least = len(groups) == 1 and len(chosen) < SOLE_PAPER_LEAST
+            if full or (s.score < first.score - SENTENCE_GAP and not least):
                 break
             if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
