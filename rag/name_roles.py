@@ -79,7 +79,9 @@ _FRONTED = re.compile(r"(?:^|[.?!]\s+)(?:for|in|with|about|regarding|as for)\s+(
 _TOPIC_END = re.compile(r"(?:\s+\d[\w.]*)?(?:\s*\([^()]{1,80}\))?\s*,")  # "AudioLDM 2,"
 # words of a question that point back at a context sentence's names: "How does each work?"
 _BACK_REFERENCE = re.compile(
-    r"\b(each|both|they|them|their|its|these|those|either|neither)\b", re.IGNORECASE
+    r"\b(each|both|they|them|their|its|these|those|either|neither)\b|"
+    r"\b(?<!is )it\b(?!'s| is\b)",  # not "is it possible", "it is known"
+    re.IGNORECASE,
 )
 # After "X's", these keep X the thing asked about: "LlamaGen's largest model", "X's dataset".
 _POSSESSED = frozenset(
