@@ -167,6 +167,7 @@ class PaperNames:
         ranked: list[tuple[int, int, str]] = []  # (how many papers mention, -strength, pid)
         weak: list[tuple[int, int, str]] = []
         promoted: list[tuple[int, int, str]] = []
+        mentioned: dict[str, list[str]] = {}  # names no paper is about: who mentions them
         written: list[str] = []  # phrases some paper writes ("Qwen2 Audio"): their words
         unowned: list[str] = []  # are not names of their own, nor about other papers
         for name in dict.fromkeys([*info.phrases, *info.names]):
@@ -205,12 +206,15 @@ class PaperNames:
                 and may_be_subject(typed, info.text)
                 and not part_of(name, written)
             ):
-                plan.mentioned_only.append(name)
-                plan.mentioning.extend(ids)
+                mentioned[name] = ids
         plan.about = _unique(ranked)
         plan.promoted = _unique(promoted)
         plan.about_if_retrieved = [p for p in _unique(weak) if p not in plan.about]
-        plan.mentioning = sorted(set(plan.mentioning) - set(plan.about))
+        for name, ids in mentioned.items():  # not a part of a paper the question names
+            if others := set(ids) - set(plan.about):  # ("the X strategy in DynamicCity")
+                plan.mentioned_only.append(name)
+                plan.mentioning.extend(others)
+        plan.mentioning = sorted(set(plan.mentioning))
         return plan
 
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:

@@ -133,9 +133,10 @@ def is_boilerplate(sentence: str) -> bool:
 
 def mentions(text: str, name: str) -> bool:
     """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm).
-    A hyphen and a space are the same separator: "phi-3-mini" is "Phi-3 Mini"."""
+    A hyphen and a space are the same separator: "phi-3-mini" is "Phi-3 Mini"; an ampersand
+    may stand between words ("Expansion Squeeze Strategy" as "Expansion & Squeeze Strategy")."""
     flags = 0 if re.search(r"[A-Z].*[A-Z]", name) else re.IGNORECASE
-    body = r"[\s-]".join(re.escape(part) for part in re.split(r"[\s-]+", name))
+    body = r"(?:[\s-]|\s&\s)".join(re.escape(part) for part in re.split(r"[\s-]+", name))
     return bool(re.search(rf"(?<![\w-]){body}(?![\w-])", text, flags))
 
 

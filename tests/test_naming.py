@@ -410,3 +410,24 @@ def test_a_name_typed_with_its_version_apart_is_the_name_written_joined(tmp_path
     assert names.plan(analyze(question)).mentioned_only == ["AudioLDM2"]
     assert names.written_otherwise("AudioLDM", question)
     assert not names.written_otherwise("AudioLDM", "What is AudioLDM?")
+
+
+def test_a_part_of_the_named_paper_is_not_a_near_miss(tmp_path) -> None:
+    """ "the Expansion & Squeeze Strategy in DynamicCity": a phrase only the named paper
+    writes is a part of it, so the question is answered, not refused as a near miss; a
+    name other papers mention as well still is one."""
+    papers = [
+        _paper(
+            "d",
+            "DynamicCity: LiDAR Generation",
+            "We propose DynamicCity with a Projection Module and an Expansion & Squeeze "
+            "Strategy, giving a 2.06x training speedup over OccSora.",
+        ),
+        _paper("o", "Scene Survey", "We review OccSora and other scene generators."),
+    ]
+    names = _names_over(tmp_path, papers)
+    part = names.plan(analyze("How much does the Expansion & Squeeze Strategy in DynamicCity buy?"))
+    assert part.about == ["d"] and part.mentioned_only == [] and part.mentioning == []
+    other = names.plan(analyze("How fast does OccSora train in DynamicCity?"))
+    assert other.about == ["d"] and other.mentioned_only == ["OccSora"]
+    assert other.mentioning == ["o"]

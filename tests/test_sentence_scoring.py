@@ -265,6 +265,8 @@ def test_a_paper_that_answers_alone_gives_a_second_sentence() -> None:
         ("trained with Llama-2 weights", "Llama 2", True),
         ("a swarm of particles", "SWARM", False),  # an acronym keeps its case
         ("the Mega-CO-Bench suite", "CO-Bench", False),  # a whole word only
+        ("an Expansion & Squeeze Strategy", "Expansion Squeeze Strategy", True),
+        ("an Expansion&Squeeze Strategy", "Expansion Squeeze Strategy", False),
     ],
 )
 def test_a_name_is_mentioned_whichever_separator_is_written(text, name, found) -> None:
