@@ -103,8 +103,9 @@ class PaperNames:
 
     def _common_term(self, name: str, ids: list[str]) -> bool:
         """Some abstract spells the acronym out in lower case ("deep neural network (DNN)",
-        "low-rank adaptation (LoRA)"): a common term, where a named method is spelled out
-        with capitals ("Gradient Low-Rank Projection (GaLore)")."""
+        "low-rank adaptation (LoRA)", "chain-of-thought (CoT)", whose "of" has no capital): a
+        common term, where a named method is spelled out with capitals ("Gradient Low-Rank
+        Projection (GaLore)")."""
         letters = "".join(c for c in name if c.isupper())
         if len(letters) < 2 or not name.isalpha():
             return False
@@ -112,8 +113,10 @@ class PaperNames:
         for pid in ids:
             for match in spelled.finditer(self._text(pid)):
                 words = re.split(r"[\s-]+", match.group(1).strip())
-                if "".join(w[0] for w in words)[-len(letters) :].upper() == letters:
-                    return True
+                content = [w for w in words if w not in STOPWORDS]
+                for initials in ("".join(w[0] for w in ws) for ws in (words, content)):
+                    if initials[-len(letters) :].upper() == letters:
+                        return True
         return False
 
     def about_strength(self, pid: str, name: str) -> int:

@@ -431,3 +431,18 @@ def test_a_part_of_the_named_paper_is_not_a_near_miss(tmp_path) -> None:
     other = names.plan(analyze("How fast does OccSora train in DynamicCity?"))
     assert other.about == ["d"] and other.mentioned_only == ["OccSora"]
     assert other.mentioning == ["o"]
+
+
+def test_an_acronym_spelled_out_with_a_small_word_in_lower_case_is_a_term(tmp_path) -> None:
+    """ "chain-of-thought (CoT)", "mixture of experts (MoE)": the "of" has no capital in the
+    acronym, yet the term is common, so a paper's "termed CoT Cube" does not make it the
+    paper a question's "its CoT evaluation" is about (MathVerse is the subject)."""
+    papers = [
+        _paper("x", "Finance Data", "We propose FinSet; a study, termed CoT Cube, shows gains."),
+        _paper("y", None, "Prompting with chain-of-thought (CoT) helps on MathVerse."),
+        _paper("z", None, "We propose a sparse mixture of experts (MoE) router."),
+    ]
+    names = _names_over(tmp_path, papers)
+    plan = names.plan(analyze("MathVerse: how does its CoT evaluation score steps?"))
+    assert plan.about == [] and plan.mentioned_only == ["MathVerse"]
+    assert names.plan(analyze("How is the MoE routed?")).about == []
