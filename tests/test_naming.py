@@ -254,6 +254,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("For QuxQuant, what bit width works?", True),  # the topic, put first
         ("In QuxQuant (a quantizer), how are bits chosen?", True),
         ("What bit width works for QuxQuant?", False),
+        ("What QuxQuant bit width does FooNet pick?", False),  # "what X width": X qualifies
+        ("Which QuxQuant model is smallest?", True),  # "which X model": X itself
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
