@@ -79,6 +79,13 @@ _HEADS = frozenset(_HEAD_TEXT.split())
 # "For X, what ...", "In X, how ...": a sentence that opens with its topic is about it
 _FRONTED = re.compile(r"(?:^|[.?!]\s+)(?:for|in|with|about|regarding|as for)\s+(?:the\s+)?$", re.I)
 _TOPIC_END = re.compile(r"(?:\s+\d[\w.]*)?(?:\s*\([^()]{1,80}\))?\s*,")  # "AudioLDM 2,"
+# "What is the unified loss in UniFace?", "What is T-GRPO in Video-R1?": a part of X is asked
+# about, so X is the subject; not "the role of attention in X" or "the best model in X"
+_PART_IN = re.compile(
+    r"(?:^|[.?!]\s+)what(?:\s+exactly)?(?:'s|\s+is|\s+are)\s+(?:exactly\s+)?(?:the\s+|an?\s+)?"
+    r"(?:(?!(?:of|for|on|with|to|best|top|[\w-]+est)\b)[\w-]+\s+){1,4}in\s+$",
+    re.IGNORECASE,
+)
 # words of a question that point back at a context sentence's names: "How does each work?"
 _BACK_REFERENCE = re.compile(
     r"\b(each|both|they|them|their|its|these|those|either|neither)\b|"
@@ -115,6 +122,8 @@ def may_be_subject(name: str, question: str) -> bool:
         before = question[: match.start()]
         if _FRONTED.search(before) and _TOPIC_END.match(after):
             return True  # "For HAT (hardware-aware transformers), what speedup ...?"
+        if _PART_IN.search(before):
+            return True
         listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
         setting = _SETTING.search(before) or _SETTING.search(listed) or _WORKED_ON.search(before)
         if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):

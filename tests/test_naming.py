@@ -256,6 +256,9 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What bit width works for QuxQuant?", False),
         ("What QuxQuant bit width does FooNet pick?", False),  # "what X width": X qualifies
         ("Which QuxQuant model is smallest?", True),  # "which X model": X itself
+        ("What exactly is the rounding step in QuxQuant?", True),  # a part of X
+        ("What is the best bit width in QuxQuant?", False),  # a ranking within X
+        ("What is the state of the art in QuxQuant?", False),
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
