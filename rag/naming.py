@@ -146,6 +146,8 @@ class PaperNames:
                 continue
             if _introduced(name, sentence):
                 return True
+            if _borrowed(name, sentence):
+                continue
             if re.search(short, sentence) and introduces(sentence):
                 return True
             if _spelled_out(name, sentence) and introduces(sentence):
@@ -156,9 +158,13 @@ class PaperNames:
         """ "the original Transformer", "the BERT paper": the question asks about the paper
         that introduced a name. When none of these papers is titled by it or introduces it,
         the name is a near miss even if hundreds of papers use it (too many for the plan)."""
-        if plan.mentioned_only or plan.specific:
+        if plan.mentioned_only:
             return plan
-        names = [n for n in origin_names(info) if not any(self.owns(p, n) for p in pids)]
+        names = [
+            n
+            for n in origin_names(info)
+            if n not in plan.specific and not any(self.owns(p, n) for p in pids)
+        ]
         if not names:
             return plan
         mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
@@ -300,6 +306,22 @@ _ANOTHERS = re.compile(
     r"(called|named|dubbed|termed)\s+\S+$",
     re.IGNORECASE,
 )
+
+
+# Before the paper's own verb, these make a name the work it builds on: "Inspired by the
+# Consistency Model (CM) and its extension Latent Consistency Model (LCM), we propose X".
+_BUILDS_ON = re.compile(
+    r"\b(inspired by|motivated by|building (?:up)?on|built (?:up)?on|based on|following|"
+    r"extending|unlike|like|such as)\b",
+    re.IGNORECASE,
+)
+
+
+def _borrowed(name: str, sentence: str) -> bool:
+    """The name stands in an opening clause about earlier work, before "we propose"."""
+    at = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence)
+    before = sentence[: at.start()] if at else ""
+    return bool(_BUILDS_ON.search(before)) and not introduces(before)
 
 
 def _spells_out(text: str, acronym: str) -> bool:

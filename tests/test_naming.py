@@ -451,3 +451,27 @@ def test_an_acronym_spelled_out_with_a_small_word_in_lower_case_is_a_term(tmp_pa
     plan = names.plan(analyze("MathVerse: how does its CoT evaluation score steps?"))
     assert plan.about == [] and plan.mentioned_only == ["MathVerse"]
     assert names.plan(analyze("How is the MoE routed?")).about == []
+
+
+def test_the_work_a_paper_builds_on_is_not_its_own(tmp_path) -> None:
+    """ "Inspired by ... Latent Consistency Model (LCM), we propose AnimateLCM": LCM is the
+    earlier work, so "the original Latent Consistency Model" from another named model (a
+    paper about Stable Diffusion is here) is a near miss, not AnimateLCM's answer."""
+    papers = [
+        _paper(
+            "a",
+            "AnimateLCM: Fast Animation",
+            "Inspired by the Consistency Model (CM) and its extension Latent Consistency Model "
+            "(LCM), we propose AnimateLCM, a video generator.",
+        ),
+        _paper("s", None, "We propose Stable Diffusion (SD), a latent text-to-image model."),
+        _paper("t", None, "We propose the Tiny Consistency Model (TCM), a small sampler."),
+    ]
+    names = _names_over(tmp_path, papers)
+    assert not names.owns("a", "Latent Consistency Model") and names.owns("a", "AnimateLCM")
+    assert names.owns("t", "Tiny Consistency Model")
+    info = analyze(
+        "What did distilling the original Latent Consistency Model from Stable Diffusion cost?"
+    )
+    plan = names.origins_missing(info, names.plan(info), ["a", "s"])
+    assert plan.mentioned_only == ["Latent Consistency Model"] and names.near_miss(info, plan)
