@@ -9,7 +9,7 @@ import re
 
 from rag.naming import names_title
 from rag.question_type import GREEK_LETTERS
-from rag.sentence_scoring import mentions
+from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
 from rag.turn import Turn
 
@@ -20,14 +20,29 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     similarity is below `unknown_term_threshold` (not waived: "How much memory does QLoRA
     need for a 65B model?" names a paper, but no abstract says "65B"); or when no sentence of
     the retrieved papers reaches `sentence_refusal_threshold` and the question names nothing
-    they write (soccer match outcomes asked in the field's words)."""
+    they write (soccer match outcomes asked in the field's words); or when much of the
+    question is words no abstract contains and no sentence reaches
+    `unheard_sentence_threshold` (diabetic retinopathy grading)."""
     if not turn.sources or (turn.evidence < settings.refusal_threshold and not named):
         return True
     if unknown and turn.evidence < settings.unknown_term_threshold:
         return True
-    return not (named or _names_written(turn)) and _best_sentence(turn) < (
-        settings.sentence_refusal_threshold
-    )
+    best = _best_sentence(turn)
+    mentioned = turn.plan.mentioned_only  # a near miss: its notice shows the mentions
+    unheard = not (named or mentioned) and best < settings.unheard_sentence_threshold
+    if unheard and _unheard_share(settings, turn) >= settings.unheard_share:
+        return True
+    return not (named or _names_written(turn)) and best < settings.sentence_refusal_threshold
+
+
+def _unheard_share(settings: Settings, turn: Turn) -> float:
+    """The share of the question's term weight in words no abstract contains: "grading
+    diabetic retinopathy from fundus photographs" asks about a field, not a paraphrase."""
+    stats = turn.view.stats
+    if stats.n_docs < settings.unheard_min_papers:
+        return 0.0
+    weights = term_weights(turn.info.terms, stats)
+    return sum(w for term, w in weights.items() if not stats.df(term))
 
 
 def _names_written(turn: Turn) -> bool:

@@ -134,6 +134,22 @@ class Settings(BaseSettings):
         "similarity, unless the question names something they write (dev and probe sets: "
         "off-topic questions 0.33-0.39, answerable ones 0.39 and up).",
     )
+    unheard_share: float = Field(
+        0.40,
+        description="A question whose term weight (IDF) lies this much in words no abstract "
+        "contains is about a field the collection lacks, unless a sentence reaches "
+        "`unheard_sentence_threshold` (dev and probe sets: off-topic 0.41-0.74, answerable "
+        "questions at or above it reach 0.51 and up).",
+    )
+    unheard_sentence_threshold: float = Field(
+        0.50, description="Best sentence similarity that answers a question of unheard words."
+    )
+    unheard_min_papers: int = Field(
+        200,
+        ge=1,
+        description="The unheard-words rule needs a collection this large: a small one has "
+        "not seen most words of its own field.",
+    )
     unknown_term_threshold: float = Field(
         0.60, description="Refuse below this similarity when the question names unknown terms."
     )

@@ -49,3 +49,24 @@ def test_a_question_that_names_a_retrieved_title_is_not_refused(tmp_path):
     strict = Engine(engine.settings.model_copy(update=update))
     answer = strict.ask("what is zyx")
     assert not answer.refused and answer.sources[0].title.startswith("Zyx")
+
+
+def test_a_question_mostly_in_words_no_abstract_has_is_refused(tmp_path):
+    """ "grading diabetic retinopathy from fundus photographs": most of the question's term
+    weight is in words no abstract contains, and no sentence comes close, so the collection
+    lacks the field; with the rule off (a share no question reaches) it would be answered.
+    A question whose words the abstracts hold is answered under the same rule."""
+    from rag.engine import Engine
+
+    engine = engine_over(tmp_path, ROWS)
+    settings = engine.settings.model_copy(
+        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.0}
+    )
+    question = "How accurate is grading diabetic retinopathy from fundus photographs?"
+    assert not Engine(settings).ask(question).refused, "two papers have not seen a field"
+    large = settings.model_copy(update={"unheard_min_papers": 2})  # as if they had
+    assert Engine(large).ask(question).refused
+    off = Engine(large.model_copy(update={"unheard_share": 1.01}))
+    assert not off.ask(question).refused
+    answered = Engine(large).ask("How efficient are heat pumps in cold climates?")
+    assert not answered.refused and answered.sources[0].title.startswith("Heat Pumps")
