@@ -71,7 +71,7 @@ _DETERMINER = re.compile(
 )  # "What RoPE base frequency did Code Llama use?" asks about Code Llama
 # After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
 _HEAD_TEXT = """paper papers study model models method optimizer algorithm architecture suite family
-    network corpus
+    network corpus simulator environment toolkit platform engine
     authors team framework approach technique benchmark dataset library system report reports
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
@@ -102,7 +102,8 @@ def may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
     does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
     or say where something was done ("reaches 64 on CARLA")."""
-    if len(name) < 3 or not (name[0].isupper() or re.match(r"[a-z][a-z-]*\d", name)):  # "gpt-4"
+    written_so = name[0].isupper() or re.match(r"[a-z][a-z-]*\d|\d+[A-Z]*-[A-Z]{3,}\b", name)
+    if len(name) < 3 or not written_so:  # "gpt-4", "3D-FRONT"; not "1B-parameter"
         return False
     spans = _sentence_spans(question)
     asked = [(a, b) for a, b, asks in spans if asks]

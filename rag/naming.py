@@ -227,8 +227,12 @@ class PaperNames:
         return plan
 
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
-        """The question asks about a named thing that papers here only mention."""
-        return bool(plan.mentioned_only) and not plan.leads and not info.asks_for_papers
+        """The question asks about a named thing that papers here only mention; also when it
+        asks for a method, if the thing is "the original X" ("... and what method does the
+        original Alpa paper use?")."""
+        if not plan.mentioned_only or plan.leads:
+            return False
+        return not info.asks_for_papers or bool(set(plan.mentioned_only) & set(origin_names(info)))
 
     def answered_by_mention(
         self, info: QuestionInfo, plan: NamePlan, pids: list[str], stats: LexicalStats
@@ -288,7 +292,8 @@ def _introduced(name: str, sentence: str) -> bool:
         fill += r"|[A-Z][\w-]*\s+"
     fill = f"(?:{fill})"
     for match in re.finditer(rf"{verb}\s+(?i:as\s+)?{fill}{{0,4}}{n}", sentence):
-        if not _ANOTHERS.search(sentence[: match.end()]):
+        earlier = _EARLIER.search(sentence[: match.start()])  # "our previously released X"
+        if not (earlier or _ANOTHERS.search(sentence[: match.end()])):
             return True
     naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
     if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
@@ -322,6 +327,9 @@ def _borrowed(name: str, sentence: str) -> bool:
     at = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence)
     before = sentence[: at.start()] if at else ""
     return bool(_BUILDS_ON.search(before)) and not introduces(before)
+
+
+_EARLIER = re.compile(r"\b(previously|earlier|formerly|originally)\s+$", re.IGNORECASE)
 
 
 def _spells_out(text: str, acronym: str) -> bool:

@@ -114,6 +114,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("GPTQ", "We propose a new quantizer, which outperforms baselines such as GPTQ."),
         ("Diffusion Models", "We introduce Shape Diffusion Models for meshes."),
         ("LISA", "We build on a recently proposed memory-saving technique called LISA."),
+        ("SurRoL", "We build our platform on our previously released SurRoL simulator."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
@@ -127,6 +128,8 @@ def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names)
     assert names.near_miss(info, plan)
     topical = analyze("Which papers use QuxQuant as a baseline?")
     assert not names.near_miss(topical, names.plan(topical))
+    origin = analyze("What method does the original QuxQuant paper use to pick bits?")
+    assert names.near_miss(origin, names.plan(origin)), "its own method, not papers"
 
 
 def test_a_name_that_qualifies_something_else_is_not_the_subject(names) -> None:
@@ -259,6 +262,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What exactly is the rounding step in QuxQuant?", True),  # a part of X
         ("What is the best bit width in QuxQuant?", False),  # a ranking within X
         ("What is the state of the art in QuxQuant?", False),
+        ("What was the original QuxQuant simulator built for?", True),  # "the X simulator"
     ],
 )
 def test_where_a_name_stands_says_whether_it_is_asked_about(names, question, subject) -> None:
@@ -475,3 +479,11 @@ def test_the_work_a_paper_builds_on_is_not_its_own(tmp_path) -> None:
     )
     plan = names.origins_missing(info, names.plan(info), ["a", "s"])
     assert plan.mentioned_only == ["Latent Consistency Model"] and names.near_miss(info, plan)
+
+
+def test_a_name_that_starts_with_a_digit_can_be_the_subject(tmp_path) -> None:
+    """ "3D-FRONT" is a dataset's name; "1B-parameter" is a size."""
+    papers = [_paper("s", "Room Layouts", "We train on 3D-FRONT scenes with 1B-parameter models.")]
+    names = _names_over(tmp_path, papers)
+    assert names.plan(analyze("How many rooms does 3D-FRONT hold?")).mentioned_only == ["3D-FRONT"]
+    assert names.plan(analyze("How fast are 1B-parameter models?")).mentioned_only == []
