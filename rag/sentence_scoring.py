@@ -53,7 +53,9 @@ _INTRO = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"https?://|github\.com|\b(code|models?|data|dataset|weights|checkpoints|implementation)"
-    r"\b[^.]{0,40}\b(is|are) (publicly |openly |freely )?(available|released|open[- ]sourced)",
+    r"\b[^.]{0,40}\b(is|are) (publicly |openly |freely )?(available|released|open[- ]sourced)|"
+    r"\bwe (will )?(publicly|openly|freely) release\b|\bwe (will )?(release|open[- ]source) "
+    r"(all |our |the )?(code|models?|data|datasets?|weights|checkpoints)\b",
     re.IGNORECASE,
 )
 _BACKGROUND = re.compile(

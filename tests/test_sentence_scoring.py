@@ -12,6 +12,7 @@ from rag.sentence_scoring import (
     Scored,
     has_quantity,
     introduces,
+    is_boilerplate,
     mentions,
     reports_measure,
     score_sentences,
@@ -288,3 +289,21 @@ def test_each_compared_paper_states_its_number_when_one_is_asked() -> None:
     assert [s.position for s in dict(choose(scored, info, 4, [1, 2]))[1]] == [0, 2]
     plain = analyze("How do Alpha and Beta differ in where they keep states?")
     assert [s.position for s in dict(choose(scored, plain, 4, [1, 2]))[1]] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "boilerplate"),
+    [
+        ("We publicly release FinSet-100K, hoping to advance research.", True),
+        ("Upon acceptance, we will release the code and model checkpoints.", True),
+        ("Code is available at https://example.org/x.", True),
+        ("We release Pythia, a suite of 16 models trained on public data.", False),
+        ("We propose FinSet, built by rewriting chains of thought.", False),
+    ],
+)
+def test_a_release_statement_is_boilerplate_but_a_released_models_introduction_is_not(
+    sentence: str, boilerplate: bool
+) -> None:
+    """ "We publicly release X" says where to get it, not what it is (it beat the sentence
+    on how X was built); "We release Pythia, a suite of ..." introduces Pythia."""
+    assert is_boilerplate(sentence) is boilerplate
