@@ -189,6 +189,8 @@ class PaperNames:
                     break
             if not ids or len(ids) > self._common:
                 continue
+            if spelled := _defined_in(info.text, name):  # "Task Preference Optimization (TPO)"
+                ids = [pid for pid in ids if mentions(self._text(pid), spelled)] or ids
             if " " in name:
                 written.append(name)
             strengths = {pid: self.about_strength(pid, name) for pid in ids}
@@ -343,6 +345,22 @@ def _spells_out(text: str, acronym: str) -> bool:
         if not STOPWORDS & {w.lower() for w in re.split(r"[\s-]+", match.group(0))}:
             return True
     return False
+
+
+def _defined_in(question: str, acronym: str) -> str:
+    """The words the question spells an acronym out with: "Task Preference Optimization"
+    for "Task Preference Optimization (TPO)" (their initials are its capitals); else empty."""
+    letters = "".join(c for c in acronym if c.isupper())
+    found = re.search(rf"((?:[\w-]+\s+){{1,8}})\(\s*{re.escape(acronym)}\s*\)", question)
+    if len(letters) < 2 or not found:
+        return ""
+    words = found.group(1).split()
+    for start in range(len(words) - 1, -1, -1):
+        tail = words[start:]
+        initials = "".join(w[0] for w in tail if w.lower() not in STOPWORDS).upper()
+        if initials == letters:
+            return " ".join(tail)
+    return ""
 
 
 def _spelled_out(name: str, sentence: str) -> bool:

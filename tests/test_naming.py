@@ -487,3 +487,20 @@ def test_a_name_that_starts_with_a_digit_can_be_the_subject(tmp_path) -> None:
     names = _names_over(tmp_path, papers)
     assert names.plan(analyze("How many rooms does 3D-FRONT hold?")).mentioned_only == ["3D-FRONT"]
     assert names.plan(analyze("How fast are 1B-parameter models?")).mentioned_only == []
+
+
+def test_an_acronym_the_question_spells_out_is_that_papers(tmp_path) -> None:
+    """ "Task Preference Optimization (TPO)": of two papers that introduce a TPO, the one
+    that writes the words the question spells it out with is the one asked about."""
+    papers = [
+        _paper("g", "Graph Clustering", "We propose TPO, a clustering method for graphs."),
+        _paper(
+            "t",
+            "Task Preference Optimization: Vision Tasks",
+            "We propose Task Preference Optimization (TPO) for multimodal models.",
+        ),
+    ]
+    names = _names_over(tmp_path, papers)
+    assert sorted(names.plan(analyze("How fast is TPO?")).about) == ["g", "t"]
+    spelled = analyze("Task Preference Optimization (TPO): how big was the improvement?")
+    assert names.plan(spelled).about == ["t"]
