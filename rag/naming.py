@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
+from rag.name_introductions import defined_in, introduces_name, spells_out
 from rag.name_roles import (
     is_unit,
     may_be_subject,
@@ -29,14 +30,7 @@ from rag.name_roles import (
     spellings,
 )
 from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
-from rag.sentence_scoring import (
-    INTRO_VERB,
-    LexicalStats,
-    introduces,
-    lexical_share,
-    mentions,
-    term_weights,
-)
+from rag.sentence_scoring import LexicalStats, lexical_share, mentions, term_weights
 from rag.types import Source
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
@@ -46,14 +40,6 @@ PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers menti
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
 MENTION_COVERS = 0.5  # a mentioning paper with this share of the question's other terms answers
-# Words that may stand between the verb and the name: "we propose a novel framework, X".
-_FILLER = (
-    r"(?:a|an|the|our|this|novel|new|simple|efficient|general|unified|first|method|framework|"
-    r"system|model|approach|technique|algorithm|benchmark|dataset|suite|library|tool|called|"
-    r"named|dubbed|termed)"
-)
-
-_KINDS = r"(?:model|method|approach|system|framework|algorithm|optimizer|agent|benchmark|dataset)"
 
 
 @dataclass
@@ -140,19 +126,7 @@ class PaperNames:
         head = title_head(self._paper(pid).title).lower()
         if " " not in head and head.find(name.lower()) > 0:
             return False  # "MSPLoRA: ...": its "Global Shared LoRA" is a variant, not LoRA
-        short = rf"(?<![\w-]){re.escape(name)}\s+for short\b|\((?:or\s+)?{re.escape(name)}\)"
-        for sentence in split_sentences(self._paper(pid).abstract):
-            if not mentions(sentence, name):
-                continue
-            if _introduced(name, sentence):
-                return True
-            if _borrowed(name, sentence):
-                continue
-            if re.search(short, sentence) and introduces(sentence):
-                return True
-            if _spelled_out(name, sentence) and introduces(sentence):
-                return True
-        return False
+        return any(introduces_name(name, s) for s in split_sentences(self._paper(pid).abstract))
 
     def origins_missing(self, info: QuestionInfo, plan: NamePlan, pids: list[str]) -> NamePlan:
         """ "the original Transformer", "the BERT paper": the question asks about the paper
@@ -189,7 +163,7 @@ class PaperNames:
                     break
             if not ids or len(ids) > self._common:
                 continue
-            if spelled := _defined_in(info.text, name):  # "Task Preference Optimization (TPO)"
+            if spelled := defined_in(info.text, name):  # "Task Preference Optimization (TPO)"
                 ids = [pid for pid in ids if mentions(self._text(pid), spelled)] or ids
             if " " in name:
                 written.append(name)
@@ -250,7 +224,7 @@ class PaperNames:
         for pid in pids:
             text = self._text(pid)
             mentioned = pid in plan.mentioning or any(
-                _spells_out(text, name) for name in plan.mentioned_only
+                spells_out(text, name) for name in plan.mentioned_only
             )
             if mentioned and lexical_share(text, weights) >= MENTION_COVERS:
                 return True
@@ -273,107 +247,6 @@ class PaperNames:
             for s in split_sentences(self._paper(pid).abstract)
             if any(mentions(s, n) for n in names)
         ]
-
-
-# Between an introducing verb and a name after a comma, these make the name something else:
-# "we propose X, which outperforms, e.g., GPTQ", "a method built on, say, LLaMA".
-_NOT_OWN = re.compile(
-    r"\b(than|over|such as|like|including|e\.g|i\.e|versus|vs|compared|outperform\w*|beyond|"
-    r"unlike|based on|built on|from|against|beats?|surpass\w*|extends?|extending)\b",
-    re.IGNORECASE,
-)
-
-
-def _introduced(name: str, sentence: str) -> bool:
-    """The sentence introduces the name as its paper's own: "we propose X", "we propose a
-    best-practice recipe, X", "termed as X", "called A and X", "we term this model as X"."""
-    n = rf"{re.escape(name)}(?![\w-])"
-    verb = rf"(?i:\b(?:{INTRO_VERB}|referred to))"
-    fill = rf"(?i:{_FILLER}|in|this|work|paper|here)\b,?\s+"
-    if re.fullmatch(r"\S*[A-Z]\S*[A-Z]\S*", name):  # an identifier: "introduces Huawei CloudMatrix"
-        fill += r"|[A-Z][\w-]*\s+"
-    fill = f"(?:{fill})"
-    for match in re.finditer(rf"{verb}\s+(?i:as\s+)?{fill}{{0,4}}{n}", sentence):
-        earlier = _EARLIER.search(sentence[: match.start()])  # "our previously released X"
-        if not (earlier or _ANOTHERS.search(sentence[: match.end()])):
-            return True
-    naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
-    if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
-        return True
-    if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):
-        return True  # "our model, InternVL2-8B-MPO, achieves ..."
-    apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
-    return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
-
-
-# "a recent LLM called LLaMA", "the popular method named X": someone else's, named in passing.
-_ANOTHERS = re.compile(
-    r"\b(recent|recently|existing|popular|prior|previous|well-known|standard|so-called|"
-    r"off-the-shelf|pre-?trained|open-source|widely used|state-of-the-art)\s+(?:[\w-]+\s+){0,4}"
-    r"(called|named|dubbed|termed)\s+\S+$",
-    re.IGNORECASE,
-)
-
-
-# Before the paper's own verb, these make a name the work it builds on: "Inspired by the
-# Consistency Model (CM) and its extension Latent Consistency Model (LCM), we propose X".
-_BUILDS_ON = re.compile(
-    r"\b(inspired by|motivated by|building (?:up)?on|built (?:up)?on|based on|following|"
-    r"extending|unlike|like|such as)\b",
-    re.IGNORECASE,
-)
-
-
-def _borrowed(name: str, sentence: str) -> bool:
-    """The name stands in an opening clause about earlier work, before "we propose"."""
-    at = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence)
-    before = sentence[: at.start()] if at else ""
-    return bool(_BUILDS_ON.search(before)) and not introduces(before)
-
-
-_EARLIER = re.compile(r"\b(previously|earlier|formerly|originally)\s+$", re.IGNORECASE)
-
-
-def _spells_out(text: str, acronym: str) -> bool:
-    """The text writes the acronym out in words: "Neural Ordinary Differential Equations" for
-    "ODEs" (content words whose initials are its capitals, in any case)."""
-    letters = acronym[:-1] if re.fullmatch(r"[A-Z]{2,}s", acronym) else acronym
-    if not re.fullmatch(r"[A-Z]{2,6}", letters):
-        return False
-    words = r"[\s-]+".join(rf"{c}[a-z]+" for c in letters)
-    for match in re.finditer(rf"(?<![\w-]){words}", text, re.IGNORECASE):
-        if not STOPWORDS & {w.lower() for w in re.split(r"[\s-]+", match.group(0))}:
-            return True
-    return False
-
-
-def _defined_in(question: str, acronym: str) -> str:
-    """The words the question spells an acronym out with: "Task Preference Optimization"
-    for "Task Preference Optimization (TPO)" (their initials are its capitals); else empty."""
-    letters = "".join(c for c in acronym if c.isupper())
-    found = re.search(rf"((?:[\w-]+\s+){{1,8}})\(\s*{re.escape(acronym)}\s*\)", question)
-    if len(letters) < 2 or not found:
-        return ""
-    words = found.group(1).split()
-    for start in range(len(words) - 1, -1, -1):
-        tail = words[start:]
-        initials = "".join(w[0] for w in tail if w.lower() not in STOPWORDS).upper()
-        if initials == letters:
-            return " ".join(tail)
-    return ""
-
-
-def _spelled_out(name: str, sentence: str) -> bool:
-    """The sentence defines an acronym for the name: "Trajectory Alignment (TA)", "Low-Rank
-    Adaptation (LoRA)" (the acronym's capitals are the initials of the name's capitalized
-    words); with "we introduce ..." it introduces the name, even second in a list."""
-    initials = "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper())
-    if len(initials) < 2:
-        return False
-    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}\s*\(([^()\s]+)\)", sentence):
-        if "".join(c for c in match.group(1) if c.isupper()) == initials:
-            return True
-    return False
 
 
 def title_head(title: str | None) -> str:

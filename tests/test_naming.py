@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rag.catalog import Catalog
-from rag.naming import PaperNames, _introduced
+from rag.name_introductions import introduced
+from rag.naming import PaperNames
 from rag.papers import Paper
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
@@ -102,7 +103,7 @@ def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> 
     ],
 )
 def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
-    assert _introduced(name, sentence)
+    assert introduced(name, sentence)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
-    assert not _introduced(name, sentence)
+    assert not introduced(name, sentence)
 
 
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
@@ -335,12 +336,12 @@ def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None
 def test_an_acronym_written_out_in_words_is_a_mention(tmp_path) -> None:
     """ "neural ODEs" in the question, "Neural Ordinary Differential Equations" in the paper
     that answers: the paper mentions the name, so the question is not a near miss there."""
-    from rag.naming import _spells_out
+    from rag.name_introductions import spells_out
 
-    assert _spells_out("models such as Neural Ordinary Differential Equations, have", "ODEs")
-    assert _spells_out("on graphics processing units", "GPU")
-    assert not _spells_out("a set of data examples", "ODE"), "'of' is not a word of a name"
-    assert not _spells_out("Ordinary Differential Equations", "Ode"), "not an acronym"
+    assert spells_out("models such as Neural Ordinary Differential Equations, have", "ODEs")
+    assert spells_out("on graphics processing units", "GPU")
+    assert not spells_out("a set of data examples", "ODE"), "'of' is not a word of a name"
+    assert not spells_out("Ordinary Differential Equations", "Ode"), "not an acronym"
     papers = [
         _paper(
             "s",
@@ -373,9 +374,9 @@ def test_names_used_as_a_benchmark_example_or_container(names) -> None:
 
 def test_a_name_called_in_passing_is_not_introduced() -> None:
     sentence = "We apply it to a recent LLM called LLaMA and term this model as LaVIN."
-    assert not _introduced("LLaMA", sentence), "someone else's model, named in passing"
-    assert _introduced("LaVIN", sentence)
-    assert _introduced("FooNet", "We propose a new detector called FooNet.")
+    assert not introduced("LLaMA", sentence), "someone else's model, named in passing"
+    assert introduced("LaVIN", sentence)
+    assert introduced("FooNet", "We propose a new detector called FooNet.")
 
 
 def test_a_name_inside_a_variants_name_is_not_introduced(tmp_path) -> None:
