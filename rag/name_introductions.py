@@ -64,7 +64,9 @@ def introduced(name: str, sentence: str) -> bool:
     if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):
         return True  # "our model, InternVL2-8B-MPO, achieves ..."
     apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
-    return bool(apposed) and introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
+    if not apposed or _EARLIER.search(sentence[: apposed.start()]):
+        return False  # "a recently released model, TabPFN": someone's earlier work
+    return introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
 
 
 # "a recent LLM called LLaMA", "the popular method named X": someone else's, named in passing.
@@ -92,7 +94,7 @@ def borrowed(name: str, sentence: str) -> bool:
     return bool(_BUILDS_ON.search(before)) and not introduces(before)
 
 
-_EARLIER = re.compile(r"\b(previously|earlier|formerly|originally)\s+$", re.IGNORECASE)
+_EARLIER = re.compile(r"\b(previously|earlier|formerly|originally|recently)\s+$", re.IGNORECASE)
 
 
 def spells_out(text: str, acronym: str) -> bool:

@@ -116,6 +116,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("Diffusion Models", "We introduce Shape Diffusion Models for meshes."),
         ("LISA", "We build on a recently proposed memory-saving technique called LISA."),
         ("SurRoL", "We build our platform on our previously released SurRoL simulator."),
+        ("TabPFN", "We show that a recently released tabular classifier, TabPFN, is fast."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
