@@ -76,6 +76,10 @@ class PaperNames:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
 
+    def written_by_few(self, name: str, most: int) -> bool:
+        """At most `most` papers write `name` as a name (counted by its words)."""
+        return len(self._catalog.naming(name.lower().split(), limit=most + 1)) <= most
+
     def written_otherwise(self, name: str, question: str = "") -> bool:
         """Papers write the name another way ("MovieGen" as "Movie Gen"): not unknown."""
         return any(self._candidates(other) for other in spellings(name, question))

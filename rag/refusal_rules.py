@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 
+from rag.name_roles import may_be_subject, origin_names
 from rag.naming import names_title
 from rag.question_type import GREEK_LETTERS
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
 from rag.turn import Turn
+
+ANCHOR_MAX_PAPERS = 10  # a name this few papers write anchors a question in them
 
 
 def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named: bool) -> bool:
@@ -28,11 +31,13 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     if unknown and turn.evidence < settings.unknown_term_threshold:
         return True
     best = _best_sentence(turn)
-    mentioned = turn.plan.mentioned_only  # a near miss: its notice shows the mentions
+    # a near miss, or "the original X": the name rules answer it, or show the mentions
+    mentioned = turn.view.names.near_miss(turn.info, turn.plan) or origin_names(turn.info)
     unheard = not (named or mentioned) and best < settings.unheard_sentence_threshold
     if unheard and _unheard_share(settings, turn) >= settings.unheard_share:
         return True
-    return not (named or _names_written(turn)) and best < settings.sentence_refusal_threshold
+    anchored = named or mentioned or _names_written(turn)
+    return not anchored and best < settings.sentence_refusal_threshold
 
 
 def _unheard_share(settings: Settings, turn: Turn) -> float:
@@ -47,9 +52,17 @@ def _unheard_share(settings: Settings, turn: Turn) -> float:
 
 def _names_written(turn: Turn) -> bool:
     """A retrieved paper writes one of the question's names ("Which papers involve Baidu's
-    products?"): the question is anchored in the papers however loosely it matches them."""
+    products?"): the question is anchored in the papers however loosely it matches them.
+    Not a name many papers write, nor one that is not what is asked ("a vision transformer
+    with LoRA adapters for railway defects", "what mAP did it reach")."""
     texts = [f"{s.title or ''} {s.abstract}" for s in turn.sources]
-    names = [*turn.info.phrases, *turn.info.names]
+    info, names_index = turn.info, turn.view.names
+    names = [
+        name
+        for name in [*info.phrases, *info.names]
+        if names_index.written_by_few(name, ANCHOR_MAX_PAPERS)
+        and (info.asks_for_papers or may_be_subject(name, info.text))
+    ]
     if any(_written(text, name) for name in names for text in texts):
         return True
     return any(names_title(turn.asked, s.title, shortest=2) for s in turn.sources)  # "μLO"

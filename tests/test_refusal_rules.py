@@ -70,3 +70,28 @@ def test_a_question_mostly_in_words_no_abstract_has_is_refused(tmp_path):
     assert not off.ask(question).refused
     answered = Engine(large).ask("How efficient are heat pumps in cold climates?")
     assert not answered.refused and answered.sources[0].title.startswith("Heat Pumps")
+
+
+def test_only_a_name_few_papers_write_anchors_a_question(tmp_path):
+    """Under an unreachable sentence threshold, a name one paper writes keeps a question
+    answered, but a name eleven papers write (a common method) does not; a question about
+    "the original X" that papers only mention gets the notice that shows the mentions."""
+    from rag.engine import Engine
+
+    lora = [
+        {
+            "title": f"Adapters Study {k}",
+            "abstract": f"We fine-tune with LoRA adapters on task {k}.",
+        }
+        for k in range(11)
+    ]
+    strict = {"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.99}
+    question = "Which papers use LoRA adapters to detect railway track defects?"
+    (tmp_path / "few").mkdir()
+    (tmp_path / "many").mkdir()
+    few = engine_over(tmp_path / "few", [*ROWS, lora[0]])
+    assert not Engine(few.settings.model_copy(update=strict)).ask(question).refused
+    many = Engine(engine_over(tmp_path / "many", [*ROWS, *lora]).settings.model_copy(update=strict))
+    assert many.ask(question).refused
+    origin = many.ask("How many layers did the original LoRA paper use?")
+    assert origin.refused and origin.text.startswith("No paper in this collection is about LoRA")
