@@ -89,6 +89,7 @@ _ASK_FOR = (
     r"(please )?(list|give me|show me|find( me)?|recommend|suggest|point me to|search for)\b"
     r"( \w+){0,3} (papers|works|studies|articles|methods|approaches|research|work|literature)\b"
 )
+_HOW = re.compile(r"\bhow (does|do|did|can|could|is|are|was|were)\b", re.IGNORECASE)
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
@@ -136,6 +137,12 @@ class QuestionInfo:
         report?" also asks how, so an abstract without the gains still answers a part."""
         parts = [p for p in _ASKED_PARTS.split(self.text) if p.strip()]
         return self.kind == "number" and all(_NUMBER.search(part) for part in parts)
+
+    @property
+    def asks_how(self) -> bool:
+        """ "What is X?", "How does X keep Y from Z?": the method is wanted, not the problem
+        it addresses (which the question's own words tend to restate)."""
+        return self.kind == "definition" or bool(self.kind == "general" and _HOW.search(self.text))
 
     @property
     def asks_for_papers(self) -> bool:

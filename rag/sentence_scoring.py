@@ -70,7 +70,8 @@ _MOTIVATION = re.compile(
     r"drawback)s?\b|\b(has|have) (become|emerged|attracted|gained|achieved (remarkable|great|"
     r"impressive|significant))\b|\b(a )?promising (technique|approach|direction|method|way)\b|"
     r"\bplays? an? (crucial|key|important|vital|central) role\b|\bwidely (used|adopted)\b|"
-    r"\bhowever\b",
+    r"\bhowever\b|\bstruggles? (to|with)\b|\bsuffers? from\b|\b(is|are|remains?) (challenging|"
+    r"difficult|costly|expensive)\b|\bfails? to\b|\bcan (introduce|cause|lead to)\b",
     re.IGNORECASE,
 )
 # "We hope X can serve as a foundation ...", "paving the way for ...": where the paper may
@@ -213,7 +214,7 @@ def score_sentences(
                 score += W_FOCUS / 2
             if introduces(sentence) and info.kind != "number":
                 score += W_INTRO
-            motive = info.kind == "definition" and not named and _MOTIVATION.search(sentence)
+            motive = info.asks_how and not named and _MOTIVATION.search(sentence)
             asks = sentence.rstrip().endswith("?")  # the abstract's own question, not an answer
             outlook = _OUTLOOK.search(sentence)
             if _BACKGROUND.match(sentence) or motive or asks or outlook or (i == 0 and not named):

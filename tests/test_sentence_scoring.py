@@ -123,7 +123,7 @@ def test_a_definition_is_not_answered_by_the_papers_motivation() -> None:
     query, vectors = _equal_vectors(3)
     plain = "It covers quantization of models."
 
-    def top(question: str, motive: str) -> str:
+    def top(question: str, motive: str, plain: str = plain) -> str:
         papers = [(1, ["VantorX is released.", motive, plain], vectors)]
         scored = score_sentences(analyze(question), query, papers, stats, ["VantorX"], {1})
         return scored[0].text
@@ -135,6 +135,16 @@ def test_a_definition_is_not_answered_by_the_papers_motivation() -> None:
     ):
         assert top("What is VantorX for quantization of language models?", motive) == plain
         assert top("Why is quantization of language models hard?", motive) == motive
+    # "how does it keep X from Y" restates the problem: the sentence saying models suffer
+    # from it is not how the method works
+    method = "It trains language models against quantization noise."
+    for motive in (
+        "Language models struggle with quantization noise.",
+        "Quantization noise can introduce errors in language models.",
+    ):
+        how = "VantorX: how does it keep language models from quantization noise?"
+        assert top(how, motive, method) == method
+        assert top("Do language models suffer from quantization noise?", motive, method) == motive
 
 
 def test_lexical_overlap_breaks_equal_similarity() -> None:
