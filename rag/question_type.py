@@ -136,7 +136,17 @@ class QuestionInfo:
         """Every part asked is a quantity: "How does each build it, and what gains do they
         report?" also asks how, so an abstract without the gains still answers a part."""
         parts = [p for p in _ASKED_PARTS.split(self.text) if p.strip()]
-        return self.kind == "number" and all(_NUMBER.search(part) for part in parts)
+        return self.kind == "number" and all(self._asks_quantity(part) for part in parts)
+
+    def _asks_quantity(self, part: str) -> bool:
+        """A number, or the measure asked about: "What GPU type and how many GPUs ...?" asks
+        only about the GPUs."""
+        if _NUMBER.search(part):
+            return True
+        forms = {f for w in re.findall(r"\w+", part) for f in (normalize_term(w), *word_forms(w))}
+        return bool(self.measure) and bool(
+            forms & {normalize_term(self.measure), *word_forms(self.measure)}
+        )
 
     @property
     def asks_how(self) -> bool:

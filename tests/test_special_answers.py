@@ -99,6 +99,8 @@ def test_a_measure_the_named_paper_never_states_is_unreported() -> None:
     assert unreported_papers(which, plan, [named, other]) == [], "asks for papers, not a value"
     two_part = analyze("How is Zorblax trained, and what cost does it report?")
     assert unreported_papers(two_part, plan, [named, other]) == [], "the how part is answered"
+    gpus = analyze("What GPU type and how many GPUs did the Zorblax paper train on?")
+    assert unreported_papers(gpus, plan, [named, other]) == [named], "both parts ask for GPUs"
     setting = NamePlan(about=["p1"])  # promoted, but the name is not what is asked about
     assert unreported_papers(cost, setting, [named, other]) == [], "a Zorblax planner's cost"
 
