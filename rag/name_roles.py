@@ -43,7 +43,8 @@ def plain_word(name: str) -> bool:
 # "trained on ImageNet", "compared with GPT-4"), not what the question is about.
 _SETTING = re.compile(
     r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
-    r"within|between|among|versus|vs|like|such as|e\.g\.,?)\s+(?:the\s+|a\s+|an\s+)?"
+    r"within|inside|through|throughout|beyond|along|without|between|among|versus|vs|like|such as|"
+    r"e\.g\.,?)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:[\w.\-]+\s+)?$",
     re.IGNORECASE,
 )

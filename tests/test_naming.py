@@ -259,6 +259,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("For QuxQuant, what bit width works?", True),  # the topic, put first
         ("In QuxQuant (a quantizer), how are bits chosen?", True),
         ("What bit width works for QuxQuant?", False),
+        ("Bits get costly inside QuxQuant detectors. Which paper splits them?", False),
         ("What QuxQuant bit width does FooNet pick?", False),  # "what X width": X qualifies
         ("Which QuxQuant model is smallest?", True),  # "which X model": X itself
         ("What exactly is the rounding step in QuxQuant?", True),  # a part of X
