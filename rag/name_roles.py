@@ -77,6 +77,8 @@ _HEAD_TEXT = """paper papers study model models method optimizer algorithm archi
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
 _HEADS = frozenset(_HEAD_TEXT.split())
+# ... and right after it, these make X the sentence's subject: "The Pile is a corpus."
+_COPULAS = frozenset(["is", "are", "was", "were", "has", "have"])
 # "For X, what ...", "In X, how ...": a sentence that opens with its topic is about it
 _FRONTED = re.compile(r"(?:^|[.?!]\s+)(?:for|in|with|about|regarding|as for)\s+(?:the\s+)?$", re.I)
 _TOPIC_END = re.compile(r"(?:\s+\d[\w.]*)?(?:\s*\([^()]{1,80}\))?\s*,")  # "AudioLDM 2,"
@@ -138,7 +140,8 @@ def may_be_subject(name: str, question: str) -> bool:
         # the head noun may follow a modifier: "the Flamingo vision-language model"
         following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
         qualifies = _DETERMINER.search(before) or _DETERMINER.search(listed)
-        if qualifies and following and not _HEADS & set(following):
+        own = _HEADS & set(following) or following[:1] and following[0] in _COPULAS
+        if qualifies and following and not own:
             continue
         return True
     return False

@@ -157,8 +157,14 @@ class PaperNames:
         mentioned: dict[str, list[str]] = {}  # names no paper is about: who mentions them
         written: list[str] = []  # phrases some paper writes ("Qwen2 Audio"): their words
         unowned: list[str] = []  # are not names of their own, nor about other papers
+        # nor are the plain words of a phrase no paper writes ("Voice" of "Voice Mode")
+        unwritten = [
+            p for p in info.phrases if not _opens_sentence(p, info.text) and not self._candidates(p)
+        ]
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
+                continue
+            if plain_word(name) and part_of(name, unwritten):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
             for other in [] if ids else spellings(name, info.text):  # "ConvMAE-Base": ConvMAE

@@ -259,6 +259,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("For QuxQuant, what bit width works?", True),  # the topic, put first
         ("In QuxQuant (a quantizer), how are bits chosen?", True),
         ("What bit width works for QuxQuant?", False),
+        ("The QuxQuant is a common quantizer. How many bits does it use?", True),
         ("Bits get costly inside QuxQuant detectors. Which paper splits them?", False),
         ("What QuxQuant bit width does FooNet pick?", False),  # "what X width": X qualifies
         ("Which QuxQuant model is smallest?", True),  # "which X model": X itself
@@ -507,3 +508,17 @@ def test_an_acronym_the_question_spells_out_is_that_papers(tmp_path) -> None:
     assert sorted(names.plan(analyze("How fast is TPO?")).about) == ["g", "t"]
     spelled = analyze("Task Preference Optimization (TPO): how big was the improvement?")
     assert names.plan(spelled).about == ["t"]
+
+
+def test_a_plain_word_of_a_phrase_no_paper_writes_is_not_a_name_of_its_own(tmp_path) -> None:
+    """ "GPT-4o's Voice Mode": no paper writes "Voice Mode", so the paper titled "Voice" is
+    not what is asked, and GPT-4o, which papers only mention, is still a near miss."""
+    papers = [
+        _paper("v", "Voice: A Speech Model", "We propose Voice, a speech model."),
+        _paper("g", "Speech Baselines", "We compare with GPT-4o on speech."),
+    ]
+    names = _names_over(tmp_path, papers)
+    info = analyze("Per the GPT-4o system card, how fast is it, and was Voice Mode slower?")
+    plan = names.plan(info)
+    assert plan.leads == [] and plan.mentioned_only == ["GPT-4o"] and names.near_miss(info, plan)
+    assert names.plan(analyze("How fast is Voice?")).leads == ["v"]
