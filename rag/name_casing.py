@@ -20,6 +20,7 @@ from rag.catalog import Catalog
 from rag.question_type import STOPWORDS, WORD
 
 CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
+_VERSIONED = re.compile(r"(?<![\w-])([a-z][a-z]{2,})\s+(\d+(?:\.\d+)?)(?![\w.-])")
 _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
 
 
@@ -40,8 +41,18 @@ class NameCasing:
         self._cache: BoundedCache[str, str | None] = BoundedCache(CACHE_WORDS)
 
     def cased(self, question: str) -> str:
-        """The question with its lower-case names in the collection's spelling."""
+        """The question with its lower-case names in the collection's spelling; a name typed
+        with its version apart takes the case of the joined spelling ("tacotron 2" is
+        "Tacotron 2" where the abstracts write "Tacotron2")."""
+        question = _VERSIONED.sub(self._versioned, question)
         return WORD.sub(lambda m: self.spelling(m.group(0)) or m.group(0), question)
+
+    def _versioned(self, match: re.Match[str]) -> str:
+        word, version = match.group(1), match.group(2)
+        joined = None if self.spelling(word) else self.spelling(word + version)
+        if joined and joined.lower() == word + version:
+            return f"{joined[: len(word)]} {version}"
+        return match.group(0)
 
     def spelling(self, word: str) -> str | None:
         """How the collection writes `word` ("nupes" -> "NUPES"), or None to keep it."""

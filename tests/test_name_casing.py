@@ -19,6 +19,7 @@ PAPERS = [
     Paper("g", "Fusion", "Cross-attention models (e.g., Flamingo) are slow to train.", []),
     Paper("h", "Sharding", "Our solution, Zero Redundancy Optimizer, shards states.", []),
     Paper("i", "Brain Scores", "The model fits areas V4, IT and Behaviour best.", []),
+    Paper("j", "Speech", "We beat Tacotron2 and use 2 speakers.", []),
 ]
 
 
@@ -68,3 +69,9 @@ def test_a_word_in_more_papers_than_common_is_a_topic(tmp_path) -> None:
     catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
     catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in PAPERS])
     assert NameCasing(catalog, common=1).cased("what is granet") == "what is granet"
+
+
+def test_a_name_typed_with_its_version_apart_takes_the_joined_spelling(casing) -> None:
+    """ "tacotron 2" where the abstract writes "Tacotron2"; "speakers 2" stays a word."""
+    assert casing.cased("what did tacotron 2 report?") == "what did Tacotron 2 report?"
+    assert casing.cased("how many speakers 2 use") == "how many speakers 2 use"
