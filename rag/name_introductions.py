@@ -88,13 +88,20 @@ _BUILDS_ON = re.compile(
 
 
 def borrowed(name: str, sentence: str) -> bool:
-    """The name stands in an opening clause about earlier work, before "we propose"."""
+    """The name stands in an opening clause about earlier work, before "we propose", or
+    right after "the recently proposed" ("we use the recently proposed ... (muP)")."""
     at = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence)
     before = sentence[: at.start()] if at else ""
+    if _EARLIER_NAMED.search(before):
+        return True
     return bool(_BUILDS_ON.search(before)) and not introduces(before)
 
 
-_EARLIER = re.compile(r"\b(previously|earlier|formerly|originally|recently)\s+$", re.IGNORECASE)
+_EARLIER_WORDS = r"\b(?:previously|earlier|formerly|originally|recently)\s+"
+_EARLIER = re.compile(rf"{_EARLIER_WORDS}$", re.IGNORECASE)
+_EARLIER_NAMED = re.compile(
+    rf"{_EARLIER_WORDS}{INTRO_VERB}\s+(?:[\w-]+\s+){{0,4}}\(?$", re.IGNORECASE
+)  # "the recently proposed Maximal Update Parametrization (muP)"
 
 
 def spells_out(text: str, acronym: str) -> bool:

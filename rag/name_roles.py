@@ -105,8 +105,10 @@ def may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
     does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
     or say where something was done ("reaches 64 on CARLA")."""
-    written_so = name[0].isupper() or re.match(r"[a-z][a-z-]*\d|\d+[A-Z]*-[A-Z]{3,}\b", name)
-    if len(name) < 3 or not written_so:  # "gpt-4", "3D-FRONT"; not "1B-parameter"
+    written_so = name[0].isupper() or re.match(
+        r"[a-z][a-z-]*\d|[a-z]+[A-Z]|\d+[A-Z]*-[A-Z]{3,}\b", name
+    )
+    if len(name) < 3 or not written_so:  # "gpt-4", "nuScenes", "3D-FRONT"; not "1B-parameter"
         return False
     spans = _sentence_spans(question)
     asked = [(a, b) for a, b, asks in spans if asks]

@@ -215,10 +215,11 @@ def _measure(number: re.Match[str]) -> str:
 
 
 def _looks_like_name(word: str, first: bool) -> bool:
-    """Acronyms, digits with letters, capitalized words (not first); never one letter ("I")."""
+    """Acronyms, digits with letters, capitalized words (not first), a capital after a
+    lower-case start ("nuScenes"); never one letter ("I")."""
     return len(word) > 1 and bool(
         (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
-        or re.search(r"[A-Z].*[A-Z]", word)
+        or re.search(r"[A-Z].*[A-Z]|^[a-z]+[A-Z]", word)
         or (not first and word[0].isupper())
     )
 

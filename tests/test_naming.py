@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.catalog import Catalog
-from rag.name_introductions import introduced
+from rag.name_introductions import introduced, introduces_name
 from rag.naming import PaperNames
 from rag.papers import Paper
 from rag.question_type import analyze
@@ -522,3 +522,11 @@ def test_a_plain_word_of_a_phrase_no_paper_writes_is_not_a_name_of_its_own(tmp_p
     plan = names.plan(info)
     assert plan.leads == [] and plan.mentioned_only == ["GPT-4o"] and names.near_miss(info, plan)
     assert names.plan(analyze("How fast is Voice?")).leads == ["v"]
+
+
+def test_a_name_the_paper_calls_recently_proposed_is_someone_elses() -> None:
+    """ "we use the recently proposed Maximal Update Parametrization (muP)": the acronym is
+    spelled out in a sentence that introduces something, but it is earlier work."""
+    used = "We use the recently proposed Maximal Update Parametrization (muP) for transfer."
+    assert not introduces_name("muP", used)
+    assert introduces_name("FN", "We propose FooNet (FN), a fast detector.")

@@ -89,6 +89,7 @@ def test_names_are_found_by_form_not_by_list() -> None:
     assert names_in("Which methods reduce memory?") == []  # the first word is not a name
     two = "Can deep nets learn fast? Which inits work, e.g. Fixup?"
     assert names_in(two) == ["Fixup"], "each sentence's first word, not an abbreviation's"
+    assert names_in("how many scenes are in nuScenes?") == ["nuScenes"], "a capital inside"
 
 
 def test_phrases_of_capitalized_words() -> None:
