@@ -172,10 +172,13 @@ def is_unit(name: str) -> bool:
 
 def variant_base(name: str) -> str:
     """The name a variant is of ("ConvMAE-Base": "ConvMAE"), when that is itself written
-    like a name (two capitals or a capital inside); else empty."""
+    like a name (two capitals or a capital inside), or typed in lower case before a version
+    with a "v" ("redpajama-v2": "redpajama"; not "carbon-13"); else empty."""
     base = "" if " " in name else name
     while "-" in base:
         base, part = base.rsplit("-", 1)
+        if re.fullmatch(r"v\d+(?:\.\d+)?", part) and re.fullmatch(r"[a-z]{4,}", base):
+            return base
         if part.islower():  # "ZeRO-Infinity-style", "BERT-based": like it, not a version
             return ""
         if re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", base) and len(base) >= 3:

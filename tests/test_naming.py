@@ -530,3 +530,16 @@ def test_a_name_the_paper_calls_recently_proposed_is_someone_elses() -> None:
     used = "We use the recently proposed Maximal Update Parametrization (muP) for transfer."
     assert not introduces_name("muP", used)
     assert introduces_name("FN", "We propose FooNet (FN), a fast detector.")
+
+
+def test_a_lower_case_name_typed_with_a_version_is_its_base_name(tmp_path) -> None:
+    """ "redpajama-v2" where papers write "RedPajama": a near miss about RedPajama; a
+    quantity such as "carbon-13" is not a version of "carbon"."""
+    papers = [
+        _paper("r", "Data Mixtures", "We train on RedPajama and C4."),
+        _paper("c", "Carbon Capture", "We propose CarbNet for carbon capture."),
+    ]
+    names = _names_over(tmp_path, papers)
+    plan = names.plan(analyze("redpajama-v2: how many tokens does it contain?"))
+    assert plan.mentioned_only == ["redpajama"] and plan.mentioning == ["r"]
+    assert names.plan(analyze("how do carbon-13 spectra work?")).mentioned_only == []
