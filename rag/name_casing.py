@@ -50,9 +50,7 @@ class NameCasing:
     def _versioned(self, match: re.Match[str]) -> str:
         word, version = match.group(1), match.group(2)
         joined = None if self.spelling(word) else self.spelling(word + version)
-        if joined and joined.lower() == word + version:
-            return f"{joined[: len(word)]} {version}"
-        return match.group(0)
+        return f"{joined[: len(word)]} {version}" if joined else match.group(0)
 
     def spelling(self, word: str) -> str | None:
         """How the collection writes `word` ("nupes" -> "NUPES"), or None to keep it."""

@@ -142,8 +142,7 @@ def may_be_subject(name: str, question: str) -> bool:
         # the head noun may follow a modifier: "the Flamingo vision-language model"
         following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
         qualifies = _DETERMINER.search(before) or _DETERMINER.search(listed)
-        own = _HEADS & set(following) or following[:1] and following[0] in _COPULAS
-        if qualifies and following and not own:
+        if qualifies and following and not (_HEADS & set(following) or following[0] in _COPULAS):
             continue
         return True
     return False

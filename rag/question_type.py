@@ -143,10 +143,10 @@ class QuestionInfo:
         only about the GPUs."""
         if _NUMBER.search(part):
             return True
+        if not self.measure:
+            return False
         forms = {f for w in re.findall(r"\w+", part) for f in (normalize_term(w), *word_forms(w))}
-        return bool(self.measure) and bool(
-            forms & {normalize_term(self.measure), *word_forms(self.measure)}
-        )
+        return bool(forms & {normalize_term(self.measure), *word_forms(self.measure)})
 
     @property
     def asks_how(self) -> bool:

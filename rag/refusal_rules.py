@@ -31,13 +31,15 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     if unknown and turn.evidence < settings.unknown_term_threshold:
         return True
     best = _best_sentence(turn)
+    if best >= max(settings.unheard_sentence_threshold, settings.sentence_refusal_threshold):
+        return False  # most questions: no name lookups below
     # a near miss, or "the original X": the name rules answer it, or show the mentions
     mentioned = turn.view.names.near_miss(turn.info, turn.plan) or origin_names(turn.info)
     unheard = not (named or mentioned) and best < settings.unheard_sentence_threshold
     if unheard and _unheard_share(settings, turn) >= settings.unheard_share:
         return True
-    anchored = named or mentioned or _names_written(turn)
-    return not anchored and best < settings.sentence_refusal_threshold
+    weak = best < settings.sentence_refusal_threshold
+    return weak and not (named or mentioned or _names_written(turn))
 
 
 def _unheard_share(settings: Settings, turn: Turn) -> float:
