@@ -58,6 +58,8 @@ def introduced(name: str, sentence: str) -> bool:
         earlier = _EARLIER.search(sentence[: match.start()])  # "our previously released X"
         if not (earlier or _ANOTHERS.search(sentence[: match.end()])):
             return True
+    if re.search(rf"(?i:\bwe\s+(?:also\s+)?train\w*)\s+{n},\s+(?i:an?)\s", sentence):
+        return True  # "we train Silkie, an LVLM fine-tuned on ...": the paper's own model
     naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
     if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
         return True

@@ -101,10 +101,20 @@ _POSSESSED = frozenset(
 )
 
 
+# "Transformer-based", "Adam-style": a modifier made from a name.
+_MODIFIER_END = re.compile(
+    r"(?<=\w)-(?:based|like|style|free|driven|aware|guided|specific|only|level|wise|powered|"
+    r"inspired|centric|agnostic|enhanced|augmented|conditioned|assisted)$",
+    re.IGNORECASE,
+)
+
+
 def may_be_subject(name: str, question: str) -> bool:
     """A name the question may be about: a proper name (capital first, 3+ characters) that
     does not just qualify something else ("DeepMind's predictor", "the CPU alignment step")
     or say where something was done ("reaches 64 on CARLA")."""
+    if _MODIFIER_END.search(name):
+        return False  # "the Transformer-based TTS model": a kind of model, not one named
     written_so = name[0].isupper() or re.match(
         r"[a-z][a-z-]*\d|[a-z]+[A-Z]|\d+[A-Z]*-[A-Z]{3,}\b", name
     )

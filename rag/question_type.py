@@ -18,8 +18,9 @@ Kind = Literal["metadata", "comparison", "number", "definition", "which", "gener
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 _TERM = re.compile(r"[A-Za-z0-9]+")
-_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")  # GPUs, LLMs
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
+_POSSESSIVE = ("'s", "’s")
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is
     are was were be been being do does did doing done has have had having can could should
@@ -30,7 +31,7 @@ _STOP_TEXT = """
     method methods approach approaches model models according report reports reported say says
     said show shows shown propose proposes proposed use uses used using get gets give gives
     given make makes made help helps need needs one two new way ways compared compare versus vs
-    between tell explain describe
+    between tell explain describe let
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 # Spelled-out Greek letters: "PixArt-Sigma" is how one types "PixArt-Σ".
@@ -93,8 +94,21 @@ _HOW = re.compile(r"\bhow (does|do|did|can|could|is|are|was|were)\b", re.IGNOREC
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
-    r"\bis there (a|an|any|anything|something|work|research)\b|\bare there\b|\bdoes any\b|^"
-    + _ASK_FOR,
+    r"\bis there (a|an|any|anything|something|work|research)\b|(^|[.?!;:]\s*)are there\b|"
+    r"\bdoes any\b|^" + _ASK_FOR,
+    re.IGNORECASE,
+)
+
+# A paper described, not named: "I read about a scheme that ...", "One system trained ...",
+# "the write-up about making X run faster": the names in the question are its setting.
+_WORK = (
+    r"(paper|work|study|method|approach|system|scheme|technique|framework|trick|recipe|setup|"
+    r"write-?up|report|article|project)"
+)
+_DESCRIBED = re.compile(
+    r"\b(i|we)( have|'ve)? (read|saw|seen|remember|recall|came across|heard)( about| of)? "
+    rf"(a|an|one|some)\b|\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|^one {_WORK}\b|"
+    rf"[.?!;:,] one {_WORK}\b|\b{_WORK} (about|on) \w+ing\b",
     re.IGNORECASE,
 )
 
@@ -156,9 +170,10 @@ class QuestionInfo:
 
     @property
     def asks_for_papers(self) -> bool:
-        """ "Which papers ...", "is there a method ...": the user wants papers, not one paper's
-        statement about a named thing."""
-        return bool(_WHICH.search(self.text))
+        """ "Which papers ...", "is there a method ...", "I read about a scheme that ...": the
+        user wants papers (or one unnamed paper), not one paper's statement about a named
+        thing."""
+        return bool(_WHICH.search(self.text) or _DESCRIBED.search(self.text))
 
     @property
     def wants_survey(self) -> bool:
@@ -226,12 +241,15 @@ def _looks_like_name(word: str, first: bool) -> bool:
 
 def _words(question: str) -> list[tuple[str, bool]]:
     """The question's words, each with whether it starts a sentence: "Which" in "Can deep
-    nets learn fast? Which initializations work?" is capitalized because it comes first."""
-    return [
-        (word, i == 0)
-        for sentence in split_sentences(question)
-        for i, word in enumerate(WORD.findall(sentence))
-    ]
+    nets learn fast? Which initializations work?" is capitalized because it comes first.
+    A first word in the possessive is a name wherever it stands ("Silkie's gains ...")."""
+    out = []
+    for sentence in split_sentences(question):
+        for i, match in enumerate(WORD.finditer(sentence)):
+            word = match.group()
+            possessive = sentence[match.end() : match.end() + 2] in _POSSESSIVE
+            out.append((word, i == 0 and not (possessive and word.lower() not in STOPWORDS)))
+    return out
 
 
 def names_in(question: str) -> list[str]:

@@ -100,6 +100,7 @@ def test_an_acronym_spelled_out_in_lower_case_is_a_term_not_a_name(tmp_path) -> 
         ("CloudMatrix", "This paper introduces Huawei CloudMatrix, a datacenter architecture."),
         ("MM-HELIX", "We construct MM-HELIX, a multimodal benchmark of 1,260 samples."),
         ("ZorbVL-MPO", "Notably, our model, ZorbVL-MPO, reaches 67.0 on MathVista."),
+        ("Sulkie", "To test the feedback, we train Sulkie, an LVLM fine-tuned with DPO."),
     ],
 )
 def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
@@ -117,6 +118,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("LISA", "We build on a recently proposed memory-saving technique called LISA."),
         ("SurRoL", "We build our platform on our previously released SurRoL simulator."),
         ("TabPFN", "We show that a recently released tabular classifier, TabPFN, is fast."),
+        ("GPT-2", "We train GPT-2 on code, a harder domain."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
@@ -543,3 +545,32 @@ def test_a_lower_case_name_typed_with_a_version_is_its_base_name(tmp_path) -> No
     plan = names.plan(analyze("redpajama-v2: how many tokens does it contain?"))
     assert plan.mentioned_only == ["redpajama"] and plan.mentioning == ["r"]
     assert names.plan(analyze("how do carbon-13 spectra work?")).mentioned_only == []
+
+
+def test_a_modifier_made_from_a_name_is_not_its_subject(tmp_path) -> None:
+    """ "the Transformer-based TTS model" asks about a kind of model, though papers write
+    "Transformer-based" as a word of its own."""
+    names = _names_over(
+        tmp_path,
+        [
+            _paper("x", None, "Our QuxQuant-based detector is small."),
+            _paper("y", None, "We propose SpeechNet, a fast speech model."),
+        ],
+    )
+    info = analyze(
+        "Compare the QuxQuant-based TTS model that replaced FooNet's RNNs with the fast "
+        "SpeechNet model: what MOS does each report?"
+    )
+    assert "QuxQuant-based" in info.names
+    assert names.plan(info).mentioned_only == []
+
+
+def test_names_in_a_described_paper_are_its_setting_not_a_near_miss(names) -> None:
+    """ "I read about a scheme that ...": the user describes the paper they want; QuxQuant,
+    which papers only mention, is where it was used, not what is asked about."""
+    described = analyze(
+        "I read about a scheme that shrinks weights. How many bits does QuxQuant get?"
+    )
+    assert not names.near_miss(described, names.plan(described))
+    direct = analyze("How many bits does QuxQuant get?")
+    assert names.near_miss(direct, names.plan(direct))

@@ -90,6 +90,8 @@ def test_names_are_found_by_form_not_by_list() -> None:
     two = "Can deep nets learn fast? Which inits work, e.g. Fixup?"
     assert names_in(two) == ["Fixup"], "each sentence's first word, not an abbreviation's"
     assert names_in("how many scenes are in nuScenes?") == ["nuScenes"], "a capital inside"
+    assert names_in("Silkie's gains: how large?") == ["Silkie"], "a first word in the possessive"
+    assert names_in("What's the best? Let's see.") == [], "a contraction is not a possessive"
 
 
 def test_phrases_of_capitalized_words() -> None:
@@ -106,6 +108,32 @@ def test_asks_for_papers() -> None:
     assert analyze("Is there something that prunes experts?").asks_for_papers
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Our FooNet runs are slow. I read about a scheme that compresses them. How fast is it?",
+        "We use Paddle. One system trained a 12B FooNet model: how long did that take?",
+        "In the write-up about making FooNet run faster, how big was the speed-up?",
+        "there was a paper that prunes FooNet heads; how many heads did it keep?",
+    ],
+)
+def test_a_paper_described_but_not_named_is_asked_for(question: str) -> None:
+    """The names in such a question are the described paper's setting, not its subject."""
+    assert analyze(question).asks_for_papers
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In the paper that introduced FooNet, how many layers are there?",
+        "The paper about FooNet: how many layers does it have?",
+        "How many layers does one FooNet block have?",
+    ],
+)
+def test_a_paper_named_by_its_subject_is_not_a_described_one(question: str) -> None:
+    assert not analyze(question).asks_for_papers
+
+
 def test_units_and_metrics_are_measures_not_names() -> None:
     assert all(is_measure(w) for w in ("FLOPs", "GPUs", "BLEU", "MFU", "tokens"))
     assert not any(is_measure(w) for w in ("NUPES", "Fuyou", "FLOPsNet", "GPT-4"))
@@ -116,6 +144,8 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
     assert word_forms("LLMs") == ["llms", "llm"]
     assert word_forms("Mamba") == ["mamba"]
     assert word_forms("Adams") == ["adams"], "a capitalized word is not an acronym plural"
+    assert word_forms("A100s") == ["a100s", "a100"], "a model number's plural"
+    assert word_forms("GPT-4s") == ["gpt-4s", "gpt-4"]
 
 
 @pytest.mark.parametrize(
