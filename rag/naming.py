@@ -76,6 +76,13 @@ class PaperNames:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
 
+    def _proper(self, word: str) -> bool:
+        """No paper writes the word in lower case only: "Waymo" is a proper noun, where
+        "Voice" is also an ordinary word ("voice")."""
+        low = word.lower()
+        df = self._catalog.word_df(low)
+        return 0 < df <= self._common and len(self._catalog.naming([low], limit=df + 1)) == df
+
     def written_by_few(self, name: str, most: int) -> bool:
         """At most `most` papers write `name` as a name (counted by its words)."""
         return len(self._catalog.naming(name.lower().split(), limit=most + 1)) <= most
@@ -164,7 +171,7 @@ class PaperNames:
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
                 continue
-            if plain_word(name) and part_of(name, unwritten):
+            if plain_word(name) and part_of(name, unwritten) and not self._proper(name):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
             for other in [] if ids else spellings(name, info.text):  # "ConvMAE-Base": ConvMAE

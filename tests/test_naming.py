@@ -517,7 +517,7 @@ def test_a_plain_word_of_a_phrase_no_paper_writes_is_not_a_name_of_its_own(tmp_p
     not what is asked, and GPT-4o, which papers only mention, is still a near miss."""
     papers = [
         _paper("v", "Voice: A Speech Model", "We propose Voice, a speech model."),
-        _paper("g", "Speech Baselines", "We compare with GPT-4o on speech."),
+        _paper("g", "Speech Baselines", "We compare with GPT-4o on speech and voice."),
     ]
     names = _names_over(tmp_path, papers)
     info = analyze("Per the GPT-4o system card, how fast is it, and was Voice Mode slower?")
@@ -574,3 +574,21 @@ def test_names_in_a_described_paper_are_its_setting_not_a_near_miss(names) -> No
     assert not names.near_miss(described, names.plan(described))
     direct = analyze("How many bits does QuxQuant get?")
     assert names.near_miss(direct, names.plan(direct))
+
+
+def test_a_proper_noun_of_a_phrase_no_paper_writes_is_still_a_name(tmp_path) -> None:
+    """ "the Waymo Open Dataset": no paper writes that phrase, but "Waymo" is no ordinary
+    word (no paper writes it in lower case), so papers that only use Waymo make a near miss;
+    "Voice" of "Voice Mode" stays an ordinary word."""
+    papers = [
+        _paper("w", "Lidar Forecasting", "We evaluate on the Waymo and KITTI datasets."),
+        _paper("v", "Voice: A Speech Model", "We propose Voice, a model of the human voice."),
+        _paper("t", "Speech Baselines", "A voice model is compared with GPT-4o on speech."),
+    ]
+    names = _names_over(tmp_path, papers)
+    waymo = analyze("How many lidar scans does the Waymo Open Dataset hold?")
+    assert names.plan(waymo).mentioned_only == ["Waymo"] and names.near_miss(
+        waymo, names.plan(waymo)
+    )
+    voice = analyze("Per the GPT-4o system card, was Voice Mode slower?")
+    assert "Voice" not in names.plan(voice).mentioned_only
