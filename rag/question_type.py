@@ -123,7 +123,7 @@ _SURVEY = re.compile(
     rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
     r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
     r"\bwhat has been (done|studied|proposed|shown|explored)\b|\bwhat is known about\b|"
-    r"\bare there\b|^how (are|have|were|is|has) \S+( \S+){0,6} (been|being)\b",
+    r"(^|[.?!;:]\s*)are there\b|^how (are|have|were|is|has) \S+( \S+){0,6} (been|being)\b",
     re.IGNORECASE,
 )
 

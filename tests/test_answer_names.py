@@ -361,3 +361,41 @@ def test_a_greek_letter_typed_out_is_the_symbol(tmp_path):
     answer = engine.ask("How many parameters does ZenArt-Sigma have?")
     assert not answer.refused and "0.6B" in answer.text, answer.text
     assert engine.ask("How many parameters does ZenArt-Omegax have?").refused
+
+
+def test_which_techniques_of_a_named_paper_is_not_a_survey(tmp_path):
+    """ "LiGraph sped up its training by how much, and which techniques made that possible?"
+    asks about one paper: its group gets the sentences that answer, and papers on other
+    speed-ups are not listed as if the question wanted every technique in the collection;
+    "What systems has Acme described?" names a company several papers are about."""
+    rows = [
+        {
+            "title": "LiGraph: Graph Networks at Acme",
+            "abstract": "LiGraph is the graph network platform at Acme. "
+            "Its graph jobs became 7x faster through adaptive neighbor sampling and batch "
+            "grouping. Acme engineers maintain it.",
+        },
+        {
+            "title": "AcmeRank: Ranking Models at Acme",
+            "abstract": "We present AcmeRank, the ranking platform at Acme. "
+            "It lifted job applications by 1.8% in online tests.",
+        },
+        {
+            "title": "Compressed Gradients",
+            "abstract": "We sped up its large-scale training by 3x with compressed gradients. "
+            "Which techniques did it? Quantized gradients and error feedback.",
+        },
+        {
+            "title": "Sampling for Graph Training",
+            "abstract": "Neighbor sampling techniques sped up large-scale graph training by 5x. "
+            "We study which sampling techniques matter most.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("LiGraph sped up its training by how much, and which techniques did it?")
+    groups = quote_groups(answer)
+    assert [n for n, _ in groups] == [1] and answer.sources[0].title.startswith("LiGraph")
+    assert any("7x" in quote for quote in groups[0][1])
+    wide = engine.ask("Which systems has Acme described in production?")
+    assert len(quote_groups(wide)) >= 2, "a company two papers are about: each one"

@@ -179,6 +179,7 @@ def test_survey_questions_want_the_papers(question: str) -> None:
         "Who wrote [2]?",
         "List the authors of [1].",
         "Show me the GaLore paper.",
+        "How many driving scenes are there in FooSet?",  # a count, not "are there papers"
     ],
 )
 def test_questions_about_one_thing_are_not_surveys(question: str) -> None:

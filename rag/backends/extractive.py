@@ -75,6 +75,9 @@ class ExtractiveBackend:
             focus=turn.plan.focus,
             about=named,
             required=named if turn.info.kind == "comparison" else (leads or named[:1]),
+            # "LiGNN sped up by how much, and which techniques made that possible?" asks
+            # about one paper's techniques; "What systems has LinkedIn described?" about papers
+            survey=turn.info.wants_survey and not (leads and len(set(turn.plan.about)) == 1),
         )
 
 
@@ -89,6 +92,7 @@ def extractive_answer(
     focus: list[str] | None = None,
     about: list[int] | None = None,
     required: list[int] | None = None,
+    survey: bool | None = None,
 ) -> str:
     """The grouped, cited answer. `about`: source numbers of the papers the question names;
     `required` source numbers (compared papers) each get a group.
@@ -107,22 +111,27 @@ def extractive_answer(
         focus or [],
         frozenset(about or []),
     )
-    groups = choose(scored, info, n_sentences, required or [])
+    groups = choose(scored, info, n_sentences, required or [], survey)
     return render_groups(groups, {s.n: s for s in sources})
 
 
 def choose(
-    scored: list[Scored], info: QuestionInfo, n_sentences: int, required: list[int]
+    scored: list[Scored],
+    info: QuestionInfo,
+    n_sentences: int,
+    required: list[int],
+    survey: bool | None = None,
 ) -> list[tuple[int, list[Scored]]]:
     """Groups (source number, sentences in abstract order): the `required` papers (the
-    named or compared ones) first, then the others, best first."""
+    named or compared ones) first, then the others, best first; a `survey` ("what methods
+    ...", by default as the question reads) names each paper that answers."""
+    survey = info.wants_survey if survey is None else survey
     if not scored:
         return []
     best_by_paper: dict[int, list[Scored]] = {}
     for s in scored:  # best first
         best_by_paper.setdefault(s.n, []).append(s)
     top = scored[0].score
-    survey = info.wants_survey
     limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
     gap = SURVEY_GAP if survey else PAPER_GAP
     kept = [n for n in required if n in best_by_paper]
