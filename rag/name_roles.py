@@ -59,7 +59,7 @@ _WORKED_ON = re.compile(
 _CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
 # names listed before the name: "on AIME 2024 and " is "on " for the name that follows
 _COORDINATED = re.compile(
-    r"(?:[A-Z0-9][\w.\-/]*\s+){1,3}(?:and|or|&)\s+$|(?:[A-Z0-9][\w.\-/]*\s+){0,2}"
+    r"(?:[A-Z0-9][\w.\-/]*,?\s+){1,6}(?:and|or|&)\s+$|(?:[A-Z0-9][\w.\-/]*,?\s+){0,5}"
     r"[A-Z0-9][\w.\-/]*,\s+$"
 )
 _SOURCE = re.compile(
@@ -136,6 +136,8 @@ def may_be_subject(name: str, question: str) -> bool:
                 return True
             continue
         before = question[: match.start()]
+        if _aside(before, after, name):
+            continue  # "that framework for microcontrollers (under 256KB of SRAM)"
         if _FRONTED.search(before) and _TOPIC_END.match(after):
             return True  # "For HAT (hardware-aware transformers), what speedup ...?"
         if _PART_IN.search(before):
@@ -156,6 +158,16 @@ def may_be_subject(name: str, question: str) -> bool:
             continue
         return True
     return False
+
+
+def _aside(before: str, after: str, name: str) -> bool:
+    """The name stands in a parenthetical with other words: a remark on the question, not
+    its subject; a parenthesis holding only the name ("... Transformers (HAT)") names it."""
+    opened = before.rfind("(")
+    closed = after.find(")")
+    if opened < 0 or ")" in before[opened:] or closed < 0 or "(" in after[:closed]:
+        return False
+    return f"{before[opened + 1 :]}{name}{after[:closed]}".strip() != name
 
 
 def spellings(name: str, question: str = "") -> list[str]:

@@ -21,6 +21,7 @@ _TERM = re.compile(r"[A-Za-z0-9]+")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
 _POSSESSIVE = ("'s", "’s")
+_PIXELS = re.compile(r"(\d+)px")
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is
     are was were be been being do does did doing done has have had having can could should
@@ -213,6 +214,8 @@ def word_forms(word: str) -> list[str]:
     """The lower-cased word and, for an acronym plural (IDs, LLMs), its singular too: an
     abstract that only writes "ID" still contains the question's "IDs"."""
     low = word.lower()
+    if pixels := _PIXELS.fullmatch(low):  # "1024px": abstracts write "1024 x 1024"
+        return [low, pixels.group(1)]
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
 
 

@@ -146,6 +146,7 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
     assert word_forms("Adams") == ["adams"], "a capitalized word is not an acronym plural"
     assert word_forms("A100s") == ["a100s", "a100"], "a model number's plural"
     assert word_forms("GPT-4s") == ["gpt-4s", "gpt-4"]
+    assert word_forms("1024px") == ["1024px", "1024"], "a size in pixels is its number"
 
 
 @pytest.mark.parametrize(
