@@ -60,7 +60,7 @@ def introduced(name: str, sentence: str) -> bool:
             return True
     if re.search(rf"(?i:\bwe\s+(?:also\s+)?train\w*)\s+{n},\s+(?i:an?)\s", sentence):
         return True  # "we train Silkie, an LVLM fine-tuned on ...": the paper's own model
-    naming = r"(?i:\b(?:call|name|dub|term|coin|refer to)\w*)"
+    naming = r"(?i:\b(?:call|name(?!ly)|dub|term|coin|refer to)\w*)"
     if re.search(rf"{naming}\s+[^.;]{{0,60}}?\b(?:and|as)\s+{n}", sentence):
         return True
     if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):

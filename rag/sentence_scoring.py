@@ -42,7 +42,7 @@ TYPO_CUTOFF = 0.9  # difflib ratio: "accurracy" is "accuracy" (0.94), "accurate"
 
 # Verbs that introduce a paper's own contribution ("we propose X", "we call it X").
 INTRO_VERB = (
-    r"(?:propose|present|introduce|develop|design|build|release|call|name|dub|term|coin|"
+    r"(?:propose|present|introduce|develop|design|build|release|call|name(?!ly)|dub|term|coin|"
     r"describe|offer|create|construct|curate)\w*"
 )
 _INTRO = re.compile(

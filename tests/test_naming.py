@@ -119,6 +119,7 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("SurRoL", "We build our platform on our previously released SurRoL simulator."),
         ("TabPFN", "We show that a recently released tabular classifier, TabPFN, is fast."),
         ("GPT-2", "We train GPT-2 on code, a harder domain."),
+        ("English", "We use data in several languages, namely English, Japanese and Polish."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
