@@ -202,6 +202,8 @@ def variant_base(name: str) -> str:
             return base
         if part.islower():  # "ZeRO-Infinity-style", "BERT-based": like it, not a version
             return ""
+        if is_measure(part) or is_measure(part + "s"):  # "AMD-GPU": an AMD GPU, not AMD
+            return ""
         if re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", base) and len(base) >= 3:
             return base
     return ""

@@ -29,7 +29,7 @@ from rag.name_roles import (
     plain_word,
     spellings,
 )
-from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of
+from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of, without_suffix
 from rag.sentence_scoring import LexicalStats, lexical_share, mentions, term_weights
 from rag.types import Source
 
@@ -67,7 +67,7 @@ class PaperNames:
 
     def _candidates(self, name: str) -> list[str]:
         """Papers that mention `name`; none when too many papers share its first word."""
-        words = name.lower().split()
+        words = [without_suffix(w) for w in name.lower().split()]  # "ZeRO++" as "zero"
         ids = self._catalog.naming(words, limit=self._common + 1)
         if not ids and "-" in name:  # "phi-3-mini" as typed, "Phi-3 Mini" as written
             words = [part for part in re.split(r"[\s-]+", name.lower()) if part]

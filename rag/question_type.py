@@ -17,6 +17,9 @@ from rag.chunking import split_sentences
 Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# A name may end in "+", "++" or "#": ZeRO++ is not ZeRO, QuIP# not QuIP.
+_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*(?:(?:\+\+|\+|#)(?![\w+#]))?")
+_SUFFIX = re.compile(r"(?<=[A-Za-z0-9])(?:\+\+|\+|#)$")
 _TERM = re.compile(r"[A-Za-z0-9]+")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
@@ -212,11 +215,19 @@ def is_measure(word: str) -> bool:
 
 def word_forms(word: str) -> list[str]:
     """The lower-cased word and, for an acronym plural (IDs, LLMs), its singular too: an
-    abstract that only writes "ID" still contains the question's "IDs"."""
+    abstract that only writes "ID" still contains the question's "IDs"; a name with a "++"
+    or "#" also as the word the index keeps."""
     low = word.lower()
     if pixels := _PIXELS.fullmatch(low):  # "1024px": abstracts write "1024 x 1024"
         return [low, pixels.group(1)]
+    if _SUFFIX.search(low):  # "zero++" is indexed under "zero"
+        return [low, without_suffix(low)]
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
+
+
+def without_suffix(word: str) -> str:
+    """The word as the index keeps it: "zero++" as "zero", "quip#" as "quip"."""
+    return _SUFFIX.sub("", word)
 
 
 def _measure(number: re.Match[str]) -> str:
@@ -248,7 +259,7 @@ def _words(question: str) -> list[tuple[str, bool]]:
     A first word in the possessive is a name wherever it stands ("Silkie's gains ...")."""
     out = []
     for sentence in split_sentences(question):
-        for i, match in enumerate(WORD.finditer(sentence)):
+        for i, match in enumerate(_NAME_WORD.finditer(sentence)):
             word = match.group()
             possessive = sentence[match.end() : match.end() + 2] in _POSSESSIVE
             out.append((word, i == 0 and not (possessive and word.lower() not in STOPWORDS)))

@@ -7,6 +7,7 @@ import pytest
 
 from rag.catalog import Catalog
 from rag.name_introductions import introduced, introduces_name
+from rag.name_roles import variant_base
 from rag.naming import PaperNames
 from rag.papers import Paper
 from rag.question_type import analyze
@@ -596,3 +597,23 @@ def test_a_proper_noun_of_a_phrase_no_paper_writes_is_still_a_name(tmp_path) -> 
     )
     voice = analyze("Per the GPT-4o system card, was Voice Mode slower?")
     assert "Voice" not in names.plan(voice).mentioned_only
+
+
+def test_a_name_with_plus_signs_is_not_its_base_name(tmp_path) -> None:
+    """ "ZeRO++" is not ZeRO: a paper titled "ZeRO: ..." does not answer for it, and papers
+    that only mention ZeRO++ make a near miss."""
+    papers = [
+        _paper("z", "ZeRO: Memory Optimizations", "We propose ZeRO, a memory optimizer."),
+        _paper("m", "Training on Frontier", "We extend ZeRO++ and ZeRO-3 to AMD GPUs."),
+    ]
+    names = _names_over(tmp_path, papers)
+    info = analyze("In ZeRO++, how are gradients quantized for communication?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["ZeRO++"] and plan.mentioning == ["m"]
+    assert "z" not in plan.about and names.near_miss(info, plan)
+
+
+def test_a_name_joined_to_a_unit_is_not_a_version_of_it() -> None:
+    """ "AMD-GPU" is an AMD GPU; "ConvMAE-Base" is a version of ConvMAE."""
+    assert variant_base("AMD-GPU") == ""
+    assert variant_base("ConvMAE-Base") == "ConvMAE"

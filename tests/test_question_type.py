@@ -92,6 +92,7 @@ def test_names_are_found_by_form_not_by_list() -> None:
     assert names_in("how many scenes are in nuScenes?") == ["nuScenes"], "a capital inside"
     assert names_in("Silkie's gains: how large?") == ["Silkie"], "a first word in the possessive"
     assert names_in("What's the best? Let's see.") == [], "a contraction is not a possessive"
+    assert names_in("Is ZeRO++ faster than QuIP# or LR+GD?") == ["ZeRO++", "QuIP#", "LR", "GD"]
 
 
 def test_phrases_of_capitalized_words() -> None:
@@ -147,6 +148,7 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
     assert word_forms("A100s") == ["a100s", "a100"], "a model number's plural"
     assert word_forms("GPT-4s") == ["gpt-4s", "gpt-4"]
     assert word_forms("1024px") == ["1024px", "1024"], "a size in pixels is its number"
+    assert word_forms("ZeRO++") == ["zero++", "zero"], "as the index keeps it"
 
 
 @pytest.mark.parametrize(
