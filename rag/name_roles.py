@@ -29,6 +29,20 @@ def origin_names(info: QuestionInfo) -> list[str]:
     return found
 
 
+def heading_names(info: QuestionInfo) -> list[str]:
+    """Names the question opens with as its heading: "Arena-Hard: how many prompts ..., and
+    which model is the judge?" is about Arena-Hard however its parts are asked."""
+    return [
+        name
+        for name in dict.fromkeys([*info.phrases, *info.names])
+        if re.match(
+            rf"\s*(?:the\s+)?{re.escape(name)}(?:\s*\([^()]{{1,80}}\))?\s*(?::|\s[-–—])\s",
+            info.text,
+            re.I,
+        )
+    ]
+
+
 def part_of(name: str, names: list[str]) -> bool:
     """ "Fusion" after "FFN Fusion": a word of a name already taken."""
     return any(name != other and name in other.split() for other in names)

@@ -22,6 +22,7 @@ from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
 from rag.name_introductions import defined_in, introduces_name, spells_out
 from rag.name_roles import (
+    heading_names,
     is_unit,
     may_be_subject,
     origin_names,
@@ -222,10 +223,11 @@ class PaperNames:
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
         """The question asks about a named thing that papers here only mention; also when it
         asks for a method, if the thing is "the original X" ("... and what method does the
-        original Alpa paper use?")."""
+        original Alpa paper use?") or the question's heading ("X: ... which model judges?")."""
         if not plan.mentioned_only or plan.leads:
             return False
-        return not info.asks_for_papers or bool(set(plan.mentioned_only) & set(origin_names(info)))
+        own = {*origin_names(info), *heading_names(info)}
+        return not info.asks_for_papers or bool(set(plan.mentioned_only) & own)
 
     def answered_by_mention(
         self, info: QuestionInfo, plan: NamePlan, pids: list[str], stats: LexicalStats
