@@ -66,9 +66,10 @@ _SETTING = re.compile(
 # "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ).
 _WORKED_ON = re.compile(
     r"\b(shrink|compress|quantiz|quantis|prun|distill?|deploy|serv|accelerat|fine-?tun|jailbreak|"
-    r"attack|extend|adapt)(e|es|ed|ing|s)?\s+$",
+    r"attack|extend|adapt)(e|es|ed|ing|s)?\s+$|"
+    r"\b(we|i)\s+(?:have\s+|'ve\s+|already\s+|also\s+)*(tried|tested|used|ran)\s+$",
     re.IGNORECASE,
-)
+)  # also what the user already tried: "we tried LoRA and QLoRA but need ..."
 # "what's in X", "how many questions are in X": X is asked about
 _CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
 # names listed before the name: "on AIME 2024 and " is "on " for the name that follows
@@ -157,7 +158,7 @@ def may_be_subject(name: str, question: str) -> bool:
         if _PART_IN.search(before):
             return True
         listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
-        setting = _SETTING.search(before) or _SETTING.search(listed) or _WORKED_ON.search(before)
+        setting = any(r.search(t) for r in (_SETTING, _WORKED_ON) for t in (before, listed))
         if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):
             continue
         # a name that qualifies a measure is the benchmark or unit: "GLUE score", "CPU time";

@@ -103,7 +103,8 @@ _WHICH = re.compile(
     re.IGNORECASE,
 )
 
-# A paper described, not named: "I read about a scheme that ...", "One system trained ...",
+# A paper described, not named: "I read about a scheme that ...", "I read that the answer is
+# fixed halfway ...", "One system trained ...",
 # "the write-up about making X run faster": the names in the question are its setting.
 _WORK = (
     r"(paper|work|study|method|approach|system|scheme|technique|framework|trick|recipe|setup|"
@@ -111,7 +112,8 @@ _WORK = (
 )
 _DESCRIBED = re.compile(
     r"\b(i|we)( have|'ve)? (read|saw|seen|remember|recall|came across|heard)( about| of)? "
-    rf"(a|an|one|some)\b|\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|^one {_WORK}\b|"
+    r"(a|an|one|some)\b|\b(i|we)( have|'ve)? (read|saw|seen|heard)( somewhere)? that\b|"
+    rf"\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|^one {_WORK}\b|"
     rf"[.?!;:,] one {_WORK}\b|\b{_WORK} (about|on) \w+ing\b",
     re.IGNORECASE,
 )

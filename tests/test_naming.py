@@ -274,6 +274,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What is the state of the art in QuxQuant?", False),
         ("What was the original QuxQuant simulator built for?", True),  # "the X simulator"
         ("How much does it beat FooNet on COCO, VOC, Cityscapes and QuxQuant?", False),
+        ("we tried FooNet and QuxQuant but need more: which optimizers cut memory?", False),
         ("How small is that detector (under 8 bits of QuxQuant) on a phone?", False),  # aside
         ("What speedup does Quantized Ultra Xpress (QuxQuant) give?", True),  # its acronym
     ],

@@ -116,6 +116,7 @@ def test_asks_for_papers() -> None:
         "We use Paddle. One system trained a 12B FooNet model: how long did that take?",
         "In the write-up about making FooNet run faster, how big was the speed-up?",
         "there was a paper that prunes FooNet heads; how many heads did it keep?",
+        "i read that FooNet answers are fixed halfway. what % of QuxQuant items decode early?",
     ],
 )
 def test_a_paper_described_but_not_named_is_asked_for(question: str) -> None:
