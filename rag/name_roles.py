@@ -83,8 +83,9 @@ _SOURCE = re.compile(
     re.I,
 )  # "What data were used for StarCoder?" asks about StarCoder
 _DETERMINER = re.compile(
-    r"\b(the|a|an|this|that|its|their)\s+(?:[\w.\-]+\s+)?$|\b(what|which)\s+$", re.IGNORECASE
-)  # "What RoPE base frequency did Code Llama use?" asks about Code Llama
+    r"\b(the|a|an|this|that|its|their|our|my)\s+(?:[\w.\-]+\s+)?$|\b(what|which)\s+$",
+    re.IGNORECASE,
+)  # "What RoPE base frequency did Code Llama use?" asks about Code Llama; "our PPO planner"
 # After "the X", these words keep X the thing asked about ("the X paper", "did the X report").
 _HEAD_TEXT = """paper papers study model models method optimizer algorithm architecture suite family
     network corpus simulator environment toolkit platform engine

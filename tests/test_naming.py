@@ -275,6 +275,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What was the original QuxQuant simulator built for?", True),  # "the X simulator"
         ("How much does it beat FooNet on COCO, VOC, Cityscapes and QuxQuant?", False),
         ("we tried FooNet and QuxQuant but need more: which optimizers cut memory?", False),
+        ("We test our QuxQuant detector on VOC. How many images has VOC, who labeled them?", False),
         ("How small is that detector (under 8 bits of QuxQuant) on a phone?", False),  # aside
         ("What speedup does Quantized Ultra Xpress (QuxQuant) give?", True),  # its acronym
     ],
