@@ -20,7 +20,7 @@ from rag.catalog import Catalog
 from rag.question_type import STOPWORDS, WORD
 
 CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
-_VERSIONED = re.compile(r"(?<![\w-])([a-z][a-z]{2,})\s+(\d+(?:\.\d+)?)(?![\w.-])")
+_VERSIONED = re.compile(r"(?<![\w-])([a-z][a-z]{2,})\s+(\d+(?:\.\d+)?[bmk]?)(?![\w.-])")
 _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
 
 
@@ -42,14 +42,17 @@ class NameCasing:
 
     def cased(self, question: str) -> str:
         """The question with its lower-case names in the collection's spelling; a name typed
-        with its version apart takes the case of the joined spelling ("tacotron 2" is
-        "Tacotron 2" where the abstracts write "Tacotron2")."""
+        with its version or size apart takes the case of the joined spelling ("tacotron 2" is
+        "Tacotron 2" where the abstracts write "Tacotron2", "dream 7b" is "Dream 7b" where
+        they write "Dream-7B")."""
         question = _VERSIONED.sub(self._versioned, question)
         return WORD.sub(lambda m: self.spelling(m.group(0)) or m.group(0), question)
 
     def _versioned(self, match: re.Match[str]) -> str:
         word, version = match.group(1), match.group(2)
-        joined = None if self.spelling(word) else self.spelling(word + version)
+        joined = None
+        if not self.spelling(word):  # "aya 101" where abstracts write "Aya-101"
+            joined = self.spelling(word + version) or self.spelling(f"{word}-{version}")
         return f"{joined[: len(word)]} {version}" if joined else match.group(0)
 
     def spelling(self, word: str) -> str | None:

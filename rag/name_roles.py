@@ -29,18 +29,15 @@ def origin_names(info: QuestionInfo) -> list[str]:
     return found
 
 
-def heading_names(info: QuestionInfo) -> list[str]:
-    """Names the question opens with as its heading: "Arena-Hard: how many prompts ..., and
-    which model is the judge?" is about Arena-Hard however its parts are asked."""
-    return [
-        name
-        for name in dict.fromkeys([*info.phrases, *info.names])
-        if re.match(
-            rf"\s*(?:the\s+)?{re.escape(name)}(?:\s*\([^()]{{1,80}}\))?\s*(?::|\s[-–—])\s",
-            info.text,
-            re.I,
-        )
-    ]
+HEADING_WORDS = 6  # longer openings before a colon are sentences, not headings
+
+
+def heading(question: str) -> str:
+    """The question's heading, if it opens with one: "Arena-Hard" in "Arena-Hard: how many
+    prompts ..., and which model is the judge?", "dream 7b diffusion llm" in "dream 7b
+    diffusion llm - which model ...". A name in it is what the question is about."""
+    found = re.match(r"\s*([^:?!.;]{1,80}?)\s*(?::|\s[-–—])\s", question)
+    return found.group(1) if found and len(found.group(1).split()) <= HEADING_WORDS else ""
 
 
 def part_of(name: str, names: list[str]) -> bool:
@@ -191,7 +188,10 @@ def spellings(name: str, question: str = "") -> list[str]:
     "MovieGen" as "Movie Gen", a version as its base name (`variant_base`), and with the
     number the question writes after it ("AudioLDM 2" as "AudioLDM2" or "AudioLDM-2")."""
     out = []
-    if number := re.search(rf"(?<![\w-]){re.escape(name)}\s+(\d+(?:\.\d+)?)(?![\w.-])", question):
+    number = re.search(
+        rf"(?<![\w-]){re.escape(name)}\s+(\d+(?:\.\d+)?[bBmMkK]?)(?![\w.-])", question
+    )
+    if number:  # "Dream 7b" as "Dream-7B"
         out += [f"{name}{number.group(1)}", f"{name}-{number.group(1)}"]
     parts = name.split("-")
     if len(parts) == 2 and all(p[:1].isupper() and p.isalpha() for p in parts):

@@ -22,7 +22,7 @@ from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
 from rag.name_introductions import defined_in, introduces_name, spells_out
 from rag.name_roles import (
-    heading_names,
+    heading,
     is_unit,
     may_be_subject,
     origin_names,
@@ -73,6 +73,8 @@ class PaperNames:
         if not ids and "-" in name:  # "phi-3-mini" as typed, "Phi-3 Mini" as written
             words = [part for part in re.split(r"[\s-]+", name.lower()) if part]
             ids = self._catalog.naming(words, limit=self._common + 1)
+        elif not ids and " " in name:  # "Dream 7b" as typed, "Dream-7B" as written
+            ids = self._catalog.naming(["-".join(words)], limit=self._common + 1)
         if len(ids) > self._common and len(words) == 1:
             return []
         return sorted(pid for pid in ids if mentions(self._text(pid), name))
@@ -190,7 +192,7 @@ class PaperNames:
                 continue  # "deep neural network (DNN)": a term, whatever titles contain it
             about = [pid for pid in ids if strengths[pid]]
             if " " in name and not about:
-                if _opens_sentence(typed, info.text):
+                if _opens_sentence(typed, info.text) and not _VERSION_END.search(typed):
                     continue  # "Vanilla DPO ...": only its first word's capital makes it one
                 unowned.append(name)  # "Hindsight Experience Replay": not "Experience"
             if about:
@@ -223,11 +225,12 @@ class PaperNames:
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
         """The question asks about a named thing that papers here only mention; also when it
         asks for a method, if the thing is "the original X" ("... and what method does the
-        original Alpa paper use?") or the question's heading ("X: ... which model judges?")."""
+        original Alpa paper use?") or in the question's heading ("X: ... which model judges?")."""
         if not plan.mentioned_only or plan.leads:
             return False
-        own = {*origin_names(info), *heading_names(info)}
-        return not info.asks_for_papers or bool(set(plan.mentioned_only) & own)
+        title = heading(info.text)
+        own = [n for n in plan.mentioned_only if n in origin_names(info) or mentions(title, n)]
+        return not info.asks_for_papers or bool(own)
 
     def answered_by_mention(
         self, info: QuestionInfo, plan: NamePlan, pids: list[str], stats: LexicalStats
@@ -289,6 +292,9 @@ def titled_by(question: str, sources: list[Source]) -> list[str]:
     first: the user named that paper, though its words are plain."""
     named = [s for s in sources if " " in title_head(s.title) and names_title(question, s.title)]
     return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
+
+
+_VERSION_END = re.compile(r"\s\d+(?:\.\d+)?[bBmMkK]?$")  # "Dream 7b", "Argoverse 2"
 
 
 def _opens_sentence(phrase: str, question: str) -> bool:

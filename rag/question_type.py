@@ -25,6 +25,7 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
 _POSSESSIVE = ("'s", "’s")
 _PIXELS = re.compile(r"(\d+)px")
+_VERSION_AFTER = re.compile(r"\s+\d+(?:\.\d+)?[bBmMkK]?(?![\w.-])")
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is
     are was were be been being do does did doing done has have had having can could should
@@ -258,13 +259,15 @@ def _looks_like_name(word: str, first: bool) -> bool:
 def _words(question: str) -> list[tuple[str, bool]]:
     """The question's words, each with whether it starts a sentence: "Which" in "Can deep
     nets learn fast? Which initializations work?" is capitalized because it comes first.
-    A first word in the possessive is a name wherever it stands ("Silkie's gains ...")."""
+    A first word in the possessive or before a version is a name wherever it stands
+    ("Silkie's gains ...", "Argoverse 2 has ...")."""
     out = []
     for sentence in split_sentences(question):
         for i, match in enumerate(_NAME_WORD.finditer(sentence)):
             word = match.group()
-            possessive = sentence[match.end() : match.end() + 2] in _POSSESSIVE
-            out.append((word, i == 0 and not (possessive and word.lower() not in STOPWORDS)))
+            rest = sentence[match.end() :]
+            named = rest[:2] in _POSSESSIVE or _VERSION_AFTER.match(rest)
+            out.append((word, i == 0 and not (named and word.lower() not in STOPWORDS)))
     return out
 
 

@@ -20,6 +20,7 @@ PAPERS = [
     Paper("h", "Sharding", "Our solution, Zero Redundancy Optimizer, shards states.", []),
     Paper("i", "Brain Scores", "The model fits areas V4, IT and Behaviour best.", []),
     Paper("j", "Speech", "We beat Tacotron2 and use 2 speakers.", []),
+    Paper("k", "Diffusion LMs", "We test LLaDA-8B and Dream-7B on code.", []),
 ]
 
 
@@ -75,3 +76,8 @@ def test_a_name_typed_with_its_version_apart_takes_the_joined_spelling(casing) -
     """ "tacotron 2" where the abstract writes "Tacotron2"; "speakers 2" stays a word."""
     assert casing.cased("what did tacotron 2 report?") == "what did Tacotron 2 report?"
     assert casing.cased("how many speakers 2 use") == "how many speakers 2 use"
+
+
+def test_a_name_typed_with_its_size_apart_takes_the_hyphenated_spelling(casing) -> None:
+    """ "dream 7b" where the abstract writes "Dream-7B"."""
+    assert casing.cased("dream 7b - how many tokens?") == "Dream 7b - how many tokens?"

@@ -621,3 +621,19 @@ def test_a_name_joined_to_a_unit_is_not_a_version_of_it() -> None:
     """ "AMD-GPU" is an AMD GPU; "ConvMAE-Base" is a version of ConvMAE."""
     assert variant_base("AMD-GPU") == ""
     assert variant_base("ConvMAE-Base") == "ConvMAE"
+
+
+def test_a_heading_with_a_versioned_name_is_a_near_miss(tmp_path) -> None:
+    """ "dream 7b diffusion llm - which model was it initialized from?": the heading names
+    Dream-7B, which papers only mention, so the later "which model" does not ask for papers."""
+    names = _names_over(
+        tmp_path,
+        [
+            _paper("l", "Decoding Early", "We test LLaDA-8B and Dream-7B on code."),
+            _paper("m", "Other Work", "We propose FooNet, a model for code."),
+        ],
+    )
+    info = analyze("Dream 7b diffusion llm - which model was it initialized from?")
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["Dream 7b"] and plan.mentioning == ["l"]
+    assert names.near_miss(info, plan)

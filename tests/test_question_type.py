@@ -93,6 +93,7 @@ def test_names_are_found_by_form_not_by_list() -> None:
     assert names_in("Silkie's gains: how large?") == ["Silkie"], "a first word in the possessive"
     assert names_in("What's the best? Let's see.") == [], "a contraction is not a possessive"
     assert names_in("Is ZeRO++ faster than QuIP# or LR+GD?") == ["ZeRO++", "QuIP#", "LR", "GD"]
+    assert names_in("Argoverse 2 has how many scenes?") == ["Argoverse"], "first, before a version"
 
 
 def test_phrases_of_capitalized_words() -> None:
