@@ -106,6 +106,16 @@ _EARLIER_NAMED = re.compile(
 )  # "the recently proposed Maximal Update Parametrization (muP)"
 
 
+def capitals(acronym: str) -> str:
+    """The capital letters of an acronym: "LoRA" -> "LRA", what its initials must spell."""
+    return "".join(c for c in acronym if c.isupper())
+
+
+def initials(words: list[str], skip: frozenset[str] = frozenset()) -> str:
+    """The upper-cased first letters of the words, leaving out those in `skip`."""
+    return "".join(w[0] for w in words if w and w.lower() not in skip).upper()
+
+
 def spells_out(text: str, acronym: str) -> bool:
     """The text writes the acronym out in words: "Neural Ordinary Differential Equations" for
     "ODEs" (content words whose initials are its capitals, in any case)."""
@@ -122,16 +132,14 @@ def spells_out(text: str, acronym: str) -> bool:
 def defined_in(question: str, acronym: str) -> str:
     """The words the question spells an acronym out with: "Task Preference Optimization"
     for "Task Preference Optimization (TPO)" (their initials are its capitals); else empty."""
-    letters = "".join(c for c in acronym if c.isupper())
+    letters = capitals(acronym)
     found = re.search(rf"((?:[\w-]+\s+){{1,8}})\(\s*{re.escape(acronym)}\s*\)", question)
     if len(letters) < 2 or not found:
         return ""
     words = found.group(1).split()
     for start in range(len(words) - 1, -1, -1):
-        tail = words[start:]
-        initials = "".join(w[0] for w in tail if w.lower() not in STOPWORDS).upper()
-        if initials == letters:
-            return " ".join(tail)
+        if initials(words[start:], STOPWORDS) == letters:
+            return " ".join(words[start:])
     return ""
 
 
@@ -139,10 +147,10 @@ def spelled_out(name: str, sentence: str) -> bool:
     """The sentence defines an acronym for the name: "Trajectory Alignment (TA)", "Low-Rank
     Adaptation (LoRA)" (the acronym's capitals are the initials of the name's capitalized
     words); with "we introduce ..." it introduces the name, even second in a list."""
-    initials = "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper())
-    if len(initials) < 2:
+    letters = initials([w for w in re.split(r"[\s-]+", name) if w[:1].isupper()])
+    if len(letters) < 2:
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}\s*\(([^()\s]+)\)", sentence):
-        if "".join(c for c in match.group(1) if c.isupper()) == initials:
+        if capitals(match.group(1)) == letters:
             return True
     return False

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import NameCasing
-from rag.name_introductions import defined_in, introduces_name, spells_out
+from rag.name_introductions import capitals, defined_in, initials, introduces_name, spells_out
 from rag.name_roles import (
     heading,
     is_unit,
@@ -106,17 +106,17 @@ class PaperNames:
         "low-rank adaptation (LoRA)", "chain-of-thought (CoT)", whose "of" has no capital): a
         common term, where a named method is spelled out with capitals ("Gradient Low-Rank
         Projection (GaLore)")."""
-        letters = "".join(c for c in name if c.isupper())
+        letters = capitals(name)
         if len(letters) < 2 or not name.isalpha():
             return False
         spelled = re.compile(rf"((?:\b[a-z][a-z-]*\s+){{1,6}})\(\s*{re.escape(name)}s?\s*\)")
         for pid in ids:
             for match in spelled.finditer(self._text(pid)):
                 words = re.split(r"[\s-]+", match.group(1).strip())
-                content = [w for w in words if w not in STOPWORDS]
-                for initials in ("".join(w[0] for w in ws) for ws in (words, content)):
-                    if initials[-len(letters) :].upper() == letters:
-                        return True
+                if any(
+                    initials(words, skip).endswith(letters) for skip in (frozenset(), STOPWORDS)
+                ):
+                    return True
         return False
 
     def about_strength(self, pid: str, name: str) -> int:
