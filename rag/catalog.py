@@ -222,6 +222,12 @@ class Catalog(CatalogWriting):
         rows = self._all("SELECT df FROM words WHERE word = ?", (word,))
         return rows[0][0] if rows else 0
 
+    def words_from(self, prefix: str, limit: int) -> list[str]:
+        """Indexed words that start with `prefix` (a key range: cheap at any size)."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        sql = "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?"
+        return [r[0] for r in self._all(sql, (prefix, end, limit))]
+
     def term_df(self, term: str) -> int:
         rows = self._all("SELECT df FROM terms WHERE term = ?", (term,))
         return rows[0][0] if rows else 0

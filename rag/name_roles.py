@@ -114,10 +114,11 @@ _POSSESSED = frozenset(
 )
 
 
-# "Transformer-based", "Adam-style": a modifier made from a name.
+# "Transformer-based", "Adam-style": a modifier made from a name; "StreamingLLM-" (in
+# "StreamingLLM- or H2O-style") shares the next word's ending.
 _MODIFIER_END = re.compile(
     r"(?<=\w)-(?:based|like|style|free|driven|aware|guided|specific|only|level|wise|powered|"
-    r"inspired|centric|agnostic|enhanced|augmented|conditioned|assisted)$",
+    r"inspired|centric|agnostic|enhanced|augmented|conditioned|assisted|)$",
     re.IGNORECASE,
 )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
@@ -37,6 +38,10 @@ from rag.types import Source
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
 COMMON_CAP = 200  # ... and more than this many is a topic in any collection (each is read)
+TYPO_MIN_LENGTH = 7  # shorter names differ by a letter on purpose (GPT-4o, SD3)
+TYPO_PREFIX = 3  # a typo keeps the first letters: candidates share them
+TYPO_CANDIDATES = 5000  # indexed words read per lookup, at most
+TYPO_CUTOFF = 0.9  # difflib ratio: "fastatention" is "fastattention" (0.96)
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
@@ -91,8 +96,28 @@ class PaperNames:
         return len(self._catalog.naming(name.lower().split(), limit=most + 1)) <= most
 
     def written_otherwise(self, name: str, question: str = "") -> bool:
-        """Papers write the name another way ("MovieGen" as "Movie Gen"): not unknown."""
-        return any(self._candidates(other) for other in spellings(name, question))
+        """Papers write the name another way ("MovieGen" as "Movie Gen", "FastAtention" as
+        "FastAttention"): not unknown."""
+        return any(self._candidates(other) for other in self._other_spellings(name, question))
+
+    def _other_spellings(self, name: str, question: str) -> list[str]:
+        return [*spellings(name, question), *filter(None, [self._misspelled(name)])]
+
+    def _misspelled(self, name: str) -> str | None:
+        """The one indexed word a long name is a typo of ("FastAtention": "fastattention"),
+        with the same digits; None when there is no such word or more than one."""
+        low = name.lower()
+        if len(low) < TYPO_MIN_LENGTH or " " in low or self._catalog.word_df(low):
+            return None
+        digits = re.sub(r"\D", "", low)
+        words = [
+            w
+            for w in self._catalog.words_from(low[:TYPO_PREFIX], TYPO_CANDIDATES)
+            if re.sub(r"\D", "", w) == digits
+        ]
+        close = get_close_matches(low, words, n=2, cutoff=TYPO_CUTOFF)
+        plural = close and low == close[0] + "s"  # "Q-ensembles": a plural, not a typo
+        return close[0] if len(close) == 1 and not plural else None
 
     def _paper(self, pid: str) -> PaperRecord:
         return self._catalog.records([pid])[0]
@@ -177,7 +202,7 @@ class PaperNames:
             if plain_word(name) and part_of(name, unwritten) and not self._proper(name):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed
-            for other in [] if ids else spellings(name, info.text):  # "ConvMAE-Base": ConvMAE
+            for other in [] if ids else self._other_spellings(name, info.text):  # ConvMAE-Base
                 if ids := self._candidates(other):
                     name = other
                     break

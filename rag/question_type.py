@@ -114,8 +114,8 @@ _WORK = (
 _DESCRIBED = re.compile(
     r"\b(i|we)( have|'ve)? (read|saw|seen|remember|recall|came across|heard)( about| of)? "
     r"(a|an|one|some)\b|\b(i|we)( have|'ve)? (read|saw|seen|heard)( somewhere)? that\b|"
-    rf"\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|^one {_WORK}\b|"
-    rf"[.?!;:,] one {_WORK}\b|\b{_WORK} (about|on) \w+ing\b",
+    rf"\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|(^|[.?!;:,] )one ([\w-]+ ){{0,2}}{_WORK}\b|"
+    rf"\b{_WORK} (about|on) \w+ing\b",
     re.IGNORECASE,
 )
 

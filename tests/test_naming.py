@@ -275,6 +275,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What was the original QuxQuant simulator built for?", True),  # "the X simulator"
         ("How much does it beat FooNet on COCO, VOC, Cityscapes and QuxQuant?", False),
         ("we tried FooNet and QuxQuant but need more: which optimizers cut memory?", False),
+        ("Unlike QuxQuant- or FooNet-style rounding, which quantizer is exact?", False),
         ("We test our QuxQuant detector on VOC. How many images has VOC, who labeled them?", False),
         ("How small is that detector (under 8 bits of QuxQuant) on a phone?", False),  # aside
         ("What speedup does Quantized Ultra Xpress (QuxQuant) give?", True),  # its acronym
@@ -637,3 +638,21 @@ def test_a_heading_with_a_versioned_name_is_a_near_miss(tmp_path) -> None:
     plan = names.plan(info)
     assert plan.mentioned_only == ["Dream 7b"] and plan.mentioning == ["l"]
     assert names.near_miss(info, plan)
+
+
+def test_a_long_name_typed_with_a_typo_is_the_name_papers_write(tmp_path) -> None:
+    """ "FastAtention" is FastAttention: its paper answers, and it is not an unknown name;
+    "FastAttention3" is another version and "FastAttn" another name."""
+    names = _names_over(
+        tmp_path,
+        [
+            _paper("f", "FastAttention: Kernels for NPUs", "We propose FastAttention for NPUs."),
+            _paper("o", "Other Kernels", "We propose SlowKernel, a baseline."),
+        ],
+    )
+    plan = names.plan(analyze("What speedup does FastAtention give on NPUs?"))
+    assert plan.about == ["f"]
+    assert names.written_otherwise("FastAtention")
+    assert not names.written_otherwise("FastAttention3")
+    assert not names.written_otherwise("FastAttn"), "another name, not a typo"
+    assert not names.written_otherwise("FastAttentions"), "a plural is not a typo"

@@ -118,6 +118,7 @@ def test_asks_for_papers() -> None:
         "In the write-up about making FooNet run faster, how big was the speed-up?",
         "there was a paper that prunes FooNet heads; how many heads did it keep?",
         "i read that FooNet answers are fixed halfway. what % of QuxQuant items decode early?",
+        "FooNet and BarNet are detectors. One efficiency study sped them up. By how much?",
     ],
 )
 def test_a_paper_described_but_not_named_is_asked_for(question: str) -> None:
