@@ -13,16 +13,21 @@ import re
 from rag.chunking import split_sentences
 from rag.question_type import MEASURE_WORDS, QuestionInfo, is_measure
 
+# Authors cited: "Luo et al.", "Frankle and Carbin"
+_CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
+
 
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP", "the GloVe
-    paper", "the paper that introduced Adam"."""
+    paper", "the paper that introduced Adam", "Luo et al.'s BAdam" (a citation there may be
+    background: "RAG (Lewis et al., 2020) pipelines have many knobs")."""
     found = []
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
         cue = (
             rf"(?i:\boriginal\s+){n}|(?i:\bthe\s+){n}(?i:\s+paper\b)|"
-            rf"(?i:\bpaper\s+(?:that|which)\s+(?:introduced|proposed|presented)\s+(?:the\s+)?){n}"
+            rf"(?i:\bpaper\s+(?:that|which)\s+(?:introduced|proposed|presented)\s+(?:the\s+)?){n}|"
+            rf"{_CITED}['’]s\s+{n}"
         )
         if re.search(cue, info.text) and not any(name in other for other in found):
             found.append(name)

@@ -254,7 +254,8 @@ class PaperNames:
         if not plan.mentioned_only or plan.leads:
             return False
         title = heading(info.text)
-        own = [n for n in plan.mentioned_only if n in origin_names(info) or mentions(title, n)]
+        origins = {_joined(n) for n in origin_names(info)}  # "B-Adam" as typed, "BAdam" found
+        own = [n for n in plan.mentioned_only if _joined(n) in origins or mentions(title, n)]
         return not info.asks_for_papers or bool(own)
 
     def answered_by_mention(
@@ -320,6 +321,10 @@ def titled_by(question: str, sources: list[Source]) -> list[str]:
 
 
 _VERSION_END = re.compile(r"\s\d+(?:\.\d+)?[bBmMkK]?$")  # "Dream 7b", "Argoverse 2"
+
+
+def _joined(name: str) -> str:
+    return re.sub(r"[\s-]+", "", name).lower()
 
 
 def _opens_sentence(phrase: str, question: str) -> bool:

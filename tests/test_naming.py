@@ -136,6 +136,8 @@ def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names)
     assert not names.near_miss(topical, names.plan(topical))
     origin = analyze("What method does the original QuxQuant paper use to pick bits?")
     assert names.near_miss(origin, names.plan(origin)), "its own method, not papers"
+    cited = analyze("Luo et al.'s Qux-Quant: how are bits split, and which model was tuned?")
+    assert names.near_miss(cited, names.plan(cited)), "the cited authors' own, as typed"
     heading = analyze("QuxQuant: how many bits does it use, and which model picks them?")
     assert names.near_miss(heading, names.plan(heading)), "a part of the heading's subject"
 
