@@ -17,10 +17,10 @@ from collections import Counter
 
 from rag.bounded_cache import BoundedCache
 from rag.catalog import Catalog
-from rag.question_type import STOPWORDS, WORD
+from rag.question_type import STOPWORDS, VERSION, WORD
 
 CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
-_VERSIONED = re.compile(r"(?<![\w-])([a-z][a-z]{2,})\s+(\d+(?:\.\d+)?[bmk]?)(?![\w.-])")
+_VERSIONED = re.compile(rf"(?<![\w-])([a-z][a-z]{{2,}})\s+({VERSION})(?![\w.-])")
 _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
 
 

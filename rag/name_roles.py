@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from rag.chunking import split_sentences
-from rag.question_type import MEASURE_WORDS, QuestionInfo, is_measure
+from rag.question_type import MEASURE_WORDS, VERSION, QuestionInfo, is_measure
 
 # Authors cited: "Luo et al.", "Frankle and Carbin"
 _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
@@ -194,9 +194,7 @@ def spellings(name: str, question: str = "") -> list[str]:
     "MovieGen" as "Movie Gen", a version as its base name (`variant_base`), and with the
     number the question writes after it ("AudioLDM 2" as "AudioLDM2" or "AudioLDM-2")."""
     out = []
-    number = re.search(
-        rf"(?<![\w-]){re.escape(name)}\s+(\d+(?:\.\d+)?[bBmMkK]?)(?![\w.-])", question
-    )
+    number = re.search(rf"(?<![\w-]){re.escape(name)}\s+({VERSION})(?![\w.-])", question)
     if number:  # "Dream 7b" as "Dream-7B"
         out += [f"{name}{number.group(1)}", f"{name}-{number.group(1)}"]
     parts = name.split("-")

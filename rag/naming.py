@@ -31,7 +31,14 @@ from rag.name_roles import (
     plain_word,
     spellings,
 )
-from rag.question_type import STOPWORDS, QuestionInfo, is_measure, terms_of, without_suffix
+from rag.question_type import (
+    STOPWORDS,
+    VERSION,
+    QuestionInfo,
+    is_measure,
+    terms_of,
+    without_suffix,
+)
 from rag.sentence_scoring import LexicalStats, lexical_share, mentions, term_weights
 from rag.types import Source
 
@@ -320,7 +327,7 @@ def titled_by(question: str, sources: list[Source]) -> list[str]:
     return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
 
 
-_VERSION_END = re.compile(r"\s\d+(?:\.\d+)?[bBmMkK]?$")  # "Dream 7b", "Argoverse 2"
+_VERSION_END = re.compile(rf"\s{VERSION}$")  # "Dream 7b", "Argoverse 2"
 
 
 def _joined(name: str) -> str:

@@ -25,7 +25,9 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
 _POSSESSIVE = ("'s", "’s")
 _PIXELS = re.compile(r"(\d+)px")
-_VERSION_AFTER = re.compile(r"\s+\d+(?:\.\d+)?[bBmMkK]?(?![\w.-])")
+# A version or size typed after a name: "Argoverse 2", "Phi 3.5", "Dream 7b".
+VERSION = r"\d+(?:\.\d+)?[bBmMkK]?"
+_VERSION_AFTER = re.compile(rf"\s+{VERSION}(?![\w.-])")
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is
     are was were be been being do does did doing done has have had having can could should
@@ -105,8 +107,8 @@ _WHICH = re.compile(
 )
 
 # A paper described, not named: "I read about a scheme that ...", "I read that the answer is
-# fixed halfway ...", "One system trained ...",
-# "the write-up about making X run faster": the names in the question are its setting.
+# fixed halfway ...", "One system trained ...", "the write-up about making X run faster": the
+# names in the question are its setting.
 _WORK = (
     r"(paper|work|study|method|approach|system|scheme|technique|framework|trick|recipe|setup|"
     r"write-?up|report|article|project)"
