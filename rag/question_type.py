@@ -107,8 +107,8 @@ _WHICH = re.compile(
 )
 
 # A paper described, not named: "I read about a scheme that ...", "I read that the answer is
-# fixed halfway ...", "One system trained ...", "the write-up about making X run faster": the
-# names in the question are its setting.
+# fixed halfway ...", "One system trained ...", "the write-up about making X run faster", "Two
+# papers on X both ...": the names in the question are its setting.
 _WORK = (
     r"(paper|work|study|method|approach|system|scheme|technique|framework|trick|recipe|setup|"
     r"write-?up|report|article|project)"
@@ -116,8 +116,9 @@ _WORK = (
 _DESCRIBED = re.compile(
     r"\b(i|we)( have|'ve)? (read|saw|seen|remember|recall|came across|heard)( about| of)? "
     r"(a|an|one|some)\b|\b(i|we)( have|'ve)? (read|saw|seen|heard)( somewhere)? that\b|"
-    rf"\bthere (was|is|'s) (a|an|one) (\w+ )?{_WORK}\b|(^|[.?!;:,] )one ([\w-]+ ){{0,2}}{_WORK}\b|"
-    rf"\b{_WORK} (about|on) \w+ing\b",
+    rf"\bthere( was| is|'s|’s) (a|an|one) (\w+ )?{_WORK}\b|"
+    rf"(^|[.?!;:,] )one ([\w-]+ ){{0,2}}{_WORK}\b|\b{_WORK} (about|on) \w+ing\b|"
+    rf"\b(two|three|several|both) (\w+ )?{_WORK}s (on|about|that)\b",
     re.IGNORECASE,
 )
 

@@ -119,6 +119,8 @@ def test_asks_for_papers() -> None:
         "there was a paper that prunes FooNet heads; how many heads did it keep?",
         "i read that FooNet answers are fixed halfway. what % of QuxQuant items decode early?",
         "FooNet and BarNet are detectors. One efficiency study sped them up. By how much?",
+        "There's a paper with a scaling rule for FooNet EMAs. What batch size did it reach?",
+        "Two papers on speeding up training both reason about SNR: how much faster is each?",
     ],
 )
 def test_a_paper_described_but_not_named_is_asked_for(question: str) -> None:
