@@ -99,7 +99,8 @@ _HEADS = frozenset(_HEAD_TEXT.split())
 _COPULAS = frozenset(["is", "are", "was", "were", "has", "have"])
 # "For X, what ...", "In X, how ...": a sentence that opens with its topic is about it
 _FRONTED = re.compile(r"(?:^|[.?!]\s+)(?:for|in|with|about|regarding|as for)\s+(?:the\s+)?$", re.I)
-_TOPIC_END = re.compile(r"(?:\s+\d[\w.]*)?(?:\s*\([^()]{1,80}\))?\s*,")  # "AudioLDM 2,"
+# "AudioLDM 2,", "HAT (hardware-aware transformers),", "the X video dataset (v2),"
+_TOPIC_END = re.compile(r"(?:\s+[\w.-]+){0,2}?(?:\s*\([^()]{1,80}\))?\s*,")
 # "What is the unified loss in UniFace?", "What is T-GRPO in Video-R1?": a part of X is asked
 # about, so X is the subject; not "the role of attention in X" or "the best model in X"
 _PART_IN = re.compile(

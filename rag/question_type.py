@@ -25,8 +25,8 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
 _POSSESSIVE = ("'s", "’s")
 _PIXELS = re.compile(r"(\d+)px")
-# A version or size typed after a name: "Argoverse 2", "Phi 3.5", "Dream 7b".
-VERSION = r"\d+(?:\.\d+)?[bBmMkK]?"
+# A version or size typed after a name: "Argoverse 2", "Phi 3.5", "Dream 7b", "Octopus v2".
+VERSION = r"v?\d+(?:\.\d+)?[bBmMkK]?"
 _VERSION_AFTER = re.compile(rf"\s+{VERSION}(?![\w.-])")
 _STOP_TEXT = """
     a an the and or of in on at to for from by with without into onto over under about as is

@@ -266,6 +266,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("How do the FooNet and QuxQuant results compare on COCO?", False),  # "the ... results"
         ("For QuxQuant, what bit width works?", True),  # the topic, put first
         ("In QuxQuant (a quantizer), how are bits chosen?", True),
+        ("For the QuxQuant video dataset (v2), how many clips are there?", True),
         ("What bit width works for QuxQuant?", False),
         ("The QuxQuant is a common quantizer. How many bits does it use?", True),
         ("Bits get costly inside QuxQuant detectors. Which paper splits them?", False),

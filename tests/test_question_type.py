@@ -94,6 +94,7 @@ def test_names_are_found_by_form_not_by_list() -> None:
     assert names_in("What's the best? Let's see.") == [], "a contraction is not a possessive"
     assert names_in("Is ZeRO++ faster than QuIP# or LR+GD?") == ["ZeRO++", "QuIP#", "LR", "GD"]
     assert names_in("Argoverse 2 has how many scenes?") == ["Argoverse"], "first, before a version"
+    assert names_in("Octopus v2 adds which tokens?") == ["Octopus", "v2"]
 
 
 def test_phrases_of_capitalized_words() -> None:
