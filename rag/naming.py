@@ -15,12 +15,14 @@ the question answers it ("a speech recognizer like Canary-1B ...").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 
+from rag.bounded_cache import BoundedCache
 from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
-from rag.name_casing import NameCasing
+from rag.name_casing import CACHE_WORDS, NameCasing
 from rag.name_introductions import capitals, defined_in, initials, introduces_name, spells_out
 from rag.name_roles import (
     heading,
@@ -77,6 +79,7 @@ class PaperNames:
         share = int(COMMON_SHARE * catalog.count())
         self._common = min(max(MENTION_MAX_DF, share), COMMON_CAP)
         self.casing = NameCasing(catalog, self._common)
+        self._typos: BoundedCache[str, str | None] = BoundedCache(CACHE_WORDS)
 
     def _candidates(self, name: str) -> list[str]:
         """Papers that mention `name`; none when too many papers share its first word."""
@@ -107,8 +110,11 @@ class PaperNames:
         "FastAttention"): not unknown."""
         return any(self._candidates(other) for other in self._other_spellings(name, question))
 
-    def _other_spellings(self, name: str, question: str) -> list[str]:
-        return [*spellings(name, question), *filter(None, [self._misspelled(name)])]
+    def _other_spellings(self, name: str, question: str) -> Iterator[str]:
+        """`spellings`, then the typo's word: looked up (and kept) only when none matched."""
+        yield from spellings(name, question)
+        if typo := self._typos.get_or_compute(name.lower(), lambda: self._misspelled(name)):
+            yield typo
 
     def _misspelled(self, name: str) -> str | None:
         """The one indexed word a long name is a typo of ("FastAtention": "fastattention"),

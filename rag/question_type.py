@@ -18,8 +18,9 @@ Kind = Literal["metadata", "comparison", "number", "definition", "which", "gener
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 # A name may end in "+", "++" or "#": ZeRO++ is not ZeRO, QuIP# not QuIP.
-_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*(?:(?:\+\+|\+|#)(?![\w+#]))?")
-_SUFFIX = re.compile(r"(?<=[A-Za-z0-9])(?:\+\+|\+|#)$")
+_NAME_END = r"(?:\+\+|\+|#)"
+_NAME_WORD = re.compile(rf"[A-Za-z0-9][A-Za-z0-9\-]*(?:{_NAME_END}(?![\w+#]))?")
+_SUFFIX = re.compile(rf"(?<=[A-Za-z0-9]){_NAME_END}$")
 _TERM = re.compile(r"[A-Za-z0-9]+")
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
 
@@ -98,10 +99,11 @@ _ASK_FOR = (
     r"( \w+){0,3} (papers|works|studies|articles|methods|approaches|research|work|literature)\b"
 )
 _HOW = re.compile(r"\bhow (does|do|did|can|could|is|are|was|were)\b", re.IGNORECASE)
+_ARE_THERE = r"(^|[.?!;:]\s*)are there\b"  # opening a question, not "how many X are there"
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
     r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
-    r"\bis there (a|an|any|anything|something|work|research)\b|(^|[.?!;:]\s*)are there\b|"
+    rf"\bis there (a|an|any|anything|something|work|research)\b|{_ARE_THERE}|"
     r"\bdoes any\b|^" + _ASK_FOR,
     re.IGNORECASE,
 )
@@ -133,7 +135,7 @@ _SURVEY = re.compile(
     rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
     r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
     r"\bwhat has been (done|studied|proposed|shown|explored)\b|\bwhat is known about\b|"
-    r"(^|[.?!;:]\s*)are there\b|^how (are|have|were|is|has) \S+( \S+){0,6} (been|being)\b",
+    rf"{_ARE_THERE}|^how (are|have|were|is|has) \S+( \S+){{0,6}} (been|being)\b",
     re.IGNORECASE,
 )
 
