@@ -87,6 +87,12 @@ _ASKED_PARTS = re.compile(
     r"\?|;|,?\s+(?:and|but)\s+(?=(?:how|what|why|which|where|when|who|is|are|does|do|did|can)\b)",
     re.IGNORECASE,
 )
+# where a question starts asking something: "What F1 ..., how much deeper ..., and which task ...?"
+_ASK_START = re.compile(
+    r"(?:^|[,;:?.]\s*|\b(?:and|but|also|or)\s+)(?:(?:in|on|for|by|to|at|with|from|against|of|"
+    r"under|into)\s+)?(?:how|what|which|why|where|when|who)\b",
+    re.IGNORECASE,
+)
 _DEFINITION = re.compile(
     r"^(what (is|are|'s|was)\b|what does \S+( \S+){0,3} (propose|do|introduce|measure|"
     r"offer|present|mean)\b|how (does|do|did) \S+( \S+){0,3} work\b|explain\b|describe\b|"
@@ -173,6 +179,11 @@ class QuestionInfo:
             return False
         forms = {f for w in re.findall(r"\w+", part) for f in (normalize_term(w), *word_forms(w))}
         return bool(forms & {normalize_term(self.measure), *word_forms(self.measure)})
+
+    @property
+    def asks(self) -> int:
+        """How many things are asked: a three-part question wants three sentences."""
+        return len(_ASK_START.findall(self.text))
 
     @property
     def asks_how(self) -> bool:

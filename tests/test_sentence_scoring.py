@@ -269,6 +269,26 @@ def test_a_paper_that_answers_alone_gives_a_second_sentence() -> None:
     assert [(n, [s.position for s in chosen]) for n, chosen in groups] == [(1, [4, 5])]
 
 
+def test_a_question_asking_three_things_gets_three_sentences_from_its_paper() -> None:
+    """ "How does the learning rate scale, what does the batch size depend on, and how close
+    is the tool?": the third part's sentence scores far below the first, yet is quoted."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 4, "The tool is 0.07% from the optimum.", vector, 1.2, 0.6),
+        Scored(1, 2, "The learning rate follows a power law.", other, 0.95, 0.5),
+        Scored(1, 3, "The batch size depends on the data size.", other * -1, 0.7, 0.4),
+        Scored(2, 0, "Schedules matter.", vector, 0.5, 0.3),
+    ]
+    three = analyze(
+        "A study fit rules. How does the learning rate scale, what does the batch size depend "
+        "on, and how close to the optimum is their tool?"
+    )
+    assert three.asks == 3
+    assert [s.position for s in dict(choose(scored, three, 4, []))[1]] == [2, 3, 4]
+    two = analyze("How does the learning rate scale, and how close to the optimum is the tool?")
+    assert [s.position for s in dict(choose(scored, two, 4, []))[1]] == [2, 4]
+
+
 @pytest.mark.parametrize(
     ("text", "name", "found"),
     [

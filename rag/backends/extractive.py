@@ -146,6 +146,7 @@ def choose(
     per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
     if survey and len(groups) > 2:
         per_paper = 1  # a list of papers: each one's best sentence
+    least = min(max(SOLE_PAPER_LEAST, info.asks), per_paper) if len(groups) == 1 else 1
     for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
         rest = best_by_paper[n][1:]
@@ -153,8 +154,7 @@ def choose(
             rest.sort(key=lambda s: not has_quantity(s.text))
         for s in rest:
             full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
-            least = len(groups) == 1 and len(chosen) < SOLE_PAPER_LEAST
-            if full or (s.score < first.score - SENTENCE_GAP and not least):
+            if full or (s.score < first.score - SENTENCE_GAP and len(chosen) >= least):
                 break
             if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
