@@ -116,8 +116,7 @@ class Engine:
     ) -> tuple[list[Source], float, np.ndarray]:
         """Numbered sources for a question, the evidence strength, and the query vector."""
         view = view or self._view
-        cased = view.names.casing.cased(question)  # names typed in lower case, as written
-        return self._retrieve(cased, top_k, mode, view, filters)
+        return self._retrieve(view.as_written(question), top_k, mode, view, filters)
 
     def _retrieve(
         self,
@@ -265,7 +264,7 @@ class Engine:
         asked = self.clean_question(question, notices)
         mark = time.perf_counter()
         standalone = writer.standalone(asked, history, deadline)
-        standalone = replace(standalone, question=view.names.casing.cased(standalone.question))
+        standalone = replace(standalone, question=view.as_written(standalone.question))
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
         mark = time.perf_counter()

@@ -29,6 +29,7 @@ from rag.question_type import analyze
 from rag.retrieval import HybridRetriever
 from rag.sentence_scoring import LexicalStats
 from rag.settings import Settings
+from rag.shorthand import spelled_out
 
 log = logging.getLogger(__name__)
 RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
@@ -51,6 +52,11 @@ class IndexView:
     _plans: BoundedCache[str, NamePlan] = field(  # recent questions' name plans
         default_factory=lambda: BoundedCache(PLAN_CACHE)
     )
+
+    def as_written(self, question: str) -> str:
+        """The question in the collection's spelling: shorthand spelled out ("1T param"),
+        names typed in lower case cased as the abstracts write them."""
+        return self.names.casing.cased(spelled_out(question, self.catalog.word_df))
 
     def name_plan(self, question: str) -> NamePlan:
         """Papers about the names in the question (they lead), and names only mentioned."""

@@ -22,10 +22,12 @@ _NAME_END = r"(?:\+\+|\+|#)"
 _NAME_WORD = re.compile(rf"[A-Za-z0-9][A-Za-z0-9\-]*(?:{_NAME_END}(?![\w+#]))?")
 _SUFFIX = re.compile(rf"(?<=[A-Za-z0-9]){_NAME_END}$")
 _TERM = re.compile(r"[A-Za-z0-9]+")
-_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")  # GPUs, LLMs, A100s
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s|[a-z]+\d+s")  # GPUs, LLMs, A100s, v100s
 
 _POSSESSIVE = ("'s", "’s")
 _PIXELS = re.compile(r"(\d+)px")
+# the words a size's letter stands for: "1T parameters" is written "a trillion parameters"
+MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion", "t": "trillion"}
 # A version or size typed after a name: "Argoverse 2", "Phi 3.5", "Dream 7b", "Octopus v2".
 VERSION = r"v?\d+(?:\.\d+)?[bBmMkK]?"
 _VERSION_AFTER = re.compile(rf"\s+{VERSION}(?![\w.-])")
@@ -239,6 +241,8 @@ def word_forms(word: str) -> list[str]:
     low = word.lower()
     if pixels := _PIXELS.fullmatch(low):  # "1024px": abstracts write "1024 x 1024"
         return [low, pixels.group(1)]
+    if len(low) == 2 and low[0] == "1" and low[1] in MAGNITUDES:
+        return [low, MAGNITUDES[low[1]]]
     if _SUFFIX.search(low):  # "zero++" is indexed under "zero"
         return [low, without_suffix(low)]
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]

@@ -152,6 +152,9 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
     assert word_forms("Mamba") == ["mamba"]
     assert word_forms("Adams") == ["adams"], "a capitalized word is not an acronym plural"
     assert word_forms("A100s") == ["a100s", "a100"], "a model number's plural"
+    assert word_forms("v100s") == ["v100s", "v100"], "also typed in lower case"
+    assert word_forms("1T") == ["1t", "trillion"], "written 'a trillion'"
+    assert word_forms("65B") == ["65b"], "a size no abstract writes stays unknown"
     assert word_forms("GPT-4s") == ["gpt-4s", "gpt-4"]
     assert word_forms("1024px") == ["1024px", "1024"], "a size in pixels is its number"
     assert word_forms("ZeRO++") == ["zero++", "zero"], "as the index keeps it"
