@@ -41,7 +41,13 @@ from rag.question_type import (
     terms_of,
     without_suffix,
 )
-from rag.sentence_scoring import LexicalStats, lexical_share, mentions, term_weights
+from rag.sentence_scoring import (
+    TYPO_CUTOFF,
+    LexicalStats,
+    lexical_share,
+    mentions,
+    term_weights,
+)
 from rag.types import Source
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
@@ -50,7 +56,6 @@ COMMON_CAP = 200  # ... and more than this many is a topic in any collection (ea
 TYPO_MIN_LENGTH = 7  # shorter names differ by a letter on purpose (GPT-4o, SD3)
 TYPO_PREFIX = 3  # a typo keeps the first letters: candidates share them
 TYPO_CANDIDATES = 5000  # indexed words read per lookup, at most
-TYPO_CUTOFF = 0.9  # difflib ratio: "fastatention" is "fastattention" (0.96)
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
@@ -318,11 +323,21 @@ def title_head(title: str | None) -> str:
 
 def names_title(question: str, title: str | None, shortest: int = 4) -> bool:
     """The question contains the name part of the title ("Pinco: Position-induced ..."), as
-    whole words, in any case; a shorter name part does not count."""
+    whole words, in any case, or a long one typed with a typo ("swarm paralelism" for "SWARM
+    Parallelism"); a shorter name part does not count."""
     head = title_head(title)
     if len(head) < shortest or head == title:
         return False
-    return bool(re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE))
+    if re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE):
+        return True
+    return len(head) >= TYPO_MIN_LENGTH and _typed_close(head.lower(), question.lower())
+
+
+def _typed_close(head: str, question: str) -> bool:
+    """Some run of the question's words, as many as the head has, is a typo of it."""
+    words, width = re.findall(r"[\w-]+", question), len(head.split())
+    runs = [" ".join(words[i : i + width]) for i in range(len(words) - width + 1)]
+    return bool(get_close_matches(head, runs, n=1, cutoff=TYPO_CUTOFF))
 
 
 def titled_by(question: str, sources: list[Source]) -> list[str]:

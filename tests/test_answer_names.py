@@ -399,3 +399,28 @@ def test_which_techniques_of_a_named_paper_is_not_a_survey(tmp_path):
     assert any("7x" in quote for quote in groups[0][1])
     wide = engine.ask("Which systems has Acme described in production?")
     assert len(quote_groups(wide)) >= 2, "a company two papers are about: each one"
+
+
+def test_a_title_name_typed_with_a_typo_names_the_paper(tmp_path):
+    """ "swarm paralelism": the name part of "SWARM Parallelism: ..." with a letter missing
+    (and "swarm" also an ordinary word here) still names that paper, which answers."""
+    rows = [
+        {
+            "title": "SWARM Parallelism: Training Large Models Can Be Surprisingly "
+            "Communication-Efficient",
+            "abstract": "Training large models needs specialized clusters. We propose SWARM "
+            "parallelism, a model-parallel algorithm for poorly connected, unreliable devices. "
+            "We train a Transformer language model with 1B shared parameters on preemptible "
+            "T4 GPUs with less than 200Mb/s network.",
+        },
+        {
+            "title": "Fuzzing Processors with Particle Swarm Optimization",
+            "abstract": "We fuzz processor designs with a particle swarm that mutates inputs. "
+            "The swarm finds bugs in three open-source cores.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("swarm paralelism model size on preemptible T4s")
+    assert not answer.refused
+    assert quote_groups(answer)[0][0] == 1 and answer.sources[0].title.startswith("SWARM")
