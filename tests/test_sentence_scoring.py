@@ -269,6 +269,23 @@ def test_a_paper_that_answers_alone_gives_a_second_sentence() -> None:
     assert [(n, [s.position for s in chosen]) for n, chosen in groups] == [(1, [4, 5])]
 
 
+def test_a_paper_that_answers_alone_gives_a_third_sentence_from_after_its_best() -> None:
+    """More of the answer, but never the motivation before it: a low sentence that precedes
+    the best one in the abstract is passed over for one that follows it."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 2, "Fuyou fine-tunes a 175B model on one RTX 4090.", vector, 1.2, 0.6),
+        Scored(1, 3, "Fuyou reaches 156 TFLOPS.", other, 0.85, 0.5),
+        Scored(1, 0, "We focus on fine-tuning on a low-end GPU.", other * -1, 0.8, 0.4),
+        Scored(1, 5, "Fuyou overlaps swapping with computation.", other * -1, 0.7, 0.4),
+        Scored(2, 0, "Offloading helps.", vector, 1.0, 0.3),
+    ]
+    info = analyze("How far can Fuyou fine-tune on one GPU?")
+    assert [s.position for s in dict(choose(scored, info, 4, []))[1]] == [2, 3, 5]
+    both = choose(scored, info, 4, [1, 2])
+    assert [s.position for s in dict(both)[1]] == [2], "two papers: no third sentence"
+
+
 def test_a_question_asking_three_things_gets_three_sentences_from_its_paper() -> None:
     """ "How does the learning rate scale, what does the batch size depend on, and how close
     is the tool?": the third part's sentence scores far below the first, yet is quoted."""

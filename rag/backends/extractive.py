@@ -31,6 +31,7 @@ SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its fi
 REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
 MAX_PER_PAPER = 2  # sentences per paper when several papers answer
 SOLE_PAPER_LEAST = 2  # ... and at least this many, however far the first one leads
+SOLE_PAPER_FILL = 3  # ... and a third one that follows the best (probes 1-18 key facts +0-0.02)
 SOLE_PAPER_SENTENCES = 4  # when one paper answers alone, up to the whole budget (dev-tuned)
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 SURVEY_GAP = 0.3  # a survey ("what methods ...") keeps papers this far from the best (dev-tuned)
@@ -153,9 +154,15 @@ def choose(
         if info.wants_number and not has_quantity(first.text):  # its number comes second
             rest.sort(key=lambda s: not has_quantity(s.text))
         for s in rest:
-            full = sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper
-            if full or (s.score < first.score - SENTENCE_GAP and len(chosen) >= least):
+            if sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper:
                 break
+            if s.score < first.score - SENTENCE_GAP and len(chosen) >= least:
+                # a sole paper still gives a third sentence, from after its best one: more of
+                # the answer, without opening on the motivation that precedes it
+                if len(groups) > 1 or len(chosen) >= SOLE_PAPER_FILL:
+                    break
+                if s.position < first.position:
+                    continue
             if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
     if info.kind == "definition":  # "what is X and what did it reach on Y": say what X is
