@@ -65,10 +65,12 @@ _SETTING = re.compile(
     re.IGNORECASE,
 )
 # A name that something is done to is the setting: "shrink DeepSeek-V3 to fit an edge box",
-# "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ).
+# "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ), "alignment of SDXL".
 _WORKED_ON = re.compile(
     r"\b(shrink|compress|quantiz|quantis|prun|distill?|deploy|serv|accelerat|fine-?tun|jailbreak|"
     r"attack|extend|adapt)(e|es|ed|ing|s)?\s+$|"
+    r"\b(align|quantiz|quantis|prun|compress|distill|deploy|serv|accelerat|fine-?tun|adapt)"
+    r"\w*\s+of\s+(?:the\s+)?$|"
     r"\b(we|i)\s+(?:have\s+|'ve\s+|already\s+|also\s+)*(tried|tested|used|ran)\s+$",
     re.IGNORECASE,
 )  # also what the user already tried: "we tried LoRA and QLoRA but need ..."

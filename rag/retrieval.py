@@ -86,8 +86,10 @@ class HybridRetriever:
             if any(self._df(form) for form in word_forms(word)):
                 continue
             parts = [p for p in word.lower().split("-") if p]
-            if not all(self._known_part(p) for p in parts):
-                unknown.append(word)
+            if all(self._known_part(p) for p in parts):
+                continue
+            if len(parts) < 2 or not self._catalog.naming(parts, 1):  # "CodeACT-DeepSeek-
+                unknown.append(word)  # Coder-6.7B" holds the name "DeepSeek-Coder-6.7B"
         return unknown
 
     def _known_part(self, part: str) -> bool:

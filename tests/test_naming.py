@@ -261,6 +261,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         # the question points back at the context sentence's names
         ("QuxQuant and FooNet both shrink detectors. How does each one work?", True),
         ("How far can you shrink QuxQuant to fit a phone?", False),  # what is done to it
+        ("Why does the usual regularizer hurt the alignment of QuxQuant?", False),  # ditto
+        ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
         ("We run QuxQuant. Is it possible to pick bit widths faster?", False),
         ("How do the FooNet and QuxQuant results compare on COCO?", False),  # "the ... results"

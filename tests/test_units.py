@@ -109,6 +109,9 @@ def test_unknown_terms_are_names_no_abstract_contains(engine) -> None:
     # an acronym plural is known when abstracts write its singular ("ID"), and only then
     assert retriever.unknown_terms("How many IDs does the tokenizer assign?") == []
     assert retriever.unknown_terms("How many ZQXs does it use?") == ["ZQXs"]
+    # written inside a longer name ("CodeACT-DeepSeek-Coder-6.7B"), a name is known
+    assert retriever.unknown_terms("Was DeepSeek-Coder-6 tuned?") == []
+    assert retriever.unknown_terms("Was Zorblax-Coder-6 tuned?") == ["Zorblax-Coder-6"]
 
 
 def test_resolve_pins_the_paper_a_follow_up_names() -> None:
