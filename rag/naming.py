@@ -37,6 +37,7 @@ from rag.question_type import (
     STOPWORDS,
     VERSION,
     QuestionInfo,
+    analyze,
     is_measure,
     terms_of,
     without_suffix,
@@ -268,13 +269,20 @@ class PaperNames:
     def near_miss(self, info: QuestionInfo, plan: NamePlan) -> bool:
         """The question asks about a named thing that papers here only mention; also when it
         asks for a method, if the thing is "the original X" ("... and what method does the
-        original Alpa paper use?") or in the question's heading ("X: ... which model judges?")."""
+        original Alpa paper use?"), in the question's heading ("X: ... which model judges?"), or
+        in a question of its own that asks for no papers ("How was X trained? Which ...?")."""
         if not plan.mentioned_only or plan.leads:
             return False
+        if not info.asks_for_papers:
+            return True
         title = heading(info.text)
         origins = {_joined(n) for n in origin_names(info)}  # "B-Adam" as typed, "BAdam" found
-        own = [n for n in plan.mentioned_only if _joined(n) in origins or mentions(title, n)]
-        return not info.asks_for_papers or bool(own)
+        alone = [s for s in split_sentences(info.text) if s.rstrip().endswith("?")]
+        alone = [s for s in alone if len(alone) > 1 and not analyze(s).asks_for_papers]
+        return any(
+            _joined(n) in origins or mentions(title, n) or any(mentions(s, n) for s in alone)
+            for n in plan.mentioned_only
+        )
 
     def answered_by_mention(
         self, info: QuestionInfo, plan: NamePlan, pids: list[str], stats: LexicalStats

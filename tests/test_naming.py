@@ -140,6 +140,10 @@ def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names)
     assert names.near_miss(cited, names.plan(cited)), "the cited authors' own, as typed"
     heading = analyze("QuxQuant: how many bits does it use, and which model picks them?")
     assert names.near_miss(heading, names.plan(heading)), "a part of the heading's subject"
+    own = analyze("How was QuxQuant trained? Which teacher models give its targets?")
+    assert names.near_miss(own, names.plan(own)), "its own question asks about it"
+    both = analyze("Which papers cite QuxQuant? Which models do they quantize?")
+    assert not names.near_miss(both, names.plan(both)), "every question asks for papers"
 
 
 def test_a_name_that_qualifies_something_else_is_not_the_subject(names) -> None:
