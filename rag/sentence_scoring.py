@@ -87,6 +87,7 @@ _RESULT = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_TWO_CAPITALS = re.compile(r"[A-Z].*[A-Z]")  # an acronym, whose case is kept
 
 
 class LexicalStats:
@@ -135,12 +136,16 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def mentions(text: str, name: str) -> bool:
-    """`name` as a whole word (hyphen-aware); case-sensitive for acronyms (SWARM, not swarm).
+    """`name` as a whole word (hyphen-aware); for acronyms, as a name (SWARM, not swarm;
+    "NL4OPT" for "NL4Opt").
     A hyphen and a space are the same separator: "phi-3-mini" is "Phi-3 Mini"; an ampersand
     may stand between words ("Expansion Squeeze Strategy" as "Expansion & Squeeze Strategy")."""
-    flags = 0 if re.search(r"[A-Z].*[A-Z]", name) else re.IGNORECASE
     body = r"(?:[\s-]|\s&\s)".join(re.escape(part) for part in re.split(r"[\s-]+", name))
-    return bool(re.search(rf"(?<![\w-]){body}(?![\w-])", text, flags))
+    found = re.finditer(rf"(?<![\w-]){body}(?![\w-])", text, re.IGNORECASE)
+    if not _TWO_CAPITALS.search(name):
+        return any(True for _ in found)
+    # an acronym's case matters ("swarm" is not SWARM), but one may be written in capitals
+    return any(re.fullmatch(body, m.group()) or m.group().isupper() for m in found)
 
 
 def reports_measure(text: str, measure: str) -> bool:

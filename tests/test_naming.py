@@ -266,6 +266,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("QuxQuant and FooNet both shrink detectors. How does each one work?", True),
         ("How far can you shrink QuxQuant to fit a phone?", False),  # what is done to it
         ("Why does the usual regularizer hurt the alignment of QuxQuant?", False),  # ditto
+        ("FooNet picks bits. By how much did it beat QuxQuant?", False),  # a baseline
+        ("How was the QuxQuant competition organized?", True),  # "the X competition": X
         ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
         ("We run QuxQuant. Is it possible to pick bit widths faster?", False),
@@ -343,6 +345,7 @@ def test_the_head_noun_may_follow_a_modifier() -> None:
     question = "How many parameters does the largest Flamingo vision-language model have?"
     assert may_be_subject("Flamingo", question)
     assert not may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
+    assert may_be_subject("3D Qux Corruptions", "How many does the 3D Qux Corruptions suite hold?")
 
 
 def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:

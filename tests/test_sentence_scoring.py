@@ -312,6 +312,10 @@ def test_a_question_asking_three_things_gets_three_sentences_from_its_paper() ->
         ("a planner based on Phi-3 Mini, tuned", "phi-3-mini", True),
         ("trained with Llama-2 weights", "Llama 2", True),
         ("a swarm of particles", "SWARM", False),  # an acronym keeps its case
+        ("tested on the NL4OPT dataset", "NL4Opt", True),  # written in capitals
+        ("trained with LLaMA-2 weights", "LLaMA 2", True),
+        ("the Llama-2 weights", "LLaMA 2", False),
+        ("fine-tuning on a Single GPU", "single-GPU", False),
         ("the Mega-CO-Bench suite", "CO-Bench", False),  # a whole word only
         ("an Expansion & Squeeze Strategy", "Expansion Squeeze Strategy", True),
         ("an Expansion&Squeeze Strategy", "Expansion Squeeze Strategy", False),
