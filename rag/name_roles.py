@@ -66,13 +66,14 @@ _SETTING = re.compile(
 )
 # A name that something is done to is the setting: "shrink DeepSeek-V3 to fit an edge box",
 # "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ), "alignment of SDXL";
-# and a baseline it beats ("by how much did it beat PiSSA").
+# and a baseline an unnamed method beats ("by how much did it beat PiSSA"; but "does A beat
+# B?" compares two names).
 _WORKED_ON = re.compile(
     r"\b(shrink|compress|quantiz|quantis|prun|distill?|deploy|serv|accelerat|fine-?tun|jailbreak|"
     r"attack|extend|adapt)(e|es|ed|ing|s)?\s+$|"
     r"\b(align|quantiz|quantis|prun|compress|distill|deploy|serv|accelerat|fine-?tun|adapt)"
     r"\w*\s+of\s+(?:the\s+)?$|"
-    r"\b(beat|beats|beating|outperform\w*|surpass\w*)\s+$|"
+    r"\b(it|they|this|these|which|that)\s+(?:\w+\s+)?(beat|beats|outperform\w*|surpass\w*)\s+$|"
     r"\b(we|i)\s+(?:have\s+|'ve\s+|already\s+|also\s+)*(tried|tested|used|ran)\s+$",
     re.IGNORECASE,
 )  # also what the user already tried: "we tried LoRA and QLoRA but need ..."

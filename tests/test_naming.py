@@ -267,6 +267,7 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("How far can you shrink QuxQuant to fit a phone?", False),  # what is done to it
         ("Why does the usual regularizer hurt the alignment of QuxQuant?", False),  # ditto
         ("FooNet picks bits. By how much did it beat QuxQuant?", False),  # a baseline
+        ("By how much does FooNet beat QuxQuant?", True),  # two names compared
         ("How was the QuxQuant competition organized?", True),  # "the X competition": X
         ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
