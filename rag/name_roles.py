@@ -77,6 +77,13 @@ _WORKED_ON = re.compile(
     r"\b(we|i)\s+(?:have\s+|'ve\s+|already\s+|also\s+)*(tried|tested|used|ran)\s+$",
     re.IGNORECASE,
 )  # also what the user already tried: "we tried LoRA and QLoRA but need ..."
+# The work a described paper builds on: "the adaptive-batching extension of DiLoCo", "a
+# method that builds on ZeRO". The user asks for the other paper, not this one.
+_BUILT_ON = re.compile(
+    r"\b(extension|variant|follow-up|successor|generali[sz]ation|modification)s?\s+(of|to)\s+"
+    r"(?:the\s+)?$|\b(builds?|built|building|improves?|improving)\s+(on|upon)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # "what's in X", "how many questions are in X": X is asked about
 _CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
 # names listed before the name: "on AIME 2024 and " is "on " for the name that follows
@@ -132,6 +139,12 @@ _MODIFIER_END = re.compile(
     r"inspired|centric|agnostic|enhanced|augmented|conditioned|assisted|)$",
     re.IGNORECASE,
 )
+
+
+def built_on(name: str, question: str) -> bool:
+    """Every mention of `name` is as the work a described paper builds on."""
+    starts = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)]
+    return bool(starts) and all(_BUILT_ON.search(question[:start]) for start in starts)
 
 
 def may_be_subject(name: str, question: str) -> bool:

@@ -25,6 +25,7 @@ from rag.chunking import split_sentences
 from rag.name_casing import CACHE_WORDS, NameCasing
 from rag.name_introductions import capitals, defined_in, initials, introduces_name, spells_out
 from rag.name_roles import (
+    built_on,
     heading,
     is_unit,
     may_be_subject,
@@ -217,6 +218,8 @@ class PaperNames:
         ]
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
+                continue
+            if built_on(name, info.text):  # "the extension of DiLoCo": not DiLoCo's paper
                 continue
             if plain_word(name) and part_of(name, unwritten) and not self._proper(name):
                 continue

@@ -50,6 +50,19 @@ def test_paper_about_a_name_by_title_or_introduction(names) -> None:
     assert names.plan(analyze("How does SkipStep sample?")).about == ["k"]
 
 
+def test_the_work_a_described_paper_builds_on_does_not_point_to_its_paper(names) -> None:
+    """ "the sparse extension of BazOpt" asks for another paper: BazOpt's own paper is not
+    promoted, nor quoted as the one about the name."""
+    for question in (
+        "How does the sparse extension of BazOpt pick its step size?",
+        "Which optimizer builds on BazOpt to save memory?",
+    ):
+        plan = names.plan(analyze(question))
+        assert plan.about == plan.promoted == plan.focus == [], question
+    plan = names.plan(analyze("How does BazOpt compare with the extension of BazOpt?"))
+    assert plan.about == ["c"], "also named in its own right"
+
+
 def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -> None:
     """ "we introduce A Models (AM) and Path Matching (PM)": the paper is about Path Matching,
     so asking what it is is not a near miss; a paper citing it among others is not about it."""
