@@ -9,9 +9,10 @@ question's English only, never the papers.
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 from rag.chunking import split_sentences
-from rag.question_type import MEASURE_WORDS, VERSION, QuestionInfo, is_measure
+from rag.question_type import MEASURE_WORDS, STOPWORDS, VERSION, QuestionInfo, is_measure
 
 # Authors cited: "Luo et al.", "Frankle and Carbin"
 _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
@@ -19,14 +20,16 @@ _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
 
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP", "the GloVe
-    paper", "the paper that introduced Adam", "Luo et al.'s BAdam" (a citation there may be
-    background: "RAG (Lewis et al., 2020) pipelines have many knobs")."""
+    paper", "the paper that introduced Adam", "which paper introduced the X dataset", "Luo et
+    al.'s BAdam" (a citation there may be background: "RAG (Lewis et al., 2020) pipelines
+    have many knobs")."""
     found = []
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
         cue = (
             rf"(?i:\boriginal\s+){n}|(?i:\bthe\s+){n}(?i:\s+paper\b)|"
-            rf"(?i:\bpaper\s+(?:that|which)\s+(?:introduced|proposed|presented)\s+(?:the\s+)?){n}|"
+            rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
+            rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?){n}|"
             rf"{_CITED}['’]s\s+{n}"
         )
         if re.search(cue, info.text) and not any(name in other for other in found):
@@ -107,6 +110,8 @@ _HEAD_TEXT = """paper papers study model models method optimizer algorithm archi
     reach reaches achieve achieves use uses need needs get gets train trains learn learns
     perform performs require requires take takes handle handles work works score scores"""
 _HEADS = frozenset(_HEAD_TEXT.split())
+_FUNCTION_WORDS = STOPWORDS - _HEADS  # where a name's noun phrase ends
+HEAD_WINDOW = 4  # words after a name in which its head noun may stand
 # ... and right after it, these make X the sentence's subject: "The Pile is a corpus."
 _COPULAS = frozenset(["is", "are", "was", "were", "has", "have"])
 # "For X, what ...", "In X, how ...": a sentence that opens with its topic is about it
@@ -190,10 +195,12 @@ def may_be_subject(name: str, question: str) -> bool:
         auxiliary = re.search(r"\b(do|does|did|can|could|will|would)\s+$", before, re.I)
         if re.match(rf"\s+(?:{MEASURE_WORDS}|time)\b", after, re.IGNORECASE) and not auxiliary:
             continue
-        # the head noun may follow a modifier: "the Flamingo vision-language model"
-        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:40])[:2]]
+        # the head noun may follow modifiers: "the Flamingo vision-language model", "the GQA
+        # visual question answering benchmark" (not "the X results on the Y benchmark")
+        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:60])[:HEAD_WINDOW]]
+        phrase = list(takewhile(lambda w: w not in _FUNCTION_WORDS, following))
         qualifies = _DETERMINER.search(before) or _DETERMINER.search(listed)
-        if qualifies and following and not (_HEADS & set(following) or following[0] in _COPULAS):
+        if qualifies and following and not (_HEADS & set(phrase) or following[0] in _COPULAS):
             continue
         return True
     return False

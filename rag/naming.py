@@ -188,20 +188,26 @@ class PaperNames:
         return any(introduces_name(name, s) for s in split_sentences(self._paper(pid).abstract))
 
     def origins_missing(self, info: QuestionInfo, plan: NamePlan, pids: list[str]) -> NamePlan:
-        """ "the original Transformer", "the BERT paper": the question asks about the paper
-        that introduced a name. When none of these papers is titled by it or introduces it,
-        the name is a near miss even if hundreds of papers use it (too many for the plan)."""
-        if plan.mentioned_only:
-            return plan
+        """ "the original Transformer", "which paper introduced TarFlow": the question asks
+        about the paper that introduced a name. When none of these papers (retrieved, or
+        about the name) is titled by it or introduces it, the name is a near miss even if
+        hundreds of papers use it (too many for the plan), and a paper whose title only
+        contains it ("Accelerate TarFlow Sampling ...") no longer leads."""
+        candidates = [*pids, *plan.about]
         names = [
             n
             for n in origin_names(info)
-            if n not in plan.specific and not any(self.owns(p, n) for p in pids)
+            if n not in plan.mentioned_only and not any(self.owns(p, n) for p in candidates)
         ]
         if not names:
             return plan
         mentioning = [p for p in pids if any(mentions(self._text(p), n) for n in names)]
-        return replace(plan, mentioned_only=names, mentioning=mentioning)
+        return replace(
+            plan,
+            mentioned_only=[*plan.mentioned_only, *names],
+            mentioning=sorted({*plan.mentioning, *mentioning}),
+            leads=[p for p in plan.leads if not any(self.about_strength(p, n) for n in names)],
+        )
 
     def plan(self, info: QuestionInfo) -> NamePlan:
         """Which papers the question's names point to, and which names no paper is about."""

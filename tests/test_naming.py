@@ -214,6 +214,23 @@ def test_the_original_paper_of_a_common_name_is_a_near_miss_when_absent(tmp_path
     assert names.origins_missing(info, names.plan(info), ["u1", "o"]).mentioned_only == []
 
 
+def test_a_title_containing_a_name_is_not_the_paper_that_introduced_it(tmp_path) -> None:
+    """ "Which paper introduced QuxFlow?": the paper titled "Accelerate QuxFlow Sampling"
+    builds on QuxFlow; it leads a question about QuxFlow, but not one about its origin."""
+    papers = [
+        _paper("s", "Accelerate QuxFlow Sampling", "We speed up QuxFlow sampling 4x."),
+        _paper("t", "Other Flows", "Flows such as QuxFlow are slow to sample."),
+    ]
+    names = _names_over(tmp_path, papers)
+    origin = analyze("Which paper introduced QuxFlow, and what bits per dimension did it get?")
+    plan = names.origins_missing(origin, names.plan(origin), ["s", "t"])
+    assert plan.mentioned_only == ["QuxFlow"] and plan.leads == []
+    assert names.near_miss(origin, plan)
+    topical = analyze("How much faster can QuxFlow sample?")
+    plan = names.origins_missing(topical, names.plan(topical), ["s", "t"])
+    assert plan.leads == ["s"] and not names.near_miss(topical, plan)
+
+
 def test_a_mentioning_paper_that_holds_the_rest_of_the_question_answers_it(names) -> None:
     """ "How do you train models with QuxQuant as baselines?" is answered by paper d, which
     holds everything but the name; "What bit width does QuxQuant pick?" is not."""
@@ -282,6 +299,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("FooNet picks bits. By how much did it beat QuxQuant?", False),  # a baseline
         ("By how much does FooNet beat QuxQuant?", True),  # two names compared
         ("How was the QuxQuant competition organized?", True),  # "the X competition": X
+        ("How large is the QuxQuant visual question answering benchmark?", True),  # its head
+        ("What are the QuxQuant results on the VOC benchmark?", False),  # not its head
         ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
         ("We run QuxQuant. Is it possible to pick bit widths faster?", False),
