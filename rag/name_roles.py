@@ -87,6 +87,12 @@ _BUILT_ON = re.compile(
     r"(?:the\s+)?$|\b(builds?|built|building|improves?|improving)\s+(on|upon)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A name before a process noun names the method used: "DP-SGD fine-tuning", "MAE pretraining".
+_PROCESS_AFTER = re.compile(
+    r"\s+(?:fine-?tuning|(?:pre-?)?training|distillation|quantization|pruning)\b"
+    r"(?!\s+(?:run|data|set|cost|time|recipe|steps?|tokens?|corpus)\b)",
+    re.IGNORECASE,
+)
 # "what's in X", "how many questions are in X": X is asked about
 _CONTENTS = re.compile(r"^what(?:'s| is| are) in\s+$|\b(?:is|are|was|were) in\s+$", re.I)
 # names listed before the name: "on AIME 2024 and " is "on " for the name that follows
@@ -186,6 +192,8 @@ def may_be_subject(name: str, question: str) -> bool:
             return True  # "For HAT (hardware-aware transformers), what speedup ...?"
         if _PART_IN.search(before):
             return True
+        if _PROCESS_AFTER.match(after):
+            continue  # "DP-SGD fine-tuning of language models": the method used, not asked
         listed = _COORDINATED.sub("", before)  # "on AIME 2024 and MMMU": MMMU is on-ed too
         setting = any(r.search(t) for r in (_SETTING, _WORKED_ON) for t in (before, listed))
         if setting and not (_SOURCE.search(before) or _CONTENTS.search(before)):

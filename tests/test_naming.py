@@ -301,6 +301,9 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("How was the QuxQuant competition organized?", True),  # "the X competition": X
         ("How large is the QuxQuant visual question answering benchmark?", True),  # its head
         ("What are the QuxQuant results on the VOC benchmark?", False),  # not its head
+        ("What recipe lets QuxQuant fine-tuning of detectors match fp16?", False),  # method
+        ("How many images was QuxQuant trained on?", True),  # what it was trained on
+        ("How long did the QuxQuant training run take?", True),  # its own run
         ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
         ("We run QuxQuant. Is it possible to pick bit widths faster?", False),
