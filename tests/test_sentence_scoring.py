@@ -286,6 +286,22 @@ def test_a_paper_that_answers_alone_gives_a_third_sentence_from_after_its_best()
     assert [s.position for s in dict(both)[1]] == [2], "two papers: no third sentence"
 
 
+def test_two_compared_papers_asked_three_things_get_three_sentences_each() -> None:
+    vector, other = AXES
+    scored = [
+        Scored(1, 0, "Alpha keeps states on the GPU.", vector, 1.0, 0.5),
+        Scored(2, 0, "Beta offloads states to NVMe.", vector, 0.99, 0.5),
+        Scored(1, 1, "Alpha partitions optimizer states.", other, 0.95, 0.5),
+        Scored(2, 1, "Beta overlaps transfers.", other, 0.94, 0.5),
+        Scored(1, 2, "Alpha reaches 40% utilization.", other * -1, 0.9, 0.4),
+        Scored(2, 2, "Beta trains 175B models.", other * -1, 0.9, 0.4),
+    ]
+    three = analyze("How do Alpha and Beta differ, what does each keep, and how fast are they?")
+    assert [len(q) for _, q in choose(scored, three, 4, [1, 2])] == [3, 3]
+    two = analyze("How do Alpha and Beta differ, and how fast are they?")
+    assert [len(q) for _, q in choose(scored, two, 4, [1, 2])] == [2, 2]
+
+
 def test_a_question_asking_three_things_gets_three_sentences_from_its_paper() -> None:
     """ "How does the learning rate scale, what does the batch size depend on, and how close
     is the tool?": the third part's sentence scores far below the first, yet is quoted."""

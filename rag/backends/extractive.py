@@ -145,6 +145,9 @@ def choose(
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
     per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
+    if len(groups) == 2 and info.asks > MAX_PER_PAPER:  # two papers, each asked three things
+        per_paper = MAX_PER_PAPER + 1
+        budget = max(budget, 2 * per_paper)
     if survey and len(groups) > 2:
         per_paper = 1  # a list of papers: each one's best sentence
     least = min(max(SOLE_PAPER_LEAST, info.asks), per_paper) if len(groups) == 1 else 1
