@@ -107,6 +107,8 @@ _ASK_FOR = (
     r"( \w+){0,3} (papers|works|studies|articles|methods|approaches|research|work|literature)\b"
 )
 _HOW = re.compile(r"\bhow (does|do|did|can|could|is|are|was|were)\b", re.IGNORECASE)
+# "how" asking for a way, not an amount: "how does it split the work", not "how much"
+_HOW_DONE = re.compile(r"\bhow\b(?! (much|many|large|big|fast|long|far|well|often))", re.I)
 _ARE_THERE = r"(^|[.?!;:]\s*)are there\b"  # opening a question, not "how many X are there"
 _WHICH = re.compile(
     r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
@@ -181,6 +183,11 @@ class QuestionInfo:
             return False
         forms = {f for w in re.findall(r"\w+", part) for f in (normalize_term(w), *word_forms(w))}
         return bool(forms & {normalize_term(self.measure), *word_forms(self.measure)})
+
+    @property
+    def asks_mechanism(self) -> bool:
+        """Some part asks how something is done: the sentence saying "through X" answers it."""
+        return bool(_HOW_DONE.search(self.text))
 
     @property
     def asks(self) -> int:

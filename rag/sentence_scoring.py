@@ -36,6 +36,7 @@ W_FOCUS = 0.2
 W_RANK = 0.25  # retrieval rank prior: 1st source +W_RANK, falling as 1/rank
 W_BOILERPLATE = 0.4
 W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
+W_MECHANISM = 0.08  # "... through a chunk-based strategy": how it is done, for a "how" question
 W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
 SENTENCE_TERMS_CACHE = 20_000  # sentences (about 2,000 abstracts) whose terms are kept
 TYPO_CUTOFF = 0.9  # difflib ratio: "accurracy" is "accuracy" (0.94), "accurate" is not (0.88)
@@ -84,6 +85,11 @@ _OUTLOOK = re.compile(
 _RESULT = re.compile(
     r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
     r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
+    re.IGNORECASE,
+)
+_MECHANISM = re.compile(
+    r"\b(through|via|by (using|leveraging|introducing|combining|exploiting|applying)|consists? of|"
+    r"combin(es|ing)|we (use|employ|leverage|adopt|apply)|relies on|is achieved by)\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -226,6 +232,8 @@ def score_sentences(
                 score -= W_BACKGROUND
             if _RESULT.search(sentence):
                 score += W_RESULT
+            if info.asks_mechanism and _MECHANISM.search(sentence):
+                score += W_MECHANISM
             if is_boilerplate(sentence):
                 score -= W_BOILERPLATE
             out.append(Scored(n, i, sentence, vectors[i], round(score, 6), float(dense[i])))

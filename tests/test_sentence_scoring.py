@@ -63,6 +63,16 @@ def test_number_question_prefers_the_sentence_stating_a_quantity() -> None:
     )
 
 
+def test_a_how_question_prefers_the_sentence_saying_how_it_is_done() -> None:
+    sentences = [
+        "Long inputs are common.",
+        "SparseX keeps long inputs within memory on one GPU.",
+        "SparseX keeps long inputs within memory through chunked attention.",
+    ]
+    assert "through" in _top("How does SparseX keep long inputs within memory?", sentences)
+    assert "one GPU" in _top("How much memory does SparseX keep long inputs within?", sentences)
+
+
 def test_definition_question_prefers_the_sentence_introducing_the_name() -> None:
     sentences = [
         "Long inputs make attention expensive for SparseX baselines.",
