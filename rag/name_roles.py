@@ -100,11 +100,12 @@ _COORDINATED = re.compile(
     r"(?:[A-Z0-9][\w.\-/]*,?\s+){1,6}(?:and|or|&)\s+$|(?:[A-Z0-9][\w.\-/]*,?\s+){0,5}"
     r"[A-Z0-9][\w.\-/]*,\s+$"
 )
+# "What data were used for StarCoder?", "I'm citing Tuddenham et al. for X": asks about X
 _SOURCE = re.compile(
     r"\b(according to|reported (by|in)|in the|(used|needed|required|spent|chosen) for)\s+"
-    r"(?:the\s+)?\S*\s*$",
+    r"(?:the\s+)?\S*\s*$|\bcit(e|es|ed|ing)\b[^?!]{0,60}\bfor\s+$",
     re.I,
-)  # "What data were used for StarCoder?" asks about StarCoder
+)
 _DETERMINER = re.compile(
     r"\b(the|a|an|this|that|its|their|our|my)\s+(?:[\w.\-]+\s+)?$|\b(what|which)\s+$",
     re.IGNORECASE,
@@ -134,6 +135,8 @@ _PART_IN = re.compile(
 # words of a question that point back at a context sentence's names: "How does each work?"
 _BACK_REFERENCE = re.compile(
     r"\b(each|both|they|them|their|its|these|those|either|neither)\b|"
+    r"\b(that|this) (method|model|paper|dataset|benchmark|approach|technique|algorithm|"
+    r"optimizer)\b|"
     r"\b(?<!is )it\b(?!'s| is\b)",  # not "is it possible", "it is known"
     re.IGNORECASE,
 )

@@ -304,6 +304,8 @@ def test_a_versioned_name_typed_in_lower_case_with_hyphens_is_found(tmp_path) ->
         ("What recipe lets QuxQuant fine-tuning of detectors match fp16?", False),  # method
         ("How many images was QuxQuant trained on?", True),  # what it was trained on
         ("How long did the QuxQuant training run take?", True),  # its own run
+        ("I'm citing Luo et al. (2022) for QuxQuant. How does that method pick bits?", True),
+        ("We run QuxQuant. How does that method pick bits?", True),  # "that method": back
         ("What is the architecture of QuxQuant?", True),  # a part of it, not what is done
         ("QuxQuant is a quantizer. How does it pick bit widths?", True),
         ("We run QuxQuant. Is it possible to pick bit widths faster?", False),
