@@ -29,7 +29,7 @@ from rag.question_type import analyze
 from rag.retrieval import HybridRetriever
 from rag.sentence_scoring import LexicalStats
 from rag.settings import Settings
-from rag.shorthand import spelled_out
+from rag.shorthand import written_in_full
 
 log = logging.getLogger(__name__)
 RELOAD_CHECK_S = 1.0  # at most one look at the index's stamp per second
@@ -56,7 +56,7 @@ class IndexView:
     def as_written(self, question: str) -> str:
         """The question in the collection's spelling: shorthand spelled out ("1T param"),
         names typed in lower case cased as the abstracts write them."""
-        return self.names.casing.cased(spelled_out(question, self.catalog.word_df))
+        return self.names.casing.cased(written_in_full(question, self.catalog.word_df))
 
     def name_plan(self, question: str) -> NamePlan:
         """Papers about the names in the question (they lead), and names only mentioned."""

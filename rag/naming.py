@@ -286,8 +286,8 @@ class PaperNames:
             return True
         title = heading(info.text)
         origins = {_joined(n) for n in origin_names(info)}  # "B-Adam" as typed, "BAdam" found
-        alone = [s for s in split_sentences(info.text) if s.rstrip().endswith("?")]
-        alone = [s for s in alone if len(alone) > 1 and not analyze(s).asks_for_papers]
+        asked = [s for s in split_sentences(info.text) if s.rstrip().endswith("?")]
+        alone = [s for s in asked if not analyze(s).asks_for_papers] if len(asked) > 1 else []
         return any(
             _joined(n) in origins or mentions(title, n) or any(mentions(s, n) for s in alone)
             for n in plan.mentioned_only

@@ -27,7 +27,7 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s|[a-z]+\d+s")  # GPUs, LL
 _POSSESSIVE = ("'s", "’s")
 _PIXELS = re.compile(r"(\d+)px")
 # the words a size's letter stands for: "1T parameters" is written "a trillion parameters"
-MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion", "t": "trillion"}
+_MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion", "t": "trillion"}
 # A version or size typed after a name: "Argoverse 2", "Phi 3.5", "Dream 7b", "Octopus v2".
 VERSION = r"v?\d+(?:\.\d+)?[bBmMkK]?"
 _VERSION_AFTER = re.compile(rf"\s+{VERSION}(?![\w.-])")
@@ -248,11 +248,17 @@ def word_forms(word: str) -> list[str]:
     low = word.lower()
     if pixels := _PIXELS.fullmatch(low):  # "1024px": abstracts write "1024 x 1024"
         return [low, pixels.group(1)]
-    if len(low) == 2 and low[0] == "1" and low[1] in MAGNITUDES:
-        return [low, MAGNITUDES[low[1]]]
+    if magnitude := one_of(low):  # "1T": abstracts write "a trillion"
+        return [low, magnitude]
     if _SUFFIX.search(low):  # "zero++" is indexed under "zero"
         return [low, without_suffix(low)]
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
+
+
+def one_of(word: str) -> str:
+    """The word a one-unit size stands for: "trillion" for "1T" (any case), else empty."""
+    low = word.lower()
+    return _MAGNITUDES.get(low[1:], "") if len(low) == 2 and low[0] == "1" else ""
 
 
 def without_suffix(word: str) -> str:

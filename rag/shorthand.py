@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.question_type import MAGNITUDES
+from rag.question_type import one_of
 
 SHORTHAND = {
     "approx": "approximately",
@@ -60,17 +60,16 @@ SHORTHAND = {
 }
 
 _WORD = re.compile(r"(?<![\w/.-])(w/o|w/|[A-Za-z0-9]+)(?![\w/-])")
-_ONE_SIZE = re.compile(r"1([kmbtKMBT])")
 
 
-def spelled_out(question: str, df: Callable[[str], int]) -> str:
+def written_in_full(question: str, df: Callable[[str], int]) -> str:
     """The question with shorthand words and an unwritten "1T" spelled out; `df` gives how
     many abstracts contain a (lower-case) word."""
 
     def full(match: re.Match[str]) -> str:
         word = match.group(1)
-        if size := _ONE_SIZE.fullmatch(word):
-            return word if df(word.lower()) else f"1 {MAGNITUDES[size.group(1).lower()]}"
+        if magnitude := one_of(word):
+            return word if df(word.lower()) else f"1 {magnitude}"
         long = SHORTHAND.get(word)
         if long and df(re.split(r"[\s-]", long)[0]) > df(word.rstrip("/")):
             return long

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.shorthand import spelled_out
+from rag.shorthand import written_in_full
 from tests.support.small_corpus import engine_over, quote_groups
 
 WRITTEN = {"parameter": 40, "param": 1, "with": 90, "without": 50, "7b": 3}
@@ -12,16 +12,16 @@ def _df(word: str) -> int:
     return WRITTEN.get(word, 0)
 
 
-def test_shorthand_is_spelled_out_only_where_the_collection_writes_the_full_word() -> None:
-    assert spelled_out("fit a 1T param model w/o offload", _df) == (
+def test_shorthand_is_written_in_full_only_where_the_collection_writes_the_full_word() -> None:
+    assert written_in_full("fit a 1T param model w/o offload", _df) == (
         "fit a 1 trillion parameter model without offload"
     )
-    assert spelled_out("mem of a 7B model", _df) == "mem of a 7B model", "'memory' unwritten"
-    assert spelled_out("peak mem of the 7B model", {"memory": 3, "mem": 5}.get) == (
+    assert written_in_full("mem of a 7B model", _df) == "mem of a 7B model", "'memory' unwritten"
+    assert written_in_full("peak mem of the 7B model", {"memory": 3, "mem": 5}.get) == (
         "peak mem of the 7B model"
     ), "written short more often than in full: left as typed"
-    assert spelled_out("a 65B or 1B model", _df) == "a 65B or 1 billion model"
-    assert spelled_out("Param-efficient tuning, hparams.json", _df) == (
+    assert written_in_full("a 65B or 1B model", _df) == "a 65B or 1 billion model"
+    assert written_in_full("Param-efficient tuning, hparams.json", _df) == (
         "Param-efficient tuning, hparams.json"
     ), "a capital, a hyphenated part or a file name is not shorthand"
 
