@@ -136,7 +136,9 @@ _DESCRIBED = re.compile(
 
 # The user wants the papers on a topic, not one paper's statement: a plural "which/what
 # methods ...", the mass nouns "what work/research ...", "what has been done/studied",
-# "what is known about", "are there", "how are/have X been ...".
+# "what is known about", "are there", "how are/have X been ...", "how do people/current
+# methods ...", "has X been applied to ...", "papers on X", "X papers?", "X: methods for
+# ...", "what does the collection have on X", "what's in here".
 _KINDS_OF_WORK = (
     r"papers|works|methods|studies|approaches|systems|models|tools|frameworks|techniques|"
     r"algorithms|datasets|benchmarks|resources|architectures|solutions|strategies|efforts"
@@ -144,8 +146,15 @@ _KINDS_OF_WORK = (
 _SURVEY = re.compile(
     rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
     r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
-    r"\bwhat has been (done|studied|proposed|shown|explored)\b|\bwhat is known about\b|"
-    rf"{_ARE_THERE}|^how (are|have|were|is|has) \S+( \S+){{0,6}} (been|being)\b",
+    r"\bwhat( has|'s|’s) been (done|studied|proposed|shown|explored|tried)\b|"
+    r"\bwhat is known about\b|"
+    rf"{_ARE_THERE}|^how (are|have|were|is|has) \S+( \S+){{0,6}} (been|being)\b|"
+    r"^how (do|did|are|have) (people|researchers|current|recent|existing|state-of-the-art|"
+    r"methods|approaches)\b|^(has|have) [^?]{1,80} been (applied|used)\b|"
+    r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b|"
+    r"\b(papers|works|studies)\W*$|^[^:?]{3,80}: (methods|approaches|techniques)\b|"
+    r"\bwhat does (this|the) (collection|corpus) (have|hold|contain)\b|"
+    r"\bwhat('s|’s| is) in (here|there|this collection|the collection)\b",
     re.IGNORECASE,
 )
 

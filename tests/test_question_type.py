@@ -175,6 +175,14 @@ def test_word_forms_add_the_singular_of_an_acronym_plural() -> None:
         "List papers on 3D Gaussian splatting.",
         "Give me some recent work about federated learning with slow clients.",
         "find studies that compress optimizer states",
+        "what's been done with point clouds here?",
+        "how do people train agents with tool calls these days",
+        "Has deep learning been applied to crop yield forecasting?",
+        "papers on robot grasping",
+        "speech enhancement papers?",
+        "data pruning: methods for choosing pretraining examples",
+        "What does this collection have on learning-rate warmup?",
+        "LLMs for chemistry: what's in here?",
     ],
 )
 def test_survey_questions_want_the_papers(question: str) -> None:
@@ -192,6 +200,7 @@ def test_survey_questions_want_the_papers(question: str) -> None:
         "List the authors of [1].",
         "Show me the GaLore paper.",
         "How many driving scenes are there in FooSet?",  # a count, not "are there papers"
+        "What was the learning rate used for the papers' baseline?",
     ],
 )
 def test_questions_about_one_thing_are_not_surveys(question: str) -> None:

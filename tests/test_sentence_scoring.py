@@ -249,6 +249,38 @@ def test_a_survey_question_lists_each_paper_that_addresses_it() -> None:
     assert len(choose(scored, one, 4, [])) <= 2
 
 
+def test_a_survey_keeps_the_papers_on_the_topic_not_the_first_sources() -> None:
+    """A survey lists a lower-ranked paper whose abstract covers the question as the best one
+    does, though the rank prior puts its sentence far below the first; it leaves out a paper
+    with one close sentence whose abstract is about something else."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 1, "We propose ZO2 for zeroth-order fine-tuning.", vector, 1.2, 0.6),
+        Scored(3, 0, "Zeroth-order methods reemerge in optimizer surveys.", other, 1.0, 0.65),
+        Scored(2, 2, "We develop DeepZero, a zeroth-order training framework.", other, 0.8, 0.55),
+        Scored(4, 0, "Learning rates matter.", other, 0.35, 0.2),
+    ]
+    info = analyze("What work is there on zeroth-order optimization for training deep models?")
+    assert info.wants_survey
+    coverage = {1: 0.7, 2: 0.6, 3: 0.2, 4: 0.5}
+    assert [n for n, _ in choose(scored, info, 4, [], coverage=coverage)] == [1, 2]
+
+
+def test_a_short_survey_list_spends_the_budget_on_its_best_paper() -> None:
+    """Three papers listed under a four-sentence budget: each gets its best sentence and the
+    first paper a second one, rather than the budget left unspent."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 1, "We propose ZO2 for zeroth-order fine-tuning.", vector, 1.2, 0.6),
+        Scored(1, 3, "ZO2 fine-tunes OPT-175B on one 18GB GPU.", other, 1.1, 0.55),
+        Scored(2, 2, "We develop DeepZero, a zeroth-order training framework.", other, 1.0, 0.55),
+        Scored(3, 0, "We present DistZO2, zeroth-order fine-tuning on many GPUs.", other, 0.9, 0.5),
+    ]
+    info = analyze("What work is there on zeroth-order optimization?")
+    groups = choose(scored, info, 4, [], coverage={1: 0.7, 2: 0.7, 3: 0.7})
+    assert [(n, len(chosen)) for n, chosen in groups] == [(1, 2), (2, 1), (3, 1)]
+
+
 def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> None:
     """ "what is carbs and what did it manage on procgen": the ProcGen sentence scores best,
     but the answer must also say what CARBS is, however far below it scores."""

@@ -9,7 +9,7 @@ breaks ties on the source number and the sentence position.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +18,16 @@ from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
 from rag.question_type import QuestionInfo, analyze
-from rag.sentence_scoring import LexicalStats, Scored, has_quantity, introduces, score_sentences
+from rag.sentence_scoring import (
+    W_RANK,
+    LexicalStats,
+    Scored,
+    has_quantity,
+    introduces,
+    lexical_share,
+    score_sentences,
+    term_weights,
+)
 from rag.settings import Settings
 from rag.types import Answer, Source
 
@@ -34,7 +43,12 @@ SOLE_PAPER_LEAST = 2  # ... and at least this many, however far the first one le
 SOLE_PAPER_FILL = 3  # ... and a third one that follows the best (probes 1-18 key facts +0-0.02)
 SOLE_PAPER_SENTENCES = 4  # when one paper answers alone, up to the whole budget (dev-tuned)
 MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
-SURVEY_GAP = 0.3  # a survey ("what methods ...") keeps papers this far from the best (dev-tuned)
+# A survey ("what methods ...") keeps each paper on the topic: its best sentence scores this
+# share of the best one (rank prior aside) and its abstract holds this share of the question's
+# terms that the best-covering abstract holds (dev and probes: 26 fewer off-topic papers cited
+# on survey-worded look-ups, 5 more topic papers)
+SURVEY_SHARE = 0.7
+SURVEY_COVERAGE = 0.6
 BULLET = "- "
 
 
@@ -104,15 +118,11 @@ def extractive_answer(
     per_paper = evidence.many([(s.paper_id, s.abstract) for s in sources])
     papers = [(s.n, *per_paper[s.paper_id]) for s in sources]
     info = info or analyze("")
-    scored = score_sentences(
-        info,
-        query_vector,
-        papers,
-        stats or LexicalStats.of_texts([]),
-        focus or [],
-        frozenset(about or []),
-    )
-    groups = choose(scored, info, n_sentences, required or [], survey)
+    stats = stats or LexicalStats.of_texts([])
+    scored = score_sentences(info, query_vector, papers, stats, focus or [], frozenset(about or []))
+    weights = term_weights(info.terms, stats)
+    coverage = {s.n: lexical_share(f"{s.title or ''} {s.abstract}", weights) for s in sources}
+    groups = choose(scored, info, n_sentences, required or [], survey, coverage)
     return render_groups(groups, {s.n: s for s in sources})
 
 
@@ -122,25 +132,22 @@ def choose(
     n_sentences: int,
     required: list[int],
     survey: bool | None = None,
+    coverage: Mapping[int, float] | None = None,
 ) -> list[tuple[int, list[Scored]]]:
     """Groups (source number, sentences in abstract order): the `required` papers (the
     named or compared ones) first, then the others, best first; a `survey` ("what methods
-    ...", by default as the question reads) names each paper that answers."""
+    ...", by default as the question reads) names each paper on the topic, judged by its
+    best sentence and by the `coverage` of the question's terms by its whole abstract."""
     survey = info.wants_survey if survey is None else survey
     if not scored:
         return []
     best_by_paper: dict[int, list[Scored]] = {}
     for s in scored:  # best first
         best_by_paper.setdefault(s.n, []).append(s)
-    top = scored[0].score
-    limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
-    gap = SURVEY_GAP if survey else PAPER_GAP
     kept = [n for n in required if n in best_by_paper]
-    for n, sents in best_by_paper.items():
-        if len(kept) >= limit:
-            break
-        if n not in kept and sents[0].score >= top - gap:
-            kept.append(n)
+    close = _on_topic(best_by_paper, coverage or {}) if survey else _close(best_by_paper)
+    limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
+    kept += [n for n in close if n not in kept][: max(0, limit - len(kept))]
     kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
@@ -148,8 +155,6 @@ def choose(
     if len(groups) == 2 and info.asks > MAX_PER_PAPER:  # two papers, each asked three things
         per_paper = MAX_PER_PAPER + 1
         budget = max(budget, 2 * per_paper)
-    if survey and len(groups) > 2:
-        per_paper = 1  # a list of papers: each one's best sentence
     least = min(max(SOLE_PAPER_LEAST, info.asks), per_paper) if len(groups) == 1 else 1
     for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
@@ -174,6 +179,31 @@ def choose(
                 intro = next((s for s in best_by_paper[n] if introduces(s.text)), None)
                 chosen += [intro] if intro else []
     return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
+
+
+def _close(best_by_paper: dict[int, list[Scored]]) -> list[int]:
+    """Papers whose best sentence scores within PAPER_GAP of the best one, best first."""
+    top = max(sents[0].score for sents in best_by_paper.values())
+    return [n for n, sents in best_by_paper.items() if sents[0].score >= top - PAPER_GAP]
+
+
+def _on_topic(best_by_paper: dict[int, list[Scored]], coverage: Mapping[int, float]) -> list[int]:
+    """A survey's papers, best first: the best one, and each one close to it both in its best
+    sentence (without the rank prior, which would favour the first sources whatever they
+    say) and in how much of the question its abstract covers."""
+    own = {n: sents[0].score - W_RANK / n for n, sents in best_by_paper.items()}
+    best_own = max(own.values())
+    widest = max(coverage.values(), default=0.0)
+    first = next(iter(best_by_paper))
+    return [
+        n
+        for n in best_by_paper
+        if n == first
+        or (
+            own[n] >= SURVEY_SHARE * best_own
+            and coverage.get(n, widest) >= SURVEY_COVERAGE * widest
+        )
+    ]
 
 
 def render_groups(groups: list[tuple[int, list[Scored]]], by_n: dict[int, Source]) -> str:
