@@ -264,6 +264,16 @@ def word_forms(word: str) -> list[str]:
     return [low, low[:-1]] if _ACRONYM_PLURAL.fullmatch(word) else [low]
 
 
+_INFLECTIONS = ("ly", "ing", "ed", "es", "d")  # plurals are cut already (normalize_term)
+
+
+def inflected_from(term: str) -> list[str]:
+    """Terms this one may be an inflection of: "adversarially" of "adversarial", "looking"
+    of "look", "scaled" of "scale". Inflections only: "referable" is not "refer"."""
+    stems = [term[: -len(end)] for end in _INFLECTIONS if term.endswith(end)]
+    return [f for stem in stems if len(stem) >= 3 for f in (stem, stem + "e")]
+
+
 def one_of(word: str) -> str:
     """The word a one-unit size stands for: "trillion" for "1T" (any case), else empty."""
     low = word.lower()

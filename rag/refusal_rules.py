@@ -25,7 +25,8 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     the retrieved papers reaches `sentence_refusal_threshold` and the question names nothing
     they write (soccer match outcomes asked in the field's words); or when much of the
     question is words no abstract contains and no sentence reaches
-    `unheard_sentence_threshold` (diabetic retinopathy grading)."""
+    `unheard_sentence_threshold` (diabetic retinopathy grading; for a survey, a smaller
+    share: "deep survival analysis models for censored data")."""
     if not turn.sources or (turn.evidence < settings.refusal_threshold and not named):
         return True
     if unknown and turn.evidence < settings.unknown_term_threshold:
@@ -36,7 +37,9 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     # a near miss, or "the original X": the name rules answer it, or show the mentions
     mentioned = turn.view.names.near_miss(turn.info, turn.plan) or origin_names(turn.info)
     unheard = not (named or mentioned) and best < settings.unheard_sentence_threshold
-    if unheard and _unheard_share(settings, turn) >= settings.unheard_share:
+    # a survey asks for a field: a smaller share of unheard words is already another field's
+    needed = settings.unheard_survey_share if turn.info.wants_survey else settings.unheard_share
+    if unheard and _unheard_share(settings, turn) >= needed:
         return True
     weak = best < settings.sentence_refusal_threshold
     return weak and not (named or mentioned or _names_written(turn))
@@ -49,7 +52,7 @@ def _unheard_share(settings: Settings, turn: Turn) -> float:
     if stats.n_docs < settings.unheard_min_papers:
         return 0.0
     weights = term_weights(turn.info.terms, stats)
-    return sum(w for term, w in weights.items() if not stats.df(term))
+    return sum(w for term, w in weights.items() if not turn.view.retriever.heard(term))
 
 
 def _names_written(turn: Turn) -> bool:

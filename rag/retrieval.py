@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.catalog import Catalog, Selection
 from rag.keyword_index import KeywordIndex
-from rag.question_type import GREEK_LETTERS, analyze, names_in, word_forms
+from rag.question_type import GREEK_LETTERS, analyze, inflected_from, names_in, word_forms
 from rag.sentence_scoring import LexicalStats, lexical_share, term_weights
 from rag.settings import RetrievalMode, Settings
 
@@ -91,6 +91,10 @@ class HybridRetriever:
             if len(parts) < 2 or not self._catalog.naming(parts, 1):  # "CodeACT-DeepSeek-
                 unknown.append(word)  # Coder-6.7B" holds the name "DeepSeek-Coder-6.7B"
         return unknown
+
+    def heard(self, term: str) -> bool:
+        """A question term some abstract writes, as it is or uninflected ("adversarially")."""
+        return any(self._stats.df(t) for t in (term, *inflected_from(term)))
 
     def _known_part(self, part: str) -> bool:
         """A part of a hyphenated name that an abstract contains; a Greek letter spelled out

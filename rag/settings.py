@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         "`unheard_sentence_threshold` (dev and probe sets: off-topic 0.41-0.74, answerable "
         "questions at or above it reach 0.51 and up).",
     )
+    unheard_survey_share: float = Field(
+        0.20,
+        description='The same share for a survey question ("which papers ..."), which asks '
+        "for a field (dev and probe sets: 6 off-topic surveys at 0.22-0.37 refused, no "
+        "answerable one there).",
+    )
     unheard_sentence_threshold: float = Field(
         0.50, description="Best sentence similarity that answers a question of unheard words."
     )

@@ -6,6 +6,7 @@ import pytest
 
 from rag.question_type import (
     analyze,
+    inflected_from,
     is_measure,
     names_in,
     normalize_term,
@@ -205,3 +206,13 @@ def test_survey_questions_want_the_papers(question: str) -> None:
 )
 def test_questions_about_one_thing_are_not_surveys(question: str) -> None:
     assert not analyze(question).wants_survey
+
+
+def test_a_term_may_be_an_inflection_of_a_written_one() -> None:
+    """ "adversarially" is heard where abstracts write "adversarial"; only inflections are
+    undone, so "referable" is not taken for "refer"."""
+    assert "adversarial" in inflected_from("adversarially")
+    assert "look" in inflected_from("looking")
+    assert "scale" in inflected_from("scaled")
+    assert "refer" not in inflected_from("referable")
+    assert inflected_from("bed") == []  # too short a stem to mean anything

@@ -95,3 +95,27 @@ def test_only_a_name_few_papers_write_anchors_a_question(tmp_path):
     assert many.ask(question).refused
     origin = many.ask("How many layers did the original LoRA paper use?")
     assert origin.refused and origin.text.startswith("No paper in this collection is about LoRA")
+
+
+def test_a_survey_of_a_field_the_abstracts_never_write_is_refused(tmp_path):
+    """A survey asks for a field: a smaller share of words no abstract writes than a look-up
+    needs is enough to refuse it ("deep survival models for censored data"); the same words
+    in a look-up, or the survey with its own share out of reach, are answered."""
+    from rag.engine import Engine
+
+    engine = engine_over(tmp_path, ROWS)
+    settings = engine.settings.model_copy(
+        update={
+            "refusal_threshold": 0.0,
+            "sentence_refusal_threshold": 0.0,
+            "unheard_sentence_threshold": 0.99,
+            "unheard_min_papers": 2,
+            "unheard_share": 1.01,
+            "unheard_survey_share": 0.2,
+        }
+    )
+    survey = "Which papers measure heat pump efficiency in snowbound homes?"
+    assert Engine(settings).ask(survey).refused
+    assert not Engine(settings).ask("How efficient are heat pumps in snowbound homes?").refused
+    off = settings.model_copy(update={"unheard_survey_share": 1.01})
+    assert not Engine(off).ask(survey).refused
