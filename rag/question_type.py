@@ -134,6 +134,11 @@ _DESCRIBED = re.compile(
     re.IGNORECASE,
 )
 
+# Examples a question gives of its topic: a parenthesis, "e.g. ...", "such as ...".
+_EXAMPLES = re.compile(
+    r"\([^)]*\)|\b(e\.g\.|for example|for instance|such as|including)[^?.;:]*", re.IGNORECASE
+)
+
 # The user wants the papers on a topic, not one paper's statement: a plural "which/what
 # methods ...", the mass nouns "what work/research ...", "what has been done/studied",
 # "what is known about", "are there", "how are/have X been ...", "how do people/current
@@ -215,6 +220,13 @@ class QuestionInfo:
         user wants papers (or one unnamed paper), not one paper's statement about a named
         thing."""
         return bool(_WHICH.search(self.text) or _DESCRIBED.search(self.text))
+
+    def only_as_example(self, name: str) -> bool:
+        """A name the question gives only as an example of its topic ("methods that animate
+        faces, such as talking portraits or identity-preserving videos"), not as its subject."""
+        examples = " ".join(m.group(0) for m in _EXAMPLES.finditer(self.text))
+        rest = _EXAMPLES.sub(" ", self.text)
+        return name.lower() in examples.lower() and name.lower() not in rest.lower()
 
     @property
     def wants_survey(self) -> bool:

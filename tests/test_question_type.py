@@ -216,3 +216,12 @@ def test_a_term_may_be_an_inflection_of_a_written_one() -> None:
     assert "scale" in inflected_from("scaled")
     assert "refer" not in inflected_from("referable")
     assert inflected_from("bed") == []  # too short a stem to mean anything
+
+
+def test_a_name_given_as_an_example_is_not_the_subject() -> None:
+    """A survey lists its topic's papers even when an example names one of them."""
+    info = analyze("Which methods animate faces, such as talking heads or Identity-Preserving video?")
+    assert info.only_as_example("Identity-Preserving")
+    assert not info.only_as_example("faces")
+    named = analyze("Which methods beat Identity-Preserving baselines (on faces)?")
+    assert not named.only_as_example("Identity-Preserving")

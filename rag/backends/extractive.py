@@ -92,8 +92,17 @@ class ExtractiveBackend:
             required=named if turn.info.kind == "comparison" else (leads or named[:1]),
             # "LiGNN sped up by how much, and which techniques made that possible?" asks
             # about one paper's techniques; "What systems has LinkedIn described?" about papers
-            survey=turn.info.wants_survey and not (leads and len(set(turn.plan.about)) == 1),
+            survey=turn.info.wants_survey
+            and not (leads and len(set(turn.plan.about)) == 1)
+            or _examples_only(turn),
         )
+
+
+def _examples_only(turn: Turn) -> bool:
+    """A survey whose names are all examples of its topic ("such as identity-preserving
+    videos") still lists the papers on the topic, the named one among them."""
+    focus = turn.plan.focus
+    return turn.info.wants_survey and bool(focus) and all(map(turn.info.only_as_example, focus))
 
 
 def extractive_answer(
