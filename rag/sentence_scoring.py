@@ -38,6 +38,7 @@ W_BOILERPLATE = 0.4
 W_BACKGROUND = 0.2  # "However, existing methods ...": the problem, not the answer
 W_MECHANISM = 0.08  # "... through a chunk-based strategy": how it is done, for a "how" question
 W_RESULT = 0.05  # "we show / achieves / outperforms": what the paper found
+W_PREAMBLE = 0.15  # "how" question: a sentence before the paper says what it proposes (probes +)
 SENTENCE_TERMS_CACHE = 20_000  # sentences (about 2,000 abstracts) whose terms are kept
 TYPO_CUTOFF = 0.9  # difflib ratio: "accurracy" is "accuracy" (0.94), "accurate" is not (0.88)
 
@@ -212,6 +213,8 @@ def score_sentences(
             continue
         dense = vectors @ query_vector
         rank_prior = W_RANK / n
+        # the problem the question restates comes before "we propose X"; how X does it after
+        proposal = next((i for i, t in enumerate(sentences) if introduces(t)), 0)
         terms = other_terms if n in about else weights
         for i, sentence in enumerate(sentences):
             lexical = lexical_share(sentence, terms)
@@ -234,6 +237,8 @@ def score_sentences(
                 score += W_RESULT
             if info.asks_mechanism and _MECHANISM.search(sentence):
                 score += W_MECHANISM
+            if info.asks_mechanism and i < proposal and not named:
+                score -= W_PREAMBLE
             if is_boilerplate(sentence):
                 score -= W_BOILERPLATE
             out.append(Scored(n, i, sentence, vectors[i], round(score, 6), float(dense[i])))

@@ -63,6 +63,20 @@ def test_number_question_prefers_the_sentence_stating_a_quantity() -> None:
     )
 
 
+def test_a_how_question_passes_over_the_problem_stated_before_the_proposal() -> None:
+    """ "How do they recover GPU time lost to failures?" restates the problem an abstract
+    opens with; its answer follows "we propose C4". A question that does not ask how keeps
+    the first of two equal sentences."""
+    sentences = [
+        "Training runs on many GPUs.",
+        "Systems save little GPU time lost to failures.",
+        "We propose C4, a communication-driven design.",
+        "C4 saves GPU time lost to failures.",
+    ]
+    assert _top("How do systems save GPU time lost to failures?", sentences).startswith("C4")
+    assert _top("Which systems save GPU time lost to failures?", sentences).startswith("Systems")
+
+
 def test_a_how_question_prefers_the_sentence_saying_how_it_is_done() -> None:
     sentences = [
         "Long inputs are common.",
