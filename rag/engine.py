@@ -138,8 +138,8 @@ class Engine:
             allowed,
             view.evidence.stored,
         )
-        plan = view.name_plan(question)
         sources = self._sources(hits, view)
+        plan = view.name_plan(question).settled([s.paper_id for s in sources])
         retrieved = {s.paper_id for s in sources}
         lead = titled_by(question, sources) + plan.promoted
         lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
@@ -284,7 +284,7 @@ class Engine:
             evidence=evidence,
             vector=vector,
             info=analyze(standalone.question),
-            plan=view.name_plan(standalone.question),
+            plan=view.name_plan(standalone.question).settled([s.paper_id for s in sources]),
             notices=notices,
             threshold=self.settings.support_threshold,
             timings={"rewrite": rewrite, "retrieve": _ms(mark)},

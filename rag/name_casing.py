@@ -20,6 +20,7 @@ from rag.catalog import Catalog
 from rag.question_type import STOPWORDS, VERSION, WORD
 
 CACHE_WORDS = 4096  # words whose spelling is kept (questions repeat words)
+COMPOUNDS = 5  # hyphenated words starting with a word, looked at to tell a plain word
 _VERSIONED = re.compile(rf"(?<![\w-])([a-z][a-z]{{2,}})\s+({VERSION})(?![\w.-])")
 _NAME_FORM = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]")  # two capitals, or a capital inside
 
@@ -61,12 +62,24 @@ class NameCasing:
             return None
         return self._cache.get_or_compute(word, lambda: self._look_up(word))
 
+    def _in_compounds(self, word: str, alone: int) -> int:
+        """Papers writing the word hyphenated to a more common word ("feed-forward"), over
+        the first few such words: an ordinary word, not a name ("LLaDA-8B" is a version)."""
+        found = 0
+        for compound in self._catalog.words_from(word + "-", COMPOUNDS):
+            rest = compound[len(word) + 1 :]
+            if rest.isalpha() and self._catalog.word_df(rest) > alone:
+                found += self._catalog.word_df(compound)
+        return found
+
     def _look_up(self, word: str) -> str | None:
         papers = self._catalog.word_df(word)
         if not papers or papers > self._common:  # read at most `common` records, once
             return None
         named = self._catalog.naming([word], limit=papers + 1)
         if len(named) < papers:  # some paper has it only as a plain word
+            return None
+        if self._in_compounds(word, papers) > papers:  # "feed-forward" outnumbers "Feed"
             return None
         forms: Counter[str] = Counter()
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)

@@ -65,10 +65,26 @@ def introduced(name: str, sentence: str) -> bool:
         return True
     if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):
         return True  # "our model, InternVL2-8B-MPO, achieves ..."
+    if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),\s+(?:[\w-]+\s+){{1,5}}\(\s*{n}\s*\)", sentence):
+        return True  # "Our approach, Warm-start RL (WSRL), ...", not "our method improves X (Y)"
+    if _defined_after_verb(n, verb, sentence):
+        return True
     apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
     if not apposed or _EARLIER.search(sentence[: apposed.start()]):
         return False  # "a recently released model, TabPFN": someone's earlier work
     return introduces(sentence) and not _NOT_OWN.search(apposed.group(1))
+
+
+def _defined_after_verb(n: str, verb: str, sentence: str) -> bool:
+    """ "we leverage recent progress in generative modeling and propose Synthetic Experience
+    Replay (SynthER)": the paper's verb, a few words, and the name's short form, however far
+    the verb is from "we" (not "we propose X, which beats Long Baseline (LB)")."""
+    for match in re.finditer(rf"{verb}\s+((?:[\w-]+,?\s+){{1,8}})\(\s*{n}\s*\)", sentence):
+        before = sentence[: match.start()]
+        own = re.search(r"(?i)\b(we|our|this (?:paper|work|study))\b", before)
+        if own and not (_NOT_OWN.search(match.group(1)) or _EARLIER.search(before)):
+            return True
+    return False
 
 
 # "a recent LLM called LLaMA", "the popular method named X": someone else's, named in passing.

@@ -19,7 +19,8 @@ _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
 
 
 def origin_names(info: QuestionInfo) -> list[str]:
-    """Names the question asks about as one paper's own: "the original CLIP", "the GloVe
+    """Names the question asks about as one paper's own: "the original CLIP" (not a baseline:
+    "a speed-up over the original DiT"), "the GloVe
     paper", "the paper that introduced Adam", "which paper introduced the X dataset", "Luo et
     al.'s BAdam" (a citation there may be background: "RAG (Lewis et al., 2020) pipelines
     have many knobs")."""
@@ -27,7 +28,8 @@ def origin_names(info: QuestionInfo) -> list[str]:
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
         cue = (
-            rf"(?i:\boriginal\s+){n}|(?i:\bthe\s+){n}(?i:\s+paper\b)|"
+            rf"(?i:(?<!\bover the )(?<!\bthan the )(?<!\bto the )(?<!\bvs\. the )\boriginal\s+){n}|"
+            rf"(?i:\bthe\s+){n}(?i:\s+paper\b)|"
             rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
             rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?){n}|"
             rf"{_CITED}['’]s\s+{n}"

@@ -76,6 +76,26 @@ class NamePlan:
     # papers moved to the top of the sources: not one whose title merely contains a name the
     # question uses as a setting ("DPO Meets PPO" for "a PPO planner")
     promoted: list[str] = field(default_factory=list)
+    # a lead's rivals: other papers that own its name as strongly ("ARPO" is introduced by an
+    # agent-RL paper and by a translation paper); retrieval decides between them
+    rivals: dict[str, list[str]] = field(default_factory=dict)
+
+    def settled(self, retrieved: list[str]) -> NamePlan:
+        """The plan with each lead the first of its rivals that retrieval ranks highest."""
+        if not self.rivals:
+            return self
+        place = {pid: i for i, pid in enumerate(retrieved)}
+        leads, about, promoted = list(self.leads), list(self.about), list(self.promoted)
+        for lead, others in self.rivals.items():
+            chosen = min([lead, *others], key=lambda pid: place.get(pid, len(place)))
+            if chosen == lead:
+                continue
+            leads = [chosen if pid == lead else pid for pid in leads]
+            for order in (about, promoted):
+                if lead in order and chosen in order:
+                    order.remove(chosen)
+                    order.insert(order.index(lead), chosen)
+        return replace(self, leads=leads, about=about, promoted=promoted, rivals={})
 
 
 class PaperNames:
@@ -124,8 +144,9 @@ class PaperNames:
             yield typo
 
     def _misspelled(self, name: str) -> str | None:
-        """The one indexed word a long name is a typo of ("FastAtention": "fastattention"),
-        with the same digits; None when there is no such word or more than one."""
+        """The one indexed word a long name is a typo of ("FastAtention": "FastAttention"),
+        with the same digits, as the abstracts write it; None when there is no such word or
+        more than one."""
         low = name.lower()
         if len(low) < TYPO_MIN_LENGTH or " " in low or self._catalog.word_df(low):
             return None
@@ -137,7 +158,9 @@ class PaperNames:
         ]
         close = get_close_matches(low, words, n=2, cutoff=TYPO_CUTOFF)
         plural = close and low == close[0] + "s"  # "Q-ensembles": a plural, not a typo
-        return close[0] if len(close) == 1 and not plural else None
+        if len(close) != 1 or plural:
+            return None
+        return self.casing.spelling(close[0]) or close[0]  # "ConsiStroy": "ConsiStory"
 
     def _paper(self, pid: str) -> PaperRecord:
         return self._catalog.records([pid])[0]
@@ -253,7 +276,11 @@ class PaperNames:
                 if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
                     plan.specific.append(name)
                     if may_be_subject(typed, info.text) and not part_of(name, plan.specific):
-                        plan.leads.append(min(about, key=lambda pid: (-strengths[pid], pid)))
+                        lead = min(about, key=lambda pid: (-strengths[pid], pid))
+                        plan.leads.append(lead)
+                        tied = [p for p in about if p != lead and strengths[p] == strengths[lead]]
+                        if tied:
+                            plan.rivals[lead] = tied
                     into = weak if plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
                     owned = any(self.owns(pid, name) for pid in about)

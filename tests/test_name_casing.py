@@ -81,3 +81,22 @@ def test_a_name_typed_with_its_version_apart_takes_the_joined_spelling(casing) -
 def test_a_name_typed_with_its_size_apart_takes_the_hyphenated_spelling(casing) -> None:
     """ "dream 7b" where the abstract writes "Dream-7B"."""
     assert casing.cased("dream 7b - how many tokens?") == "Dream 7b - how many tokens?"
+
+
+def test_a_word_mostly_written_in_a_hyphenated_phrase_is_ordinary(tmp_path) -> None:
+    """ "Feed" (a product) stands alone only capitalized, but more papers write
+    "feed-forward": "feed visual features into ..." keeps its plain verb."""
+    rows = [Paper("p", "Feeds", "We grew the Feed ranking.", [])]
+    rows += [
+        Paper(f"f{k}", "Layers", f"A feed-forward layer {k} is used widely.", []) for k in range(3)
+    ]
+    rows += [Paper(f"w{k}", "Widely", f"Forward passes {k} are cheap.", []) for k in range(3)]
+    catalog = Catalog(tmp_path / "catalog.sqlite3", create=True)
+    catalog.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in rows])
+    casing = NameCasing(catalog, common=30)
+    assert casing.cased("we feed visual features in") == "we feed visual features in"
+    lone = Catalog(tmp_path / "lone.sqlite3", create=True)
+    lone.write([(p, 1, [], np.zeros((0, 384), dtype=np.float32)) for p in rows[:1]])
+    assert NameCasing(lone, common=30).cased("we feed visual features in") == (
+        "we Feed visual features in"
+    )

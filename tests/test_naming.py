@@ -706,3 +706,47 @@ def test_a_long_name_typed_with_a_typo_is_the_name_papers_write(tmp_path) -> Non
     assert not names.written_otherwise("FastAttention3")
     assert not names.written_otherwise("FastAttn"), "another name, not a typo"
     assert not names.written_otherwise("FastAttentions"), "a plural is not a typo"
+
+
+def test_a_short_form_after_the_papers_verb_or_our_approach_is_introduced() -> None:
+    """ "we leverage ... and propose Synthetic Experience Replay (SynthER)": the verb is far
+    from "we"; "Our approach, Warm-start RL (WSRL), ...": an apposition. Neither holds for
+    "our method improves the Peak Signal-to-Noise Ratio (PSNR)"."""
+    far = (
+        "In this work, we leverage the tremendous recent progress in generative modeling and "
+        "propose Synthetic Experience Replay (SynthER), a diffusion-based approach."
+    )
+    assert introduces_name("SynthER", far)
+    assert introduces_name("WSRL", "Our approach, Warm-start RL (WSRL), keeps no data.")
+    assert not introduces_name("PSNR", "Our method improves the Peak Signal Ratio (PSNR) a lot.")
+
+
+def test_a_name_two_papers_introduce_leads_with_the_one_retrieval_ranks_first(tmp_path) -> None:
+    """ "ARPO" is an agent-RL method in one paper and a translation loss in another: the
+    plan cannot tell which is meant, so the paper retrieval ranks higher leads."""
+    papers = [
+        _paper("a", "Agentic RL", "We propose Agentic Policy Optimization (ARPO) for agents."),
+        _paper("t", "Translation at Scale", "We propose ARPO, a preference loss for translation."),
+    ]
+    names = _names_over(tmp_path, papers)
+    plan = names.plan(analyze("how does ARPO branch rollouts for agents"))
+    assert sorted([*plan.leads, *plan.rivals.get(plan.leads[0], [])]) == ["a", "t"]
+    assert plan.settled(["t", "a"]).leads == ["t"]
+    assert plan.settled(["a", "t"]).leads == ["a"]
+    assert plan.settled(["a", "t"]).promoted[0] == "a"
+
+
+def test_a_name_typed_with_a_typo_is_looked_up_as_the_abstracts_write_it(tmp_path) -> None:
+    """ "ConsiStroy" for "ConsiStory": the paper introduces the name, so it is about it."""
+    papers = [_paper("c", "Consistent Images", "Here, we present ConsiStory, a training-free.")]
+    names = _names_over(tmp_path, papers)
+    plan = names.plan(analyze("How does ConsiStroy keep subjects consistent?"))
+    assert plan.leads == ["c"] and not plan.mentioned_only
+
+
+def test_the_original_model_as_a_baseline_is_not_an_origin() -> None:
+    """ "a speed-up over the original DiT" compares with it; "the original DiT" asks for it."""
+    from rag.name_roles import origin_names
+
+    assert origin_names(analyze("What speed-up over the original DiT does it give?")) == []
+    assert origin_names(analyze("What FID did the original DiT report?")) == ["DiT"]
