@@ -6,6 +6,7 @@ Calibrated on eval/questions.jsonl and the probe sets (see README, Evaluation).
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from rag.name_roles import may_be_subject, origin_names
 from rag.naming import names_title
@@ -26,8 +27,11 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     they write (soccer match outcomes asked in the field's words); or when much of the
     question is words no abstract contains and no sentence reaches
     `unheard_sentence_threshold` (diabetic retinopathy grading; for a survey, a smaller
-    share: "deep survival analysis models for censored data")."""
+    share: "deep survival analysis models for censored data"); or when it quotes the title
+    of a paper none of the retrieved papers has ("in 'A ConvNet for the 2020s'")."""
     if not turn.sources or (turn.evidence < settings.refusal_threshold and not named):
+        return True
+    if _quotes_missing_title(turn):
         return True
     if unknown and turn.evidence < settings.unknown_term_threshold:
         return True
@@ -43,6 +47,34 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
         return True
     weak = best < settings.sentence_refusal_threshold
     return weak and not (named or mentioned or _names_written(turn))
+
+
+# A quoted title: "in 'A ConvNet for the 2020s'", "the paper “Hollywood in Homes”".
+_QUOTED = re.compile(r"['‘\"“]([A-Z][^'’\"”]{10,160})['’\"”]")
+TITLE_WORDS = 3  # a quote this many words long, capitalized as titles are, names a paper
+TITLE_MATCH = 0.85  # difflib ratio at which a retrieved title is the quoted one
+
+
+def _quotes_missing_title(turn: Turn) -> bool:
+    """The question quotes a paper's title, and no retrieved paper has that title: the
+    paper is not in the collection, whatever its neighbours say."""
+    titles = [_plain(s.title or "") for s in turn.sources]
+    for quoted in _QUOTED.findall(turn.asked):
+        words = [w for w in re.findall(r"[A-Za-z][\w-]*", quoted) if len(w) >= 4]
+        if len(quoted.split()) < TITLE_WORDS or not words:
+            continue
+        if sum(w[0].isupper() for w in words) < len(words) / 2:
+            continue  # a quoted phrase, not a title
+        wanted = _plain(quoted)
+        if not any(
+            wanted in t or SequenceMatcher(None, wanted, t).ratio() >= TITLE_MATCH for t in titles
+        ):
+            return True
+    return False
+
+
+def _plain(title: str) -> str:
+    return " ".join(re.findall(r"\w+", title.lower()))
 
 
 def _unheard_share(settings: Settings, turn: Turn) -> float:

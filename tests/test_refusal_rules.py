@@ -119,3 +119,20 @@ def test_a_survey_of_a_field_the_abstracts_never_write_is_refused(tmp_path):
     assert not Engine(settings).ask("How efficient are heat pumps in snowbound homes?").refused
     off = settings.model_copy(update={"unheard_survey_share": 1.01})
     assert not Engine(off).ask(survey).refused
+
+
+def test_a_question_quoting_a_title_no_retrieved_paper_has_is_refused(tmp_path):
+    """ "in 'Heat Pumps for Arctic Homes'": the paper is not here, however close its
+    neighbours; the title the collection has, quoted, is answered, and so is a quoted
+    phrase that is not a title."""
+    from rag.engine import Engine
+
+    engine = engine_over(tmp_path, ROWS)
+    settings = engine.settings.model_copy(
+        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.0}
+    )
+    engine = Engine(settings)
+    assert engine.ask("How much efficiency is lost in 'Heat Pumps for Arctic Homes'?").refused
+    held = engine.ask("How much efficiency is lost in 'Heat Pumps in Winter'?")
+    assert not held.refused and held.sources[0].title.startswith("Heat Pumps")
+    assert not engine.ask("Which paper says 'efficiency falls by a third'?").refused
