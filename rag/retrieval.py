@@ -7,6 +7,7 @@ counts once, with its best chunk as the snippet.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,16 @@ import numpy as np
 
 from rag.catalog import Catalog, Selection
 from rag.keyword_index import KeywordIndex
-from rag.question_type import GREEK_LETTERS, analyze, inflected_from, names_in, word_forms
+from rag.name_roles import heading
+from rag.question_type import (
+    GREEK_LETTERS,
+    STOPWORDS,
+    analyze,
+    inflected_from,
+    names_in,
+    normalize_term,
+    word_forms,
+)
 from rag.sentence_scoring import LexicalStats, lexical_share, term_weights
 from rag.settings import RetrievalMode, Settings
 
@@ -76,7 +86,8 @@ class HybridRetriever:
         return names_in(question)
 
     def unknown_terms(self, question: str) -> list[str]:
-        """Names and acronyms in the question that no abstract contains.
+        """Names and acronyms in the question that no abstract contains, and the plain words
+        of its heading that none writes.
 
         A question about something the collection never mentions should be refused even
         when its general topic is close to some paper.
@@ -90,6 +101,10 @@ class HybridRetriever:
                 continue
             if len(parts) < 2 or not self._catalog.naming(parts, 1):  # "CodeACT-DeepSeek-
                 unknown.append(word)  # Coder-6.7B" holds the name "DeepSeek-Coder-6.7B"
+        # a heading's plain word no abstract writes ("malware classification: do GNNs ...")
+        for word in re.findall(r"(?<![\w-])[a-z]{4,}(?![\w-])", heading(question)):
+            if word not in STOPWORDS and not self.heard(normalize_term(word)):
+                unknown.append(word)
         return unknown
 
     def heard(self, term: str) -> bool:

@@ -136,3 +136,23 @@ def test_a_question_quoting_a_title_no_retrieved_paper_has_is_refused(tmp_path):
     held = engine.ask("How much efficiency is lost in 'Heat Pumps in Winter'?")
     assert not held.refused and held.sources[0].title.startswith("Heat Pumps")
     assert not engine.ask("Which paper says 'efficiency falls by a third'?").refused
+
+
+def test_a_heading_word_no_abstract_writes_is_unknown(tmp_path):
+    """ "snowbound homes: ..." opens on a subject the abstracts never write, as a name no
+    abstract contains would; the same word further in, or a heading the abstracts write,
+    is not unknown."""
+    from rag.engine import Engine
+
+    engine = engine_over(tmp_path, ROWS)
+    settings = engine.settings.model_copy(
+        update={
+            "refusal_threshold": 0.0,
+            "sentence_refusal_threshold": 0.0,
+            "unknown_term_threshold": 0.99,
+        }
+    )
+    engine = Engine(settings)
+    assert engine.ask("snowbound homes: how efficient are heat pumps there?").refused
+    assert not engine.ask("How efficient are heat pumps in snowbound homes?").refused
+    assert not engine.ask("heat pumps: how efficient are they in cold climates?").refused
