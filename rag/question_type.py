@@ -134,6 +134,15 @@ _DESCRIBED = re.compile(
     re.IGNORECASE,
 )
 
+# A number of papers the question asks for: "three papers try to explain ...", "both
+# methods", "compare X with Y".
+_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4}
+_COUNTED = re.compile(  # not one paper's parts: "its two pruning methods"
+    rf"(?<!\bits )(?<!\btheir )\b({'|'.join(_COUNTS)})\b(?: [\w-]+){{0,3}}? (?:papers|works|"
+    r"studies|methods|approaches|ways|systems|frameworks)\b|^compare\b",
+    re.IGNORECASE,
+)
+
 # Examples a question gives of its topic: a parenthesis, "e.g. ...", "such as ...".
 _EXAMPLES = re.compile(
     r"\([^)]*\)|\b(e\.g\.|for example|for instance|such as|including)[^?.;:]*", re.IGNORECASE
@@ -227,6 +236,15 @@ class QuestionInfo:
         examples = " ".join(m.group(0) for m in _EXAMPLES.finditer(self.text))
         rest = _EXAMPLES.sub(" ", self.text)
         return name.lower() in examples.lower() and name.lower() not in rest.lower()
+
+    @property
+    def papers_asked(self) -> int:
+        """How many papers the question says it wants: "three papers ...", "two ways of
+        ...", "compare X with Y" (two); 0 when it does not say."""
+        found = _COUNTED.search(self.text)
+        if not found:
+            return 0
+        return _COUNTS.get((found.group(1) or "").lower(), 2)
 
     @property
     def wants_survey(self) -> bool:

@@ -295,6 +295,23 @@ def test_a_short_survey_list_spends_the_budget_on_its_best_paper() -> None:
     assert [(n, len(chosen)) for n, chosen in groups] == [(1, 2), (2, 1), (3, 1)]
 
 
+def test_a_question_that_counts_its_papers_gets_that_many_groups() -> None:
+    """ "Three papers try to explain ...": the far second and third papers are listed too;
+    "its two pruning methods" are one paper's."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 1, "Adam beats SGD on transformers because of heavy tails.", vector, 1.2, 0.6),
+        Scored(2, 0, "Lion is a sign-based optimizer.", other, 0.7, 0.4),
+        Scored(3, 0, "Muon orthogonalizes its updates.", other, 0.6, 0.35),
+    ]
+    three = analyze("Three papers try to explain why optimizers work. What does each offer?")
+    assert three.papers_asked == 3
+    assert [n for n, _ in choose(scored, three, 4, [])] == [1, 2, 3]
+    its = analyze("What are its two pruning methods called?")
+    assert its.papers_asked == 0
+    assert [n for n, _ in choose(scored, its, 4, [])] == [1]
+
+
 def test_a_definition_answer_includes_the_sentence_introducing_the_name() -> None:
     """ "what is carbs and what did it manage on procgen": the ProcGen sentence scores best,
     but the answer must also say what CARBS is, however far below it scores."""

@@ -157,6 +157,8 @@ def choose(
     close = _on_topic(best_by_paper, coverage or {}) if survey else _close(best_by_paper)
     limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
     kept += [n for n in close if n not in kept][: max(0, limit - len(kept))]
+    if info.papers_asked > len(kept):  # "three papers try to explain ...": three groups
+        kept += [n for n in best_by_paper if n not in kept][: info.papers_asked - len(kept)]
     kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
