@@ -13,6 +13,7 @@ from rag.naming import names_title
 from rag.question_type import GREEK_LETTERS
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
+from rag.text import normalize_text
 from rag.turn import Turn
 
 ANCHOR_MAX_PAPERS = 10  # a name this few papers write anchors a question in them
@@ -58,23 +59,19 @@ TITLE_MATCH = 0.85  # difflib ratio at which a retrieved title is the quoted one
 def _quotes_missing_title(turn: Turn) -> bool:
     """The question quotes a paper's title, and no retrieved paper has that title: the
     paper is not in the collection, whatever its neighbours say."""
-    titles = [_plain(s.title or "") for s in turn.sources]
+    titles = [normalize_text(s.title or "") for s in turn.sources]
     for quoted in _QUOTED.findall(turn.asked):
         words = [w for w in re.findall(r"[A-Za-z][\w-]*", quoted) if len(w) >= 4]
         if len(quoted.split()) < TITLE_WORDS or not words:
             continue
         if sum(w[0].isupper() for w in words) < len(words) / 2:
             continue  # a quoted phrase, not a title
-        wanted = _plain(quoted)
+        wanted = normalize_text(quoted)
         if not any(
             wanted in t or SequenceMatcher(None, wanted, t).ratio() >= TITLE_MATCH for t in titles
         ):
             return True
     return False
-
-
-def _plain(title: str) -> str:
-    return " ".join(re.findall(r"\w+", title.lower()))
 
 
 def _unheard_share(settings: Settings, turn: Turn) -> float:

@@ -213,8 +213,9 @@ def score_sentences(
             continue
         dense = vectors @ query_vector
         rank_prior = W_RANK / n
+        intro = [introduces(t) for t in sentences]
         # the problem the question restates comes before "we propose X"; how X does it after
-        proposal = next((i for i, t in enumerate(sentences) if introduces(t)), 0)
+        proposal = next((i for i, own in enumerate(intro) if own), 0)
         terms = other_terms if n in about else weights
         for i, sentence in enumerate(sentences):
             lexical = lexical_share(sentence, terms)
@@ -226,7 +227,7 @@ def score_sentences(
                 score += W_FOCUS
             elif named:
                 score += W_FOCUS / 2
-            if introduces(sentence) and info.kind != "number":
+            if intro[i] and info.kind != "number":
                 score += W_INTRO
             motive = info.asks_how and not named and _MOTIVATION.search(sentence)
             asks = sentence.rstrip().endswith("?")  # the abstract's own question, not an answer

@@ -18,16 +18,18 @@ ROWS = [
 ]
 
 
+def _settings_over(tmp_path, **update):
+    """The small corpus's settings, with the thresholds a test sets to isolate one rule."""
+    return engine_over(tmp_path, ROWS).settings.model_copy(update=update)
+
+
 def test_a_question_no_retrieved_sentence_comes_close_to_is_refused(tmp_path):
     """Only the sentence rule acts here (the chunk threshold is off): a question on another
     subject is refused, one that a sentence states is answered, and one that names what a
     paper writes ("Baidu") is answered even under an unreachable sentence threshold."""
     from rag.engine import Engine
 
-    engine = engine_over(tmp_path, ROWS)
-    settings = engine.settings.model_copy(
-        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.5}
-    )
+    settings = _settings_over(tmp_path, refusal_threshold=0.0, sentence_refusal_threshold=0.5)
     sentences = Engine(settings)
     assert sentences.ask("Which transformer predicts soccer match outcomes from tracking?").refused
     answered = sentences.ask("How efficient are heat pumps in cold climates?")
@@ -58,10 +60,7 @@ def test_a_question_mostly_in_words_no_abstract_has_is_refused(tmp_path):
     A question whose words the abstracts hold is answered under the same rule."""
     from rag.engine import Engine
 
-    engine = engine_over(tmp_path, ROWS)
-    settings = engine.settings.model_copy(
-        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.0}
-    )
+    settings = _settings_over(tmp_path, refusal_threshold=0.0, sentence_refusal_threshold=0.0)
     question = "How accurate is grading diabetic retinopathy from fundus photographs?"
     assert not Engine(settings).ask(question).refused, "two papers have not seen a field"
     large = settings.model_copy(update={"unheard_min_papers": 2})  # as if they had
@@ -103,16 +102,14 @@ def test_a_survey_of_a_field_the_abstracts_never_write_is_refused(tmp_path):
     in a look-up, or the survey with its own share out of reach, are answered."""
     from rag.engine import Engine
 
-    engine = engine_over(tmp_path, ROWS)
-    settings = engine.settings.model_copy(
-        update={
-            "refusal_threshold": 0.0,
-            "sentence_refusal_threshold": 0.0,
-            "unheard_sentence_threshold": 0.99,
-            "unheard_min_papers": 2,
-            "unheard_share": 1.01,
-            "unheard_survey_share": 0.2,
-        }
+    settings = _settings_over(
+        tmp_path,
+        refusal_threshold=0.0,
+        sentence_refusal_threshold=0.0,
+        unheard_sentence_threshold=0.99,
+        unheard_min_papers=2,
+        unheard_share=1.01,
+        unheard_survey_share=0.2,
     )
     survey = "Which papers measure heat pump efficiency in snowbound homes?"
     assert Engine(settings).ask(survey).refused
@@ -127,10 +124,7 @@ def test_a_question_quoting_a_title_no_retrieved_paper_has_is_refused(tmp_path):
     phrase that is not a title."""
     from rag.engine import Engine
 
-    engine = engine_over(tmp_path, ROWS)
-    settings = engine.settings.model_copy(
-        update={"refusal_threshold": 0.0, "sentence_refusal_threshold": 0.0}
-    )
+    settings = _settings_over(tmp_path, refusal_threshold=0.0, sentence_refusal_threshold=0.0)
     engine = Engine(settings)
     assert engine.ask("How much efficiency is lost in 'Heat Pumps for Arctic Homes'?").refused
     held = engine.ask("How much efficiency is lost in 'Heat Pumps in Winter'?")
@@ -144,13 +138,8 @@ def test_a_heading_word_no_abstract_writes_is_unknown(tmp_path):
     is not unknown."""
     from rag.engine import Engine
 
-    engine = engine_over(tmp_path, ROWS)
-    settings = engine.settings.model_copy(
-        update={
-            "refusal_threshold": 0.0,
-            "sentence_refusal_threshold": 0.0,
-            "unknown_term_threshold": 0.99,
-        }
+    settings = _settings_over(
+        tmp_path, refusal_threshold=0.0, sentence_refusal_threshold=0.0, unknown_term_threshold=0.99
     )
     engine = Engine(settings)
     assert engine.ask("snowbound homes: how efficient are heat pumps there?").refused
