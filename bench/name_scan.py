@@ -22,7 +22,7 @@ from collections import Counter
 
 from rag.chunking import split_sentences
 from rag.engine import Engine
-from rag.naming import title_head
+from rag.name_titles import title_head
 from rag.sentence_scoring import introduces
 from rag.settings import load_settings
 

@@ -24,7 +24,7 @@ from rag.components import make_embed_model
 from rag.errors import QuestionError
 from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
-from rag.naming import names_title, titled_by
+from rag.name_titles import names_title, titled_by
 from rag.prompts import render
 from rag.question_filters import filters_from_question
 from rag.question_type import analyze

@@ -34,6 +34,7 @@ from rag.name_roles import (
     plain_word,
     spellings,
 )
+from rag.name_titles import TYPO_MIN_LENGTH, title_head
 from rag.question_type import (
     STOPWORDS,
     VERSION,
@@ -50,12 +51,10 @@ from rag.sentence_scoring import (
     mentions,
     term_weights,
 )
-from rag.types import Source
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
 COMMON_CAP = 200  # ... and more than this many is a topic in any collection (each is read)
-TYPO_MIN_LENGTH = 7  # shorter names differ by a letter on purpose (GPT-4o, SD3)
 TYPO_PREFIX = 3  # a typo keeps the first letters: candidates share them
 TYPO_CANDIDATES = 5000  # indexed words read per lookup, at most
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
@@ -357,39 +356,6 @@ class PaperNames:
             for s in split_sentences(self._paper(pid).abstract)
             if any(mentions(s, n) for n in names)
         ]
-
-
-def title_head(title: str | None) -> str:
-    """A title's name part: "Pinco" in "Pinco: Position-induced ..." (the whole title when
-    it has no colon)."""
-    return (title or "").split(":")[0].strip()
-
-
-def names_title(question: str, title: str | None, shortest: int = 4) -> bool:
-    """The question contains the name part of the title ("Pinco: Position-induced ..."), as
-    whole words, in any case, or a long one typed with a typo ("swarm paralelism" for "SWARM
-    Parallelism"); a shorter name part does not count."""
-    head = title_head(title)
-    if len(head) < shortest or head == title:
-        return False
-    if re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE):
-        return True
-    return len(head) >= TYPO_MIN_LENGTH and _typed_close(head.lower(), question.lower())
-
-
-def _typed_close(head: str, question: str) -> bool:
-    """Some run of the question's words, as many as the head has, is a typo of it."""
-    words, width = re.findall(r"[\w-]+", question), len(head.split())
-    runs = [" ".join(words[i : i + width]) for i in range(len(words) - width + 1)]
-    return bool(get_close_matches(head, runs, n=1, cutoff=TYPO_CUTOFF))
-
-
-def titled_by(question: str, sources: list[Source]) -> list[str]:
-    """Retrieved papers whose title's name part, two words or more, the question contains
-    in any case ("what is natural galore", "Negative Preference Optimization"), longest
-    first: the user named that paper, though its words are plain."""
-    named = [s for s in sources if " " in title_head(s.title) and names_title(question, s.title)]
-    return [s.paper_id for s in sorted(named, key=lambda s: -len(title_head(s.title)))]
 
 
 _VERSION_END = re.compile(rf"\s{VERSION}$")  # "Dream 7b", "Argoverse 2"

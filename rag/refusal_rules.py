@@ -9,7 +9,7 @@ import re
 from difflib import SequenceMatcher
 
 from rag.name_roles import may_be_subject, origin_names
-from rag.naming import names_title
+from rag.name_titles import names_title
 from rag.question_type import GREEK_LETTERS
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings

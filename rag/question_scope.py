@@ -1,0 +1,108 @@
+"""Which papers a question asks for: one paper's statement, an unnamed paper it describes,
+a given number of papers, or every paper on a topic.
+
+The extractive answer lists one group per paper for a survey ("what methods scale X?") and
+as many groups as a question counts ("compare X with Y"). Like `rag.question_type`, the rules
+are about English question forms, never about papers.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "List papers on X", "Give me some work about Y", "Find studies that ...": asked for papers.
+_ASK_FOR = (
+    r"(please )?(list|give me|show me|find( me)?|recommend|suggest|point me to|search for)\b"
+    r"( \w+){0,3} (papers|works|studies|articles|methods|approaches|research|work|literature)\b"
+)
+_ARE_THERE = r"(^|[.?!;:]\s*)are there\b"  # opening a question, not "how many X are there"
+WHICH = re.compile(
+    r"\b(which|what|any|some) (\w+ )?(paper|papers|work|works|method|methods|study|studies|"
+    r"approach|approaches|system|systems|model|models|tool|tools|framework|frameworks)\b|"
+    rf"\bis there (a|an|any|anything|something|work|research)\b|{_ARE_THERE}|"
+    r"\bdoes any\b|^" + _ASK_FOR,
+    re.IGNORECASE,
+)
+
+# A paper described, not named: "I read about a scheme that ...", "I read that the answer is
+# fixed halfway ...", "One system trained ...", "the write-up about making X run faster", "Two
+# papers on X both ...": the names in the question are its setting.
+_WORK = (
+    r"(paper|work|study|method|approach|system|scheme|technique|framework|trick|recipe|setup|"
+    r"write-?up|report|article|project)"
+)
+_DESCRIBED = re.compile(
+    r"\b(i|we)( have|'ve)? (read|saw|seen|remember|recall|came across|heard)( about| of)? "
+    r"(a|an|one|some)\b|\b(i|we)( have|'ve)? (read|saw|seen|heard)( somewhere)? that\b|"
+    rf"\bthere( was| is|'s|’s) (a|an|one) (\w+ )?{_WORK}\b|"
+    rf"(^|[.?!;:,] )one ([\w-]+ ){{0,2}}{_WORK}\b|\b{_WORK} (about|on) \w+ing\b|"
+    rf"\b(two|three|several|both) (\w+ )?{_WORK}s (on|about|that)\b",
+    re.IGNORECASE,
+)
+
+# A number of papers the question asks for: "three papers try to explain ...", "both
+# methods", "compare X with Y".
+_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4}
+_COUNTED = re.compile(  # not one paper's parts: "its two pruning methods"
+    rf"(?<!\bits )(?<!\btheir )\b({'|'.join(_COUNTS)})\b(?: [\w-]+){{0,3}}? (?:papers|works|"
+    r"studies|methods|approaches|ways|systems|frameworks)\b|^compare\b",
+    re.IGNORECASE,
+)
+
+# Examples a question gives of its topic: a parenthesis, "e.g. ...", "such as ...".
+_EXAMPLES = re.compile(
+    r"\([^)]*\)|\b(e\.g\.|for example|for instance|such as|including)[^?.;:]*", re.IGNORECASE
+)
+
+# The user wants the papers on a topic, not one paper's statement: a plural "which/what
+# methods ...", the mass nouns "what work/research ...", "what has been done/studied",
+# "what is known about", "are there", "how are/have X been ...", "how do people/current
+# methods ...", "has X been applied to ...", "papers on X", "X papers?", "X: methods for
+# ...", "what does the collection have on X", "what's in here".
+_KINDS_OF_WORK = (
+    r"papers|works|methods|studies|approaches|systems|models|tools|frameworks|techniques|"
+    r"algorithms|datasets|benchmarks|resources|architectures|solutions|strategies|efforts"
+)
+_SURVEY = re.compile(
+    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
+    r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
+    r"\bwhat( has|'s|’s) been (done|studied|proposed|shown|explored|tried)\b|"
+    r"\bwhat is known about\b|"
+    rf"{_ARE_THERE}|^how (are|have|were|is|has) \S+( \S+){{0,6}} (been|being)\b|"
+    r"^how (do|did|are|have) (people|researchers|current|recent|existing|state-of-the-art|"
+    r"methods|approaches)\b|^(has|have) [^?]{1,80} been (applied|used)\b|"
+    r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b|"
+    r"\b(papers|works|studies)\W*$|^[^:?]{3,80}: (methods|approaches|techniques)\b|"
+    r"\bwhat does (this|the) (collection|corpus) (have|hold|contain)\b|"
+    r"\bwhat('s|’s| is) in (here|there|this collection|the collection)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_papers(question: str) -> bool:
+    """ "Which papers ...", "is there a method ...", "I read about a scheme that ...": the
+    user wants papers (or one unnamed paper), not one paper's statement about a named thing."""
+    return bool(WHICH.search(question) or _DESCRIBED.search(question))
+
+
+def only_as_example(question: str, name: str) -> bool:
+    """A name the question gives only as an example of its topic ("methods that animate faces,
+    such as talking portraits or identity-preserving videos"), not as its subject."""
+    examples = " ".join(m.group(0) for m in _EXAMPLES.finditer(question))
+    rest = _EXAMPLES.sub(" ", question)
+    return name.lower() in examples.lower() and name.lower() not in rest.lower()
+
+
+def papers_asked(question: str) -> int:
+    """How many papers the question says it wants: "three papers ...", "two ways of ...",
+    "compare X with Y" (two); 0 when it does not say."""
+    found = _COUNTED.search(question)
+    if not found:
+        return 0
+    return _COUNTS.get((found.group(1) or "").lower(), 2)
+
+
+def wants_survey(question: str) -> bool:
+    """ "What methods scale X?", "What work is there on Y?": the answer should name each paper
+    that addresses it, one group per paper, not dwell on the best one."""
+    return bool(_SURVEY.search(question))
