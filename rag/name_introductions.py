@@ -36,11 +36,18 @@ def introduces_name(name: str, sentence: str) -> bool:
     return bool(re.search(short, sentence) or spelled_out(name, sentence)) and introduces(sentence)
 
 
+# Someone else's method, however the sentence introduces it.
+_ESTABLISHED = (
+    r"(?:classic|classical|conventional|traditional|standard|well-known|established|vanilla)"
+)
+
 # Between an introducing verb and a name after a comma, these make the name something else:
-# "we propose X, which outperforms, e.g., GPTQ", "a method built on, say, LLaMA".
+# "we propose X, which outperforms, e.g., GPTQ", "a method built on, say, LLaMA", "we
+# introduce the classical elastic weight consolidation (EWC)".
 _NOT_OWN = re.compile(
     r"\b(than|over|such as|like|including|e\.g|i\.e|versus|vs|compared|outperform\w*|beyond|"
-    r"unlike|based on|built on|from|against|beats?|surpass\w*|extends?|extending)\b",
+    r"unlike|based on|built on|from|against|beats?|surpass\w*|extends?|extending)\b|"
+    rf"\b{_ESTABLISHED}\b",
     re.IGNORECASE,
 )
 
@@ -118,8 +125,10 @@ def borrowed(name: str, sentence: str) -> bool:
 _EARLIER_WORDS = r"\b(?:previously|earlier|formerly|originally|recently)\s+"
 _EARLIER = re.compile(rf"{_EARLIER_WORDS}$", re.IGNORECASE)
 _EARLIER_NAMED = re.compile(
-    rf"{_EARLIER_WORDS}{INTRO_VERB}\s+(?:[\w-]+\s+){{0,4}}\(?$", re.IGNORECASE
-)  # "the recently proposed Maximal Update Parametrization (muP)"
+    rf"{_EARLIER_WORDS}{INTRO_VERB}\s+(?:[\w-]+\s+){{0,4}}\(?$|"  # "the recently proposed muP"
+    rf"\b{_ESTABLISHED}\s+(?:[\w-]+\s+){{0,4}}\(?$",  # "the classical elastic ... (EWC)"
+    re.IGNORECASE,
+)
 
 
 def capitals(acronym: str) -> str:

@@ -366,7 +366,12 @@ def _joined(name: str) -> str:
 
 
 def _opens_sentence(phrase: str, question: str) -> bool:
-    return bool(re.search(rf"(?:^|[.?!:]\s+){re.escape(phrase)}(?![\w-])", question.strip()))
+    """Each time the question writes the phrase, it opens a sentence: its first word may be
+    capitalized only for that ("Vanilla DPO ..."; not "Deformable DETR is ... the original
+    Deformable DETR paper")."""
+    text, name = question.strip(), rf"{re.escape(phrase)}(?![\w-])"
+    opening, anywhere = re.findall(rf"(?:^|[.?!:]\s+){name}", text), re.findall(name, text)
+    return bool(opening) and len(opening) == len(anywhere)
 
 
 def _unique(ranked: list[tuple[int, int, str]]) -> list[str]:

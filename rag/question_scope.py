@@ -102,6 +102,17 @@ def papers_asked(question: str) -> int:
     return _COUNTS.get((found.group(1) or "").lower(), 2)
 
 
+# "Has anyone made X work?", "Did anybody try Y?": whether a field has work, like "are there".
+_ANYONE = re.compile(r"^(has|have|did|does) (anyone|anybody|someone|people)\b", re.IGNORECASE)
+
+
+def asks_for_field(question: str) -> bool:
+    """A survey, or whether anyone has done something: the question names a field, so a small
+    share of words no abstract writes already makes it another field (the unheard-words
+    refusal), while the answer may still be one paper."""
+    return wants_survey(question) or bool(_ANYONE.search(question))
+
+
 def wants_survey(question: str) -> bool:
     """ "What methods scale X?", "What work is there on Y?": the answer should name each paper
     that addresses it, one group per paper, not dwell on the best one."""

@@ -594,6 +594,34 @@ def test_a_name_the_paper_calls_recently_proposed_is_someone_elses() -> None:
     assert introduces_name("FN", "We propose FooNet (FN), a fast detector.")
 
 
+def test_a_name_the_paper_calls_classical_is_someone_elses() -> None:
+    """ "We further introduce the classical elastic weight consolidation (EWC)": the paper
+    uses EWC, so "the original EWC paper" is not this one."""
+    used = "We further introduce the classical elastic weight consolidation (EWC) for updates."
+    assert not introduces_name("EWC", used)
+    assert not introduced("EWC", used)
+    assert introduces_name("EWC", "We introduce elastic weight consolidation (EWC) for updates.")
+
+
+def test_a_phrase_also_written_inside_a_sentence_is_a_name(tmp_path) -> None:
+    """ "Deformable DETR is our baseline. In the original Deformable DETR paper, ...": the
+    phrase opens one sentence, but the question also writes it capitalized inside another,
+    so it is a name (written "Deformable-DETR" by the paper that mentions it), not "Deformable"."""
+    papers = [
+        _paper("t", "Deformable ConvNets v4", "We propose deformable convolutions, DCNv4."),
+        _paper("m", "Hybrid Assignments", "We test on DAB-DETR, Deformable-DETR, and DINO."),
+    ]
+    names = _names_over(tmp_path, papers)
+    info = analyze(
+        "Deformable DETR is our baseline. How long did the original Deformable DETR paper train?"
+    )
+    plan = names.plan(info)
+    assert plan.mentioned_only == ["Deformable DETR"] and plan.leads == []
+    assert names.near_miss(info, plan)
+    opening = names.plan(analyze("Deformable DETR is our baseline. How many epochs does it need?"))
+    assert "Deformable DETR" not in opening.mentioned_only  # only its opening capital
+
+
 def test_a_lower_case_name_typed_with_a_version_is_its_base_name(tmp_path) -> None:
     """ "redpajama-v2" where papers write "RedPajama": a near miss about RedPajama; a
     quantity such as "carbon-13" is not a version of "carbon"."""

@@ -116,6 +116,10 @@ def test_a_survey_of_a_field_the_abstracts_never_write_is_refused(tmp_path):
     assert not Engine(settings).ask("How efficient are heat pumps in snowbound homes?").refused
     off = settings.model_copy(update={"unheard_survey_share": 1.01})
     assert not Engine(off).ask(survey).refused
+    # "has anyone ..." asks whether the field has work, as a survey does
+    assert (
+        Engine(settings).ask("Has anyone measured heat pump efficiency in snowbound homes?").refused
+    )
 
 
 def test_a_question_quoting_a_title_no_retrieved_paper_has_is_refused(tmp_path):

@@ -295,6 +295,23 @@ def test_a_short_survey_list_spends_the_budget_on_its_best_paper() -> None:
     assert [(n, len(chosen)) for n, chosen in groups] == [(1, 2), (2, 1), (3, 1)]
 
 
+def test_two_or_three_papers_each_get_a_second_sentence() -> None:
+    """Three papers answer under a four-sentence budget: each gets its second close sentence
+    (what it proposes and what it reports), not only the first paper."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 1, "We propose ZO2 for zeroth-order fine-tuning.", vector, 1.2, 0.6),
+        Scored(1, 3, "ZO2 fine-tunes OPT-175B on one 18GB GPU.", other, 1.1, 0.55),
+        Scored(2, 2, "We develop DeepZero, a zeroth-order training framework.", vector, 1.0, 0.55),
+        Scored(2, 4, "DeepZero trains ResNet-20 to full accuracy.", other, 0.9, 0.5),
+        Scored(3, 0, "We present DistZO2, zeroth-order tuning on many GPUs.", vector, 0.9, 0.5),
+        Scored(3, 2, "DistZO2 is 3x faster than ZO2.", other, 0.8, 0.45),
+    ]
+    info = analyze("What work is there on zeroth-order optimization?")
+    groups = choose(scored, info, 4, [], coverage={1: 0.7, 2: 0.7, 3: 0.7})
+    assert [(n, len(chosen)) for n, chosen in groups] == [(1, 2), (2, 2), (3, 2)]
+
+
 def test_a_question_that_counts_its_papers_gets_that_many_groups() -> None:
     """ "Three papers try to explain ...": the far second and third papers are listed too;
     "its two pruning methods" are one paper's."""

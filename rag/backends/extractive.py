@@ -39,6 +39,7 @@ PAPER_GAP = 0.06  # keep a paper whose best sentence scores within this of the b
 SENTENCE_GAP = 0.3  # a paper's second sentence must score within this of its first
 REDUNDANT = 0.9  # a second sentence this similar to the first adds nothing
 MAX_PER_PAPER = 2  # sentences per paper when several papers answer
+SHORT_LIST = 3  # ... as many for each of this few, past the budget (probes 1-23 key facts +0-0.025)
 SOLE_PAPER_LEAST = 2  # ... and at least this many, however far the first one leads
 SOLE_PAPER_FILL = 3  # ... and a third one that follows the best (probes 1-18 key facts +0-0.02)
 SOLE_PAPER_SENTENCES = 4  # when one paper answers alone, up to the whole budget (dev-tuned)
@@ -163,6 +164,8 @@ def choose(
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
     per_paper = MAX_PER_PAPER if len(groups) > 1 else SOLE_PAPER_SENTENCES
+    if 1 < len(groups) <= SHORT_LIST:  # each of a few papers says what it does and reports
+        budget = max(budget, per_paper * len(groups))
     if len(groups) == 2 and info.asks > MAX_PER_PAPER:  # two papers, each asked three things
         per_paper = MAX_PER_PAPER + 1
         budget = max(budget, 2 * per_paper)
