@@ -49,6 +49,18 @@ _COUNTED = re.compile(  # not one paper's parts: "its two pruning methods"
     re.IGNORECASE,
 )
 
+# Two things joined by "and", then each of them: "What do the X paper and the Y study each
+# recommend?", "A and B both ...", "How do A and B differ" (not "each of", "each layer").
+_EACH = re.compile(
+    r"\band\s+(?!(?:what|how|which|why|where|when|who|does|do|did|is|are)\b)"
+    r"(?P<second>[^?.;:,]{1,80}?)\s+(?:each|both|differ)\b(?! (?:of|one|other|layer|step|"
+    r"token|head|task|model|paper|method)\b)",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"\b(what|how|which|why|where|when|who)\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"(?:^|[?.;:]\s+)(?!.*[?.;:]\s)", re.DOTALL)
+
+
 # Examples a question gives of its topic: a parenthesis, "e.g. ...", "such as ...".
 _EXAMPLES = re.compile(
     r"\([^)]*\)|\b(e\.g\.|for example|for instance|such as|including)[^?.;:]*", re.IGNORECASE
@@ -98,7 +110,7 @@ def papers_asked(question: str) -> int:
     "compare X with Y" (two); 0 when it does not say."""
     found = _COUNTED.search(question)
     if not found:
-        return 0
+        return len(compared(question))
     return _COUNTS.get((found.group(1) or "").lower(), 2)
 
 
@@ -111,6 +123,22 @@ def asks_for_field(question: str) -> bool:
     share of words no abstract writes already makes it another field (the unheard-words
     refusal), while the answer may still be one paper."""
     return wants_survey(question) or bool(_ANYONE.search(question))
+
+
+def compared(question: str) -> tuple[str, ...]:
+    """The two things a question asks about each of ("What do the Megatron-LM paper and the
+    ablation study on parallel layouts each recommend?"): the words before "and" in its
+    clause, and those after it; empty when it does not ask so."""
+    found = _EACH.search(question)
+    if not found:
+        return ()
+    second = found.group("second")
+    if _ASKS.search(second) or (" " not in second and second.islower()):
+        return ()  # "and tell me how each ...", "and kept each line": a clause, not a thing
+    before = question[: found.start()]
+    start = _CLAUSE_START.search(before)
+    first = before[start.end() if start else 0 :].strip()
+    return (first, second) if first else ()
 
 
 def wants_survey(question: str) -> bool:

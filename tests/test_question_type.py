@@ -225,3 +225,33 @@ def test_a_name_given_as_an_example_is_not_the_subject() -> None:
     assert not info.only_as_example("faces")
     named = analyze("Which methods beat Identity-Preserving baselines (on faces)?")
     assert not named.only_as_example("Identity-Preserving")
+
+
+def test_things_joined_by_and_then_each_are_compared() -> None:
+    """ "What do the X paper and the Y study each recommend?" asks about two things, and so
+    does "How do A and B differ"; "..., and tell me how each piece ..." or "kept each line"
+    join clauses, not things."""
+    from rag.question_scope import compared
+
+    question = (
+        "I train on many nodes. What do the Megatron-LM cluster paper and the ablation study "
+        "on parallel layouts each recommend?"
+    )
+    assert compared(question) == (
+        "What do the Megatron-LM cluster paper",
+        "the ablation study on parallel layouts",
+    )
+    assert analyze(question).papers_asked == 2
+    differ = compared("How do bert2BERT and the V-cycle framework differ?")
+    assert differ == ("How do bert2BERT", "the V-cycle framework")
+    assert compared("Co-DETR and DeepSolo both build on DETR. What does each modify?") == (
+        "Co-DETR",
+        "DeepSolo",
+    )
+    for joined_clauses in (
+        "Point me to the paper that splits the domain, and tell me how each piece is solved.",
+        "A paper had an LLM invent transcripts and kept each generated line. How much time?",
+        "Which papers study it, and what does each report?",
+        "How much faster is it, and how do the results differ from each baseline's?",
+    ):
+        assert compared(joined_clauses) == (), joined_clauses

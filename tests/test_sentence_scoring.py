@@ -312,6 +312,20 @@ def test_two_or_three_papers_each_get_a_second_sentence() -> None:
     assert [(n, len(chosen)) for n, chosen in groups] == [(1, 2), (2, 2), (3, 2)]
 
 
+def test_each_of_two_compared_things_gets_the_paper_that_covers_it() -> None:
+    """ "What do the FooNet paper and the layout ablation study each recommend?": the second
+    group is the paper that covers the second thing (`fill`), not the next best sentence."""
+    vector, other = AXES
+    scored = [
+        Scored(1, 0, "FooNet recommends interleaved schedules.", vector, 1.2, 0.6),
+        Scored(2, 0, "We recommend tensor parallelism.", other, 0.7, 0.5),
+        Scored(3, 0, "Our ablation of layouts favours small micro-batches.", other, 0.5, 0.4),
+    ]
+    info = analyze("What do the FooNet paper and the layout ablation study each recommend?")
+    assert [n for n, _ in choose(scored, info, 4, [], fill=[1, 3])] == [1, 3]
+    assert [n for n, _ in choose(scored, info, 4, [])] == [1, 2], "without it: the next best"
+
+
 def test_a_question_that_counts_its_papers_gets_that_many_groups() -> None:
     """ "Three papers try to explain ...": the far second and third papers are listed too;
     "its two pruning methods" are one paper's."""

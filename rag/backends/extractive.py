@@ -17,7 +17,8 @@ import numpy as np
 from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
-from rag.question_type import QuestionInfo, analyze
+from rag.question_scope import compared
+from rag.question_type import QuestionInfo, analyze, terms_of
 from rag.sentence_scoring import (
     W_RANK,
     LexicalStats,
@@ -132,7 +133,8 @@ def extractive_answer(
     scored = score_sentences(info, query_vector, papers, stats, focus or [], frozenset(about or []))
     weights = term_weights(info.terms, stats)
     coverage = {s.n: lexical_share(f"{s.title or ''} {s.abstract}", weights) for s in sources}
-    groups = choose(scored, info, n_sentences, required or [], survey, coverage)
+    fill = [_covering(side, sources, stats) for side in compared(info.text)]
+    groups = choose(scored, info, n_sentences, required or [], survey, coverage, fill)
     return render_groups(groups, {s.n: s for s in sources})
 
 
@@ -143,6 +145,7 @@ def choose(
     required: list[int],
     survey: bool | None = None,
     coverage: Mapping[int, float] | None = None,
+    fill: list[int] | None = None,
 ) -> list[tuple[int, list[Scored]]]:
     """Groups (source number, sentences in abstract order): the `required` papers (the
     named or compared ones) first, then the others, best first; a `survey` ("what methods
@@ -159,7 +162,11 @@ def choose(
     limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
     kept += [n for n in close if n not in kept][: max(0, limit - len(kept))]
     if info.papers_asked > len(kept):  # "three papers try to explain ...": three groups
-        kept += [n for n in best_by_paper if n not in kept][: info.papers_asked - len(kept)]
+        # "X and Y each": first the paper that best covers each of them
+        order = dict.fromkeys([*(fill or []), *best_by_paper])
+        kept += [n for n in order if n not in kept and n in best_by_paper][
+            : info.papers_asked - len(kept)
+        ]
     kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
@@ -193,6 +200,15 @@ def choose(
                 intro = next((s for s in best_by_paper[n] if introduces(s.text)), None)
                 chosen += [intro] if intro else []
     return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
+
+
+def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int:
+    """The source whose title and abstract hold most of one compared thing's words ("the
+    ablation study on efficient parallelization layouts"); the first source on a tie."""
+    weights = term_weights(terms_of(side), stats)
+    return max(
+        sources, key=lambda s: (lexical_share(f"{s.title or ''} {s.abstract}", weights), -s.n)
+    ).n
 
 
 def _close(best_by_paper: dict[int, list[Scored]]) -> list[int]:
