@@ -21,22 +21,34 @@ _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP" (not a baseline:
     "a speed-up over the original DiT"), "the GloVe
-    paper", "the paper that introduced Adam", "which paper introduced the X dataset", "Luo et
-    al.'s BAdam" (a citation there may be background: "RAG (Lewis et al., 2020) pipelines
-    have many knobs")."""
+    paper", "Meta's X paper", "the X authors", "the paper that introduced Adam", "which paper
+    introduced the X dataset", "Luo et al.'s BAdam" (a citation there may be background: "RAG
+    (Lewis et al., 2020) pipelines have many knobs")."""
     found = []
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
         cue = (
             rf"(?i:(?<!\bover the )(?<!\bthan the )(?<!\bto the )(?<!\bvs\. the )\boriginal\s+){n}|"
-            rf"(?i:\bthe\s+){n}(?i:\s+paper\b)|"
+            rf"(?i:\bthe\s+|['’]s\s+){n}(?i:\s+(?:paper|authors)\b)|"
             rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
             rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?){n}|"
             rf"{_CITED}['’]s\s+{n}"
         )
         if re.search(cue, info.text) and not any(name in other for other in found):
             found.append(name)
+    if not found and _ORIGINAL_WORK.search(info.text):  # "... did the original paper report?"
+        names = [n for n in dict.fromkeys([*info.phrases, *info.names]) if not is_measure(n)]
+        found = [n for n in names if may_be_subject(n, info.text) and not part_of(n, names)]
     return found
+
+
+# The work a name comes from, without the name: "what did the original paper report",
+# "according to the benchmark's creators".
+_ORIGINAL_WORK = re.compile(
+    r"\b(?:the|its|their) original (?:paper|authors|dataset paper|benchmark paper|publication|"
+    r"report)\b|\b(?:the|its) (?:benchmark|dataset|paper|method|model)['’]s (?:creators|authors)\b",
+    re.IGNORECASE,
+)
 
 
 HEADING_WORDS = 6  # longer openings before a colon are sentences, not headings

@@ -778,3 +778,18 @@ def test_the_original_model_as_a_baseline_is_not_an_origin() -> None:
 
     assert origin_names(analyze("What speed-up over the original DiT does it give?")) == []
     assert origin_names(analyze("What FID did the original DiT report?")) == ["DiT"]
+
+
+def test_the_original_paper_asked_without_its_name_points_at_the_subject() -> None:
+    """ "... according to the benchmark's creators", "In Meta's X paper": the work the
+    question's subject comes from; a setting ("on ImageNet") is not it, and a question that
+    never asks for the original work has no origin."""
+    from rag.name_roles import origin_names
+
+    creators = "What tasks make up Long Range Arena, according to the benchmark's creators?"
+    assert origin_names(analyze(creators)) == ["Long Range Arena"]
+    original = "How fast is FooNet on ImageNet, as the original paper reports?"
+    assert origin_names(analyze(original)) == ["FooNet"]
+    owned = "In Meta's Self-Rewarding Language Models paper, how many iterations were run?"
+    assert origin_names(analyze(owned)) == ["Self-Rewarding Language Models"]
+    assert origin_names(analyze("How fast is FooNet on ImageNet?")) == []
