@@ -21,7 +21,8 @@ _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP" (not a baseline:
     "a speed-up over the original DiT"), "the GloVe
-    paper", "Meta's X paper", "the X authors", "the paper that introduced Adam", "which paper
+    paper", "Meta's X paper", "the X authors", "the paper that introduced Adam" (or "... introduced
+    manifold-constrained gradients (MCG)"), "which paper
     introduced the X dataset", "Luo et al.'s BAdam" (a citation there may be background: "RAG
     (Lewis et al., 2020) pipelines have many knobs")."""
     found = []
@@ -31,7 +32,8 @@ def origin_names(info: QuestionInfo) -> list[str]:
             rf"(?i:(?<!\bover the )(?<!\bthan the )(?<!\bto the )(?<!\bvs\. the )\boriginal\s+){n}|"
             rf"(?i:\bthe\s+|['’]s\s+){n}(?i:\s+(?:paper|authors)\b)|"
             rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
-            rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?){n}|"
+            rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?"
+            rf"(?:(?:[\w-]+\s+){{1,4}}\()?){n}|"
             rf"{_CITED}['’]s\s+{n}"
         )
         if re.search(cue, info.text) and not any(name in other for other in found):

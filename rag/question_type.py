@@ -251,7 +251,11 @@ def _measure(number: re.Match[str]) -> str:
 
 def _looks_like_name(word: str, first: bool) -> bool:
     """Acronyms, digits with letters, capitalized words (not first), a capital after a
-    lower-case start ("nuScenes"); never one letter ("I")."""
+    lower-case start ("nuScenes"); never one letter ("I"), nor a description joined by
+    hyphens ("the self-training-with-DPO paper")."""
+    parts = word.split("-")
+    if word[:1].islower() and len(parts) > 2 and STOPWORDS & set(parts):
+        return False
     return len(word) > 1 and bool(
         (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
         or re.search(r"[A-Z].*[A-Z]|^[a-z]+[A-Z]", word)

@@ -793,3 +793,7 @@ def test_the_original_paper_asked_without_its_name_points_at_the_subject() -> No
     owned = "In Meta's Self-Rewarding Language Models paper, how many iterations were run?"
     assert origin_names(analyze(owned)) == ["Self-Rewarding Language Models"]
     assert origin_names(analyze("How fast is FooNet on ImageNet?")) == []
+    coined = "In the paper that introduced manifold-constrained gradients (MCG), how is it used?"
+    assert origin_names(analyze(coined)) == ["MCG"]
+    variant = "Which paper proposed a faster variant of Adam called AdamX?"
+    assert "Adam" not in origin_names(analyze(variant))

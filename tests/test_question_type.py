@@ -255,3 +255,15 @@ def test_things_joined_by_and_then_each_are_compared() -> None:
         "How much faster is it, and how do the results differ from each baseline's?",
     ):
         assert compared(joined_clauses) == (), joined_clauses
+
+
+def test_a_description_joined_by_hyphens_is_not_a_name() -> None:
+    """ "the self-training-with-DPO paper", "image-to-3D generators" describe work; names
+    joined by hyphens stay names ("Mixture-of-Experts", "CO-Bench", "GPT-4")."""
+    question = "How do the self-training-with-DPO paper and image-to-3D generators compare?"
+    assert names_in(question) == []
+    assert names_in("Is Mixture-of-Experts in CO-Bench or GPT-4?") == [
+        "Mixture-of-Experts",
+        "CO-Bench",
+        "GPT-4",
+    ]
