@@ -58,7 +58,11 @@ _EACH = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"\b(what|how|which|why|where|when|who)\b", re.IGNORECASE)
-_CLAUSE_START = re.compile(r"(?:^|[?.;:]\s+)(?!.*[?.;:]\s)", re.DOTALL)
+_CLAUSE_START = re.compile(  # the last clause's start: "For LLMs, how do X and Y differ?"
+    r"(?:^|[?.;:]\s+|,\s+(?=(?:how|what|which|why|where|when|who)\b))"
+    r"(?!.*(?:[?.;:]\s|,\s+(?:how|what|which|why|where|when|who)\b))",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 # Examples a question gives of its topic: a parenthesis, "e.g. ...", "such as ...".
@@ -126,9 +130,10 @@ def asks_for_field(question: str) -> bool:
 
 
 def compared(question: str) -> tuple[str, ...]:
-    """The two things a question asks about each of ("What do the Megatron-LM paper and the
-    ablation study on parallel layouts each recommend?"): the words before "and" in its
-    clause, and those after it; empty when it does not ask so."""
+    """The things a question asks about each of ("What do the Megatron-LM paper and the
+    ablation study on parallel layouts each recommend?", "What do A, B and C each propose?"):
+    the words before "and" in its clause, split at commas, and those after it; empty when it
+    does not ask so."""
     found = _EACH.search(question)
     if not found:
         return ()
@@ -137,8 +142,9 @@ def compared(question: str) -> tuple[str, ...]:
         return ()  # "and tell me how each ...", "and kept each line": a clause, not a thing
     before = question[: found.start()]
     start = _CLAUSE_START.search(before)
-    first = before[start.end() if start else 0 :].strip()
-    return (first, second) if first else ()
+    first = before[start.end() if start else 0 :]
+    listed = [part.strip() for part in first.split(",") if part.strip()]
+    return (*listed, second) if listed else ()
 
 
 def wants_survey(question: str) -> bool:

@@ -248,6 +248,8 @@ def test_things_joined_by_and_then_each_are_compared() -> None:
         "Co-DETR",
         "DeepSolo",
     )
+    listed = compared("For LoRA, what do BiLoRA, MoLA and Fast Forward each propose?")
+    assert listed == ("what do BiLoRA", "MoLA", "Fast Forward"), "a list, after its clause's start"
     for joined_clauses in (
         "Point me to the paper that splits the domain, and tell me how each piece is solved.",
         "A paper had an LLM invent transcripts and kept each generated line. How much time?",

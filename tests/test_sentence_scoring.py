@@ -314,7 +314,8 @@ def test_two_or_three_papers_each_get_a_second_sentence() -> None:
 
 def test_each_of_two_compared_things_gets_the_paper_that_covers_it() -> None:
     """ "What do the FooNet paper and the layout ablation study each recommend?": the second
-    group is the paper that covers the second thing (`fill`), not the next best sentence."""
+    group is the paper that covers the second thing (`fill`), not the next best sentence, and
+    no other paper joins them."""
     vector, other = AXES
     scored = [
         Scored(1, 0, "FooNet recommends interleaved schedules.", vector, 1.2, 0.6),
@@ -324,6 +325,8 @@ def test_each_of_two_compared_things_gets_the_paper_that_covers_it() -> None:
     info = analyze("What do the FooNet paper and the layout ablation study each recommend?")
     assert [n for n, _ in choose(scored, info, 4, [], fill=[1, 3])] == [1, 3]
     assert [n for n, _ in choose(scored, info, 4, [])] == [1, 2], "without it: the next best"
+    # a compared thing no source covers gets no stand-in: the next best paper is not it
+    assert [n for n, _ in choose(scored, info, 4, [], fill=[1])] == [1]
 
 
 def test_a_question_that_counts_its_papers_gets_that_many_groups() -> None:

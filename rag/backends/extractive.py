@@ -51,6 +51,7 @@ MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 # papers listed that are not gold 107 -> 82, gold topic papers listed 65 -> 74)
 SURVEY_SHARE = 0.7
 SURVEY_COVERAGE = 0.6
+SIDE_COVERS = 0.5  # a paper holding half of one compared thing's term weight is about it
 BULLET = "- "
 
 
@@ -133,7 +134,7 @@ def extractive_answer(
     scored = score_sentences(info, query_vector, papers, stats, focus or [], frozenset(about or []))
     weights = term_weights(info.terms, stats)
     coverage = {s.n: lexical_share(f"{s.title or ''} {s.abstract}", weights) for s in sources}
-    fill = [_covering(side, sources, stats) for side in compared(info.text)]
+    fill = [n for side in compared(info.text) if (n := _covering(side, sources, stats))]
     groups = choose(scored, info, n_sentences, required or [], survey, coverage, fill)
     return render_groups(groups, {s.n: s for s in sources})
 
@@ -160,13 +161,12 @@ def choose(
     kept = [n for n in required if n in best_by_paper]
     close = _on_topic(best_by_paper, coverage or {}) if survey else _close(best_by_paper)
     limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
+    if fill and not survey:  # "X and Y each": the paper that best covers each, and no other
+        kept += [n for n in dict.fromkeys(fill) if n in best_by_paper and n not in kept]
+        limit = len(kept)
     kept += [n for n in close if n not in kept][: max(0, limit - len(kept))]
-    if info.papers_asked > len(kept):  # "three papers try to explain ...": three groups
-        # "X and Y each": first the paper that best covers each of them
-        order = dict.fromkeys([*(fill or []), *best_by_paper])
-        kept += [n for n in order if n not in kept and n in best_by_paper][
-            : info.papers_asked - len(kept)
-        ]
+    if info.papers_asked > len(kept) and not fill:  # "three papers try to explain ..."
+        kept += [n for n in best_by_paper if n not in kept][: info.papers_asked - len(kept)]
     kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
@@ -202,13 +202,13 @@ def choose(
     return [(n, sorted(chosen, key=lambda s: s.position)) for n, chosen in groups]
 
 
-def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int:
+def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int | None:
     """The source whose title and abstract hold most of one compared thing's words ("the
-    ablation study on efficient parallelization layouts"); the first source on a tie."""
+    ablation study on efficient parallelization layouts"), at least SIDE_COVERS of them;
+    the first source on a tie."""
     weights = term_weights(terms_of(side), stats)
-    return max(
-        sources, key=lambda s: (lexical_share(f"{s.title or ''} {s.abstract}", weights), -s.n)
-    ).n
+    share, n = max((lexical_share(f"{s.title or ''} {s.abstract}", weights), -s.n) for s in sources)
+    return -n if share >= SIDE_COVERS else None
 
 
 def _close(best_by_paper: dict[int, list[Scored]]) -> list[int]:
