@@ -20,11 +20,11 @@ _CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
 
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP" (not a baseline:
-    "a speed-up over the original DiT"), "the GloVe
-    paper", "Meta's X paper", "the X authors", "the paper that introduced Adam" (or "... introduced
-    manifold-constrained gradients (MCG)"), "which paper
-    introduced the X dataset", "Luo et al.'s BAdam" (a citation there may be background: "RAG
-    (Lewis et al., 2020) pipelines have many knobs")."""
+    "a speed-up over the original DiT"), "the GloVe paper", "Meta's X paper", "the X
+    authors", "the paper that introduced Adam" (or "... introduced manifold-constrained
+    gradients (MCG)"), "which paper introduced the X dataset", "Luo et al.'s BAdam" (a
+    citation there may be background: "RAG (Lewis et al., 2020) pipelines have many knobs");
+    without a name there ("what did the original paper report?"), the question's subjects."""
     found = []
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
