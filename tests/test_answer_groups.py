@@ -239,3 +239,22 @@ def test_each_compared_paper_states_its_number_when_one_is_asked() -> None:
     assert [s.position for s in dict(choose(scored, info, 4, [1, 2]))[1]] == [0, 2]
     plain = analyze("How do Alpha and Beta differ in where they keep states?")
     assert [s.position for s in dict(choose(scored, plain, 4, [1, 2]))[1]] == [0, 1]
+
+
+def test_a_compared_name_is_answered_by_the_paper_titled_by_it() -> None:
+    """ "Do GaLore and FRUGAL differ?": FRUGAL's abstract also names GaLore, so both hold the
+    name; the paper whose title holds it answers for GaLore. A thing no source writes has no
+    paper."""
+    from rag.backends.extractive import _covering
+
+    def source(n: int, title: str, abstract: str) -> Source:
+        return Source(n=n, paper_id=f"p{n}", title=title, label=title, abstract=abstract, score=0)
+
+    sources = [
+        source(1, "FRUGAL: Memory-Efficient Optimization", "FRUGAL beats GaLore on memory."),
+        source(2, "GaLore: Gradient Low-Rank Projection", "We propose GaLore for training."),
+    ]
+    stats = LexicalStats.of_texts(s.abstract for s in sources)
+    assert _covering("GaLore", sources, stats) == 2
+    assert _covering("FRUGAL", sources, stats) == 1
+    assert _covering("Fast Forward", sources, stats) is None

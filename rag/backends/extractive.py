@@ -204,10 +204,18 @@ def choose(
 
 def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int | None:
     """The source whose title and abstract hold most of one compared thing's words ("the
-    ablation study on efficient parallelization layouts"), at least SIDE_COVERS of them;
-    the first source on a tie."""
+    ablation study on efficient parallelization layouts"), at least SIDE_COVERS of them; on
+    a tie the one whose title holds most (FRUGAL's abstract also names GaLore, GaLore's title
+    does), then the first."""
     weights = term_weights(terms_of(side), stats)
-    share, n = max((lexical_share(f"{s.title or ''} {s.abstract}", weights), -s.n) for s in sources)
+    share, _, n = max(
+        (
+            lexical_share(f"{s.title or ''} {s.abstract}", weights),
+            lexical_share(s.title or "", weights),
+            -s.n,
+        )
+        for s in sources
+    )
     return -n if share >= SIDE_COVERS else None
 
 
