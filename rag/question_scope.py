@@ -51,16 +51,16 @@ _COUNTED = re.compile(  # not one paper's parts: "its two pruning methods"
 
 # Two things joined by "and", then each of them: "What do the X paper and the Y study each
 # recommend?", "A and B both ...", "How do A and B differ" (not "each of", "each layer").
-_WH = r"(?:what|how|which|why|where|when|who)\b"
+WH = r"(?:what|how|which|why|where|when|who)\b"  # the words that ask
 _EACH = re.compile(
-    rf"\band\s+(?!{_WH}|(?:does|do|did|is|are)\b)"
+    rf"\band\s+(?!{WH}|(?:does|do|did|is|are)\b)"
     r"(?P<second>[^?.;:,]{1,80}?)\s+(?:each|both|differ)\b(?! (?:of|one|other|layer|step|"
     r"token|head|task|model|paper|method)\b)",
     re.IGNORECASE,
 )
-_ASKS = re.compile(rf"\b{_WH}", re.IGNORECASE)
+_ASKS = re.compile(rf"\b{WH}", re.IGNORECASE)
 _CLAUSE_START = re.compile(  # the last clause's start: "For LLMs, how do X and Y differ?"
-    rf"(?:^|[?.;:]\s+|,\s+(?={_WH}))(?!.*(?:[?.;:]\s|,\s+{_WH}))",
+    rf"(?:^|[?.;:]\s+|,\s+(?={WH}))(?!.*(?:[?.;:]\s|,\s+{WH}))",
     re.DOTALL | re.IGNORECASE,
 )
 

@@ -13,7 +13,15 @@ from functools import lru_cache
 from typing import Literal
 
 from rag.chunking import split_sentences
-from rag.question_scope import WHICH, asks_for_papers, only_as_example, papers_asked, wants_survey
+from rag.question_scope import (
+    WH,
+    WHICH,
+    asks_for_field,
+    asks_for_papers,
+    only_as_example,
+    papers_asked,
+    wants_survey,
+)
 
 Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
 
@@ -87,13 +95,13 @@ _NUMBER = re.compile(
 )
 # where a question asks a second thing: "..., and what gains ...", "...? Why ..."
 _ASKED_PARTS = re.compile(
-    r"\?|;|,?\s+(?:and|but)\s+(?=(?:how|what|why|which|where|when|who|is|are|does|do|did|can)\b)",
+    rf"\?|;|,?\s+(?:and|but)\s+(?={WH}|(?:is|are|does|do|did|can)\b)",
     re.IGNORECASE,
 )
 # where a question starts asking something: "What F1 ..., how much deeper ..., and which task ...?"
 _ASK_START = re.compile(
     r"(?:^|[,;:?.]\s*|\b(?:and|but|also|or)\s+)(?:(?:in|on|for|by|to|at|with|from|against|of|"
-    r"under|into)\s+)?(?:how|what|which|why|where|when|who)\b",
+    rf"under|into)\s+)?{WH}",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -172,6 +180,10 @@ class QuestionInfo:
     @property
     def wants_survey(self) -> bool:
         return self.kind != "metadata" and wants_survey(self.text)
+
+    @property
+    def asks_for_field(self) -> bool:
+        return self.kind != "metadata" and asks_for_field(self.text)
 
 
 def normalize_term(word: str) -> str:

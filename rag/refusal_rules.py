@@ -10,7 +10,6 @@ from difflib import SequenceMatcher
 
 from rag.name_roles import may_be_subject, origin_names
 from rag.name_titles import names_title
-from rag.question_scope import asks_for_field
 from rag.question_type import GREEK_LETTERS
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
@@ -44,8 +43,7 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     mentioned = turn.view.names.near_miss(turn.info, turn.plan) or origin_names(turn.info)
     unheard = not (named or mentioned) and best < settings.unheard_sentence_threshold
     # a survey asks for a field: a smaller share of unheard words is already another field's
-    field = turn.info.kind != "metadata" and asks_for_field(turn.info.text)
-    needed = settings.unheard_survey_share if field else settings.unheard_share
+    needed = settings.unheard_survey_share if turn.info.asks_for_field else settings.unheard_share
     if unheard and _unheard_share(settings, turn) >= needed:
         return True
     weak = best < settings.sentence_refusal_threshold
@@ -91,7 +89,7 @@ def _names_written(turn: Turn) -> bool:
     products?"): the question is anchored in the papers however loosely it matches them.
     Not a name many papers write, nor one that is not what is asked ("a vision transformer
     with LoRA adapters for railway defects", "what mAP did it reach")."""
-    texts = [f"{s.title or ''} {s.abstract}" for s in turn.sources]
+    texts = [s.text for s in turn.sources]
     info, names_index = turn.info, turn.view.names
     names = [
         name

@@ -109,7 +109,7 @@ def unreported_papers(info: QuestionInfo, plan: NamePlan, sources: list[Source])
     if not info.measure or not info.only_number or info.asks_for_papers:
         return []
     named = [s for s in sources if s.paper_id in plan.leads]
-    if any(reports_measure(f"{s.title or ''} {s.abstract}", info.measure) for s in named):
+    if any(reports_measure(s.text, info.measure) for s in named):
         return []
     return named
 

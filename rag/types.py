@@ -24,6 +24,11 @@ class Source(PaperMeta):
     supporting: list[str] = field(default_factory=list)  # abstract sentences backing the answer
     locations: list[str] = field(default_factory=list)  # "file:line" of every copy in the corpus
 
+    @property
+    def text(self) -> str:
+        """Title and abstract, as the lexical checks read a paper."""
+        return f"{self.title or ''} {self.abstract}"
+
 
 @dataclass
 class Citation:

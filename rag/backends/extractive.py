@@ -133,7 +133,7 @@ def extractive_answer(
     stats = stats or LexicalStats.of_texts([])
     scored = score_sentences(info, query_vector, papers, stats, focus or [], frozenset(about or []))
     weights = term_weights(info.terms, stats)
-    coverage = {s.n: lexical_share(f"{s.title or ''} {s.abstract}", weights) for s in sources}
+    coverage = {s.n: lexical_share(s.text, weights) for s in sources}
     fill = [n for side in compared(info.text) if (n := _covering(side, sources, stats))]
     groups = choose(scored, info, n_sentences, required or [], survey, coverage, fill)
     return render_groups(groups, {s.n: s for s in sources})
@@ -210,7 +210,7 @@ def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int | No
     weights = term_weights(terms_of(side), stats)
     share, _, n = max(
         (
-            lexical_share(f"{s.title or ''} {s.abstract}", weights),
+            lexical_share(s.text, weights),
             lexical_share(s.title or "", weights),
             -s.n,
         )
