@@ -185,12 +185,13 @@ def test_a_paper_that_answers_alone_gives_a_third_sentence_from_after_its_best()
     info = analyze("How far can Fuyou fine-tune on one GPU?")
     assert [s.position for s in dict(choose(scored, info, 4, []))[1]] == [2, 3, 5]
     both = choose(scored, info, 4, [1, 2])
-    assert [s.position for s in dict(both)[1]] == [2], "two papers: no third sentence"
+    assert [s.position for s in dict(both)[1]] == [2], "two papers: none past the gap"
 
 
 def test_two_papers_get_three_sentences_each() -> None:
     """Two papers: each says what it is, what it reports and the detail asked, whether the
-    question asks one thing or three; three papers keep two each (the test above)."""
+    question asks one thing or three (three papers keep two each:
+    test_two_or_three_papers_each_get_a_second_sentence)."""
     vector, other = AXES
     scored = [
         Scored(1, 0, "Alpha keeps states on the GPU.", vector, 1.0, 0.5),
