@@ -26,7 +26,7 @@ from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
 from rag.name_titles import names_title, titled_by
 from rag.prompts import render
-from rag.question_filters import filters_from_question
+from rag.question_filters import by_any, cited_authors, filters_from_question, without_citations
 from rag.question_type import analyze
 from rag.refusal_rules import evidence_too_weak
 from rag.retrieval import Hit, HybridRetriever
@@ -267,6 +267,10 @@ class Engine:
         standalone = replace(standalone, question=view.as_written(standalone.question))
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
+        # "What did Okafor et al. find ...?": whose paper is asked about; their papers lead
+        cited = cited_authors(query, view.catalog)
+        query = without_citations(query, cited)
+        asking = without_citations(standalone.question, cited)
         mark = time.perf_counter()
         wanted, left_out = self.top_k(top_k), standalone.excluded
         more = min(wanted + len(left_out), MAX_TOP_K)  # room for the papers left out
@@ -275,6 +279,9 @@ class Engine:
             sources = _without(sources, left_out)[:wanted]
             notices.append(render("left_out", papers=_labels(history, left_out)))
         sources = self._pin(sources, standalone.pinned, view)
+        sources = self._pin(
+            sources, [s.paper_id for s in sources if by_any(s.authors, cited)], view
+        )
         turn = Turn(
             view=view,
             asked=asked,
@@ -283,11 +290,12 @@ class Engine:
             sources=sources,
             evidence=evidence,
             vector=vector,
-            info=analyze(standalone.question),
-            plan=view.name_plan(standalone.question).settled([s.paper_id for s in sources]),
+            info=analyze(asking),
+            plan=view.name_plan(asking).settled([s.paper_id for s in sources]),
             notices=notices,
             threshold=self.settings.support_threshold,
             timings={"rewrite": rewrite, "retrieve": _ms(mark)},
+            cited=cited,
         )
         return turn, filters
 
@@ -300,8 +308,13 @@ class Engine:
         if filters and filters.active and not sources:
             return render("no_match", filters=filters.describe()), True, label
         unknown = view.retriever.unknown_terms(turn.asked)
-        unknown = [u for u in unknown if not view.names.written_otherwise(u, turn.asked)]
+        unknown = [
+            u
+            for u in unknown
+            if u not in turn.cited and not view.names.written_otherwise(u, turn.asked)
+        ]
         named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
+        named = named or bool(turn.by_cited)
         if info.kind == "metadata" and (pinned or named):
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)

@@ -14,8 +14,9 @@ from itertools import takewhile
 from rag.chunking import split_sentences
 from rag.question_type import MEASURE_WORDS, STOPWORDS, VERSION, QuestionInfo, is_measure
 
-# Authors cited: "Luo et al.", "Frankle and Carbin"
-_CITED = r"\b[A-Z][\w-]+\s+(?:et\s+al\.?|and\s+[A-Z][\w-]+)"
+# Authors cited (their surnames the groups): "Luo et al.", "Frankle and Carbin's", "Smith and
+# Lee (2021)"; not any two capitalized words joined by "and" ("GaLore and FRUGAL")
+CITED = r"\b([A-Z][\w-]+)\s+(?:et\s+al\b\.?|and\s+([A-Z][\w-]+)(?=['’]s\b|,?\s*\(?(?:19|20)\d\d\b))"
 
 
 def origin_names(info: QuestionInfo) -> list[str]:
@@ -34,7 +35,7 @@ def origin_names(info: QuestionInfo) -> list[str]:
             rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
             rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?"
             rf"(?:(?:[\w-]+\s+){{1,4}}\()?){n}|"
-            rf"{_CITED}['’]s\s+{n}"
+            rf"{CITED}['’]s\s+{n}"
         )
         if re.search(cue, info.text) and not any(name in other for other in found):
             found.append(name)

@@ -12,6 +12,7 @@ import re
 from typing import Protocol
 
 from rag.filters import Filters
+from rag.name_roles import CITED
 
 _Y = r"((?:18|19|20)\d\d)"
 _RANGE = re.compile(rf"\b(?:between|from)\s+{_Y}\s+(?:and|to|-)\s+{_Y}\b", re.IGNORECASE)
@@ -62,6 +63,41 @@ def filters_from_question(question: str, papers: Collection) -> tuple[Filters, s
     if not found or len(cleaned) < 3:
         return Filters(), question
     return Filters.of(found), cleaned
+
+
+_CITATION = re.compile(CITED)
+_CITED_SPAN = re.compile(rf"\(?{CITED}(?:['’]s\b|,?\s*\(?(?:19|20)\d\d[a-z]?\)?)?\)?")
+
+
+def cited_authors(question: str, papers: Collection) -> list[str]:
+    """Surnames the question cites ("What did Okafor et al. find ...", "Smith and Lee's
+    method") that the collection's metadata holds: not words no abstract writes, and their
+    papers are the ones asked about. Both names of "X and Y" must be authors."""
+    found = []
+    for match in _CITATION.finditer(question):
+        names = [name for name in match.groups() if name]
+        if all(papers.has_author(name) for name in names):
+            found.append(names[0])
+    return found
+
+
+def without_citations(question: str, surnames: list[str]) -> str:
+    """The question without its citations of these authors ("Okafor et al.'s", "Smith and Lee
+    (2021)"): they name whose paper is asked about, not what it says."""
+    if not surnames:
+        return question
+    wanted = {name.lower() for name in surnames}
+
+    def drop(match: re.Match[str]) -> str:
+        return " " if match.group(1).lower() in wanted else match.group(0)
+
+    return " ".join(_CITED_SPAN.sub(drop, question).split())
+
+
+def by_any(authors: list[str], surnames: list[str]) -> bool:
+    """A paper with an author of one of these surnames."""
+    wanted = {name.lower() for name in surnames}
+    return any(surname_of(author) in wanted for author in authors)
 
 
 def surname_of(author: str) -> str:

@@ -153,6 +153,41 @@ def test_a_stated_filter_is_applied_and_announced(meta_engine) -> None:
     assert not any("Filtered" in n for n in plain.notices)
 
 
+def test_a_question_citing_authors_asks_about_their_papers(meta_engine) -> None:
+    """Authors are in the metadata, never in an abstract: "What did Okafor et al. find ...?"
+    is answered, Okafor's retrieved papers lead and the first is quoted first, and the
+    citation is not a term the answer must cover. An author the collection lacks is still a
+    word no abstract writes."""
+    engine, _ = meta_engine
+    answer = engine.ask("What did Okafor et al. find about training efficiency?")
+    assert not answer.refused, answer.text
+    okafor = [s.n for s in answer.sources if any("Okafor" in a for a in s.authors)]
+    assert okafor and okafor == list(range(1, len(okafor) + 1)), answer.sources
+    assert answer.text.splitlines()[1].startswith("[1] ")
+    assert answer.coverage and "okafor" not in answer.coverage.terms_missing
+    missing = engine.ask("What did Zhang et al. find about training efficiency?")
+    assert missing.refused and "Zhang" in missing.text
+
+
+def test_cited_authors_need_the_metadata_and_a_citation_form(tmp_path) -> None:
+    from rag.question_filters import cited_authors, without_citations
+
+    class Papers:
+        def has_author(self, surname: str) -> bool:
+            return surname.lower() in {"smith", "lee", "adam"}
+
+    papers = Papers()
+    assert cited_authors("What did Smith et al. report?", papers) == ["Smith"]
+    assert cited_authors("In Smith and Lee's paper, what is X?", papers) == ["Smith"]
+    assert cited_authors("Smith and Lee (2021): how fast is it?", papers) == ["Smith"]
+    assert cited_authors("How do Adam and AdamW differ?", papers) == []  # not both authors
+    assert cited_authors("How do Adam and Lee differ?", papers) == []  # not a citation's form
+    assert cited_authors("What did Zhang et al. report?", papers) == []
+    assert without_citations(
+        "textual inversion (Smith et al., 2022): how many images?", ["Smith"]
+    ) == ("textual inversion : how many images?")
+
+
 def test_a_reader_keeps_selections_and_a_writer_sees_each_write(tmp_path) -> None:
     """A reader's catalog does not change, so it keeps a filter's selection; a writer's does,
     so it selects afresh after every write."""

@@ -82,7 +82,7 @@ class ExtractiveBackend:
         """The sources' sentences scored for what was asked; the papers the question names
         are favoured, and each compared paper gets a group."""
         number = {s.paper_id: s.n for s in turn.sources}
-        about = [*turn.plan.about, *turn.plan.about_if_retrieved]  # best first
+        about = [*turn.by_cited, *turn.plan.about, *turn.plan.about_if_retrieved]  # best first
         named = [number[pid] for pid in about if pid in number]
         # each thing the question names gets its own paper's group ("Does FRUGAL beat GaLore?")
         leads = [number[pid] for pid in dict.fromkeys(turn.plan.leads) if pid in number]
