@@ -26,7 +26,7 @@ from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
 from rag.name_titles import names_title, titled_by
 from rag.prompts import render
-from rag.question_filters import by_any, cited_authors, filters_from_question, without_citations
+from rag.question_filters import cited_authors, filters_from_question, papers_by, without_citations
 from rag.question_type import analyze
 from rag.refusal_rules import evidence_too_weak
 from rag.retrieval import Hit, HybridRetriever
@@ -279,9 +279,7 @@ class Engine:
             sources = _without(sources, left_out)[:wanted]
             notices.append(render("left_out", papers=_labels(history, left_out)))
         sources = self._pin(sources, standalone.pinned, view)
-        sources = self._pin(
-            sources, [s.paper_id for s in sources if by_any(s.authors, cited)], view
-        )
+        sources = self._pin(sources, papers_by(sources, cited), view)
         turn = Turn(
             view=view,
             asked=asked,

@@ -9,10 +9,14 @@ says which filter was applied.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from rag.filters import Filters
 from rag.name_roles import CITED
+
+if TYPE_CHECKING:
+    from rag.types import Source
 
 _Y = r"((?:18|19|20)\d\d)"
 _RANGE = re.compile(rf"\b(?:between|from)\s+{_Y}\s+(?:and|to|-)\s+{_Y}\b", re.IGNORECASE)
@@ -94,10 +98,10 @@ def without_citations(question: str, surnames: list[str]) -> str:
     return " ".join(_CITED_SPAN.sub(drop, question).split())
 
 
-def by_any(authors: list[str], surnames: list[str]) -> bool:
-    """A paper with an author of one of these surnames."""
+def papers_by(sources: Iterable[Source], surnames: list[str]) -> list[str]:
+    """The sources with an author of one of these surnames, in their order."""
     wanted = {name.lower() for name in surnames}
-    return any(surname_of(author) in wanted for author in authors)
+    return [s.paper_id for s in sources if any(surname_of(a) in wanted for a in s.authors)]
 
 
 def surname_of(author: str) -> str:

@@ -17,7 +17,7 @@ from rag.conversation import Standalone
 from rag.coverage import coverage
 from rag.index_views import IndexView
 from rag.naming import NamePlan
-from rag.question_filters import by_any
+from rag.question_filters import papers_by
 from rag.question_type import QuestionInfo
 from rag.types import Answer, Source, Usage
 
@@ -45,7 +45,7 @@ class Turn:
     def by_cited(self) -> list[str]:
         """The sources by an author the question cites, in source order: they are what it
         asks about, as a paper it names would be."""
-        return [s.paper_id for s in self.sources if by_any(s.authors, self.cited)]
+        return papers_by(self.sources, self.cited)
 
     def lap(self, stage: str, since: float) -> None:
         self.timings[stage] = ms(since)
