@@ -26,14 +26,21 @@ from rag.bounded_cache import BoundedCache
 from rag.catalog_writing import CatalogWriting, in_parts, key_digest
 from rag.chunking import sentence_pieces
 from rag.filters import Filters
-from rag.metadata import from_extra
+from rag.metadata_words import (
+    AUTHOR,
+    CATEGORY,
+    VENUE,
+    category_keys,
+    has_surname,
+    words_of,
+)
 from rag.paper_terms import keyword_text
-from rag.question_filters import surname_of
 from rag.sentence_codec import dequantize
 
 FILE = "catalog.sqlite3"
 CACHE_RECORDS = 4096
 CACHE_SELECTIONS = 8  # filters whose selected papers a reader keeps
+AUTHOR_PAGE = 500  # papers with a surname's words read at a time to find it as a surname
 BUSY_TIMEOUT_S = 30.0
 PAGE_BYTES = 16_384
 CACHE_KIB = 131_072  # SQLite's own page cache per connection
@@ -58,6 +65,10 @@ DROP INDEX IF EXISTS papers_year;
 CREATE TABLE IF NOT EXISTS keys (
   key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (key, paper_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+-- the words of authors (slot: the author's place), venues and categories (rag.metadata_words)
+CREATE TABLE IF NOT EXISTS meta_words (
+  field TEXT NOT NULL, word TEXT NOT NULL, doc INTEGER NOT NULL, slot INTEGER NOT NULL,
+  PRIMARY KEY (field, word, doc, slot)) WITHOUT ROWID;
 """
 
 
@@ -260,13 +271,20 @@ class Catalog(CatalogWriting):
         return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
 
     def has_author(self, surname: str) -> bool:
-        """Some paper has an author of this surname (case-insensitive)."""
-        rows = self._all(
-            "SELECT authors FROM papers WHERE instr(authors, ?) > 0", (surname.lower(),)
-        )
-        return any(
-            surname.lower() in {surname_of(a) for a in json.loads(a_json)} for (a_json,) in rows
-        )
+        """Some paper has an author of this surname (case-insensitive, accents optional):
+        the papers with its words are looked up and read a page at a time until one has it
+        as a surname, not as a given name."""
+        words = words_of(surname)
+        if not words:
+            return False
+        docs, args = _docs_with(AUTHOR, [" ".join(words)])
+        sql = f"SELECT doc, authors FROM papers WHERE doc IN ({docs}) AND doc > ? ORDER BY doc"
+        last = 0
+        while rows := self._all(sql + " LIMIT ?", (*args, last, AUTHOR_PAGE)):
+            if any(has_surname(a, surname) for _, a_json in rows for a in json.loads(a_json)):
+                return True
+            last = rows[-1][0]
+        return False
 
     def select(self, filters: Filters) -> Selection:
         """The papers that pass the filters. A reader's catalog does not change, so it keeps
@@ -277,8 +295,7 @@ class Catalog(CatalogWriting):
         return self._selections.get_or_compute(filters, lambda: self._select(filters))
 
     def _select(self, filters: Filters) -> Selection:
-        """SQL narrows (years exactly, names by substring), `Filters.matches` decides
-        whatever SQL cannot."""
+        """SQL alone: years by their index, names and categories by their words' postings."""
         where, args = [], []
         if filters.since:
             where.append("year >= ?")
@@ -286,25 +303,50 @@ class Catalog(CatalogWriting):
         if filters.until:
             where.append("year <= ?")
             args.append(filters.until)
-        for column, values in (
-            ("authors", filters.authors),
-            ("venue", filters.venues),
-            ("categories", filters.categories),
+        for field, values in (
+            (AUTHOR, filters.authors),
+            (VENUE, filters.venues),
+            (CATEGORY, filters.categories),
         ):
             if values:
-                where.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in values) + ")")
-                args.extend(v.lower() for v in values)
-        exact = not (filters.paper_ids or filters.authors or filters.venues or filters.categories)
-        columns = "paper_id, doc" + ("" if exact else ", extra")  # years alone: SQL decides
-        if filters.paper_ids:  # a reading list is short: check each of its papers
-            sql = f"SELECT {columns} FROM papers WHERE paper_id IN ({{}})"
-            rows = list(self._in(sql, list(filters.paper_ids)))
+                docs, found = _docs_with(field, values)
+                where.append(f"doc IN ({docs})")
+                args.extend(found)
+        sql = "SELECT paper_id, doc FROM papers WHERE " + " AND ".join(["{}", *where])
+        if filters.paper_ids:  # a reading list is short: look each of its papers up
+            ids = list(filters.paper_ids)
+            rows = [
+                row
+                for part, marks in in_parts(ids)
+                for row in self._all(sql.format(f"paper_id IN ({marks})"), [*part, *args])
+            ]
         else:
-            sql = f"SELECT {columns} FROM papers"
-            rows = self._all(sql + (" WHERE " + " AND ".join(where) if where else ""), args)
-        if not exact:
-            rows = [r for r in rows if filters.matches(r[0], from_extra(json.loads(r[2])))]
+            rows = self._all(sql.format("1"), args)
         return Selection((r[0] for r in rows), np.fromiter((r[1] for r in rows), dtype=np.int64))
+
+
+_POSTED = "SELECT doc, slot FROM meta_words WHERE field = ?"
+
+
+def _docs_with(field: str, values: Iterable[str]) -> tuple[str, list[str]]:
+    """SQL for the docs with any of `values` in `field` (each value: all of its words in one
+    author, venue or category; a one-letter word is an initial, any word it begins), and its
+    arguments."""
+    selects, args = [], []
+    for value in values:
+        words = category_keys(value)[-1:] if field == CATEGORY else words_of(value)
+        if not words:
+            continue
+        parts = []
+        for word in words:
+            if len(word) == 1 and field != CATEGORY:
+                parts.append(f"{_POSTED} AND word >= ? AND word < ?")
+                args += [field, word, chr(ord(word) + 1)]
+            else:
+                parts.append(f"{_POSTED} AND word = ?")
+                args += [field, word]
+        selects.append(f"SELECT doc FROM ({' INTERSECT '.join(parts)})")
+    return " UNION ".join(selects) or "SELECT NULL WHERE 0", args
 
 
 class Selection(frozenset):

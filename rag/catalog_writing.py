@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from rag.metadata import from_extra
+from rag.metadata_words import postings
 from rag.paper_terms import content_terms, known_words, name_keys
 from rag.papers import Paper, paper_keys
 from rag.sentence_codec import quantize
@@ -39,7 +40,7 @@ class CatalogWriting:
         with self._lock, self._db:
             touched = self._forget([paper.paper_id for paper, *_ in items])
             counts = _Counts()
-            sentences, keys = [], set()
+            sentences, keys, meta_words = [], set(), set()
             for paper, n_chunks, texts, vectors in items:
                 meta = from_extra(paper.extra)
                 cur = self._db.execute(
@@ -67,6 +68,7 @@ class CatalogWriting:
                 scales, blob = quantize(vectors) if len(texts) else (b"", b"")
                 sentences.append((doc, scales, blob))
                 counts.add(doc, paper.title, paper.abstract, paper.extra)
+                meta_words.update((field, word, doc, slot) for field, word, slot in postings(meta))
                 keys.update(
                     (key_digest(k), paper.paper_id)
                     for k in paper_keys(paper.title, paper.abstract, paper.extra)
@@ -74,6 +76,7 @@ class CatalogWriting:
             self._db.executemany("INSERT INTO sentences VALUES (?,?,?)", sentences)
             self._apply(counts, +1)
             self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", sorted(keys))
+            self._db.executemany("INSERT INTO meta_words VALUES (?,?,?,?)", sorted(meta_words))
             self._mark_dirty(touched)
             self._cache.clear()
 
@@ -111,6 +114,7 @@ class CatalogWriting:
         touched: set[int] = set()
         counts = _Counts()
         keys: list[tuple[str, str]] = []
+        meta_words: list[tuple[str, str, int, int]] = []
         docs: list[tuple[int]] = []
         for part, marks in in_parts(ids):  # not `_in`: this runs under the caller's lock
             rows = self._db.execute(
@@ -125,9 +129,12 @@ class CatalogWriting:
                 docs.append((doc,))
                 written = paper_keys(title or None, abstract, extra)  # no index by paper
                 keys.extend((key_digest(k), pid) for k in written)
+                meta_words.extend((f, w, doc, i) for f, w, i in postings(from_extra(extra)))
         if docs:
             self._db.executemany("DELETE FROM sentences WHERE doc = ?", docs)
             self._db.executemany("DELETE FROM keys WHERE key = ? AND paper_id = ?", keys)
+            posted = "DELETE FROM meta_words WHERE field = ? AND word = ? AND doc = ? AND slot = ?"
+            self._db.executemany(posted, meta_words)
             self._db.executemany("DELETE FROM papers WHERE doc = ?", docs)
             self._apply(counts, -1)
         return touched

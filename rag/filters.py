@@ -7,20 +7,19 @@ retrieval modes apply the same filter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from rag.errors import QuestionError
-from rag.metadata import PaperMeta
 
 
 @dataclass(frozen=True)
 class Filters:
     since: int | None = None  # publication year, inclusive
     until: int | None = None
-    authors: tuple[str, ...] = ()  # any of these names (case-insensitive, part of a name)
-    venues: tuple[str, ...] = ()  # any of these (part of the venue or journal)
+    authors: tuple[str, ...] = ()  # any of these names, by whole words (rag.metadata_words)
+    venues: tuple[str, ...] = ()  # any of these venues or journals, by whole words
     categories: tuple[str, ...] = ()  # any of these; "cs" also matches "cs.CL"
     paper_ids: tuple[str, ...] = ()  # only these papers (a reading list)
 
@@ -75,30 +74,6 @@ class Filters:
         if self.paper_ids:
             parts.append(f"{len(self.paper_ids)} listed papers")
         return ", ".join(parts)
-
-    def matches(self, paper_id: str, meta: PaperMeta) -> bool:
-        if self.paper_ids and paper_id not in self.paper_ids:
-            return False
-        if (self.since or self.until) and meta.year is None:
-            return False
-        if self.since and meta.year < self.since:
-            return False
-        if self.until and meta.year > self.until:
-            return False
-        if self.authors and not _any_in(self.authors, meta.authors):
-            return False
-        if self.venues and not _any_in(self.venues, [meta.venue or ""]):
-            return False
-        return not self.categories or any(
-            c.lower() == want.lower() or c.lower().startswith(want.lower() + ".")
-            for want in self.categories
-            for c in meta.categories
-        )
-
-
-def _any_in(wanted: Iterable[str], values: Iterable[str]) -> bool:
-    values = [v.lower() for v in values]
-    return any(w.lower() in v for w in wanted for v in values)
 
 
 def _year(name: str, raw: Any) -> int:

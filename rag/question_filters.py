@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from rag.filters import Filters
+from rag.metadata_words import has_surname
 from rag.name_roles import CITED
 
 if TYPE_CHECKING:
@@ -100,9 +101,8 @@ def without_citations(question: str, surnames: list[str]) -> str:
 
 def papers_by(sources: Iterable[Source], surnames: list[str]) -> list[str]:
     """The sources with an author of one of these surnames, in their order."""
-    wanted = {name.lower() for name in surnames}
-    return [s.paper_id for s in sources if any(surname_of(a) in wanted for a in s.authors)]
-
-
-def surname_of(author: str) -> str:
-    return (author.split(",")[0] if "," in author else author.split()[-1]).strip().lower()
+    return [
+        s.paper_id
+        for s in sources
+        if any(has_surname(a, name) for a in s.authors for name in surnames)
+    ]

@@ -8,7 +8,7 @@ commit marker: a paper without one is unfinished and is redone on the next run.
 
 An embedded index keeps catalog and BM25 inside its generation folder. With a `chroma run`
 server they live in `data_dir/server-index/<host>-<port>-<collection>/`: the server holds
-the vectors, this machine the catalog and BM25 (see README, "Scale").
+the vectors, this machine the catalog and BM25 (see README, "A million papers").
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 5  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
+SCHEMA = 6  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
 # "a.k.a." and parenthesized full stops inside sentences; 5: records, sentence vectors and
-# BM25 moved out of Chroma into the catalog
+# BM25 moved out of Chroma into the catalog; 6: postings of metadata words (filters by key)
 
 __all__ = ["SCHEMA", "PaperRecord", "Store", "get_all"]
 

@@ -215,3 +215,55 @@ def test_a_reader_keeps_selections_and_a_writer_sees_each_write(tmp_path) -> Non
     assert set(reader.select(Filters(until=2021))) == {"p0"}
     writer.close()
     reader.close()
+
+
+def _catalog_with(path, *extras: dict):
+    import numpy as np
+
+    from rag.catalog import Catalog
+    from rag.papers import Paper
+
+    catalog = Catalog(path, create=True)
+    papers = [Paper(f"p{i}", f"T{i}", "Text.", [], extra) for i, extra in enumerate(extras)]
+    catalog.write([(p, 1, [], np.zeros((0, 4), dtype=np.float32)) for p in papers])
+    return catalog
+
+
+BYLINES = (
+    {"authors": ["William Smith", "Jane Doe"], "venue": "NAACL", "categories": ["cs.CL"]},
+    {"authors": ["Li, Wei"], "year": 2022, "venue": "ACL 2022", "categories": ["cs.LG", "stat.ML"]},
+    {"authors": ["Anna Müller", "John Smith"], "year": 2023,
+     "venue": "Advances in Neural Information Processing Systems"},
+    {"authors": ["Jo Lin"], "year": 2024, "venue": "Proc. EACL"},
+)  # fmt: skip
+
+
+def test_names_in_filters_match_whole_words(tmp_path) -> None:
+    """An author "Li" is not part of "William" or "Lin", a venue "ACL" not of "NAACL";
+    "J. Smith" finds John Smith by his initial and "Muller" finds Müller (as a substring,
+    "Li" selected all three and "J. Smith" none)."""
+    catalog = _catalog_with(tmp_path / "c.sqlite3", *BYLINES)
+
+    def selected(**wanted) -> list[str]:
+        return sorted(catalog.select(Filters.of(wanted)))
+
+    assert selected(authors="Li") == ["p1"]
+    assert selected(authors="smith") == ["p0", "p2"]
+    assert selected(authors="J. Smith") == ["p2"]
+    assert selected(authors="Muller") == ["p2"]
+    assert selected(authors="John Doe") == [], "one author's given name, another's surname"
+    assert selected(authors="smith", paper_ids=["p1", "p2", "p9"]) == ["p2"], "a reading list"
+    assert selected(authors=["Lin", "Doe"]) == ["p0", "p3"]
+    assert selected(authors="Smith", since=2023) == ["p2"]
+    assert selected(venues="ACL") == ["p1"]
+    assert selected(venues="neural information processing") == ["p2"]
+    assert selected(categories="cs") == ["p0", "p1"]
+    assert selected(categories="stat.ml") == ["p1"]
+    assert selected(categories="cs.C") == []
+    assert [catalog.has_author(s) for s in ("Smith", "Muller", "Li", "William", "Wei")] == [
+        True, True, True, False, False,
+    ]  # fmt: skip
+    catalog.delete(["p0"])
+    assert selected(authors="smith") == ["p2"] and selected(venues="NAACL") == []
+    assert not catalog.has_author("Doe"), "a deleted paper's names are gone"
+    catalog.close()

@@ -182,3 +182,30 @@ def test_counts_kept_while_writing_equal_counts_made_from_scratch(tmp_path) -> N
     assert (words, terms, names) == _recounted(settings)
     assert words.get("quuxification") == 1
     assert any(w == "abc-7" for w, _ in names), "the edit's name is posted"
+
+
+def test_metadata_filters_and_cited_authors_are_looked_up_not_scanned(tmp_path) -> None:
+    """At a million papers, reading every record per filter or per "Smith et al." costs
+    seconds: SQLite's plan for each statement must search by key, never scan the papers."""
+    from rag.catalog import Catalog
+    from rag.filters import Filters
+    from rag.papers import Paper
+
+    catalog = Catalog(tmp_path / "c.sqlite3", create=True)
+    extra = {"authors": ["Smith, Jane", "Wei Li"], "year": 2022, "venue": "NeurIPS",
+             "categories": ["cs.LG"]}  # fmt: skip
+    papers = [Paper(f"p{i}", f"T{i}", "Text.", [], extra) for i in range(3)]
+    catalog.write([(p, 1, [], np.zeros((0, 4), dtype=np.float32)) for p in papers])
+    statements: list[str] = []
+    catalog._db.set_trace_callback(statements.append)
+    wanted = {"authors": ["J. Smith", "Li"], "venues": "NeurIPS", "categories": "cs"}
+    assert len(catalog.select(Filters.of({**wanted, "since": 2020}))) == 3
+    assert len(catalog.select(Filters.of(wanted))) == 3
+    assert catalog.has_author("Smith") and not catalog.has_author("Jane")
+    catalog._db.set_trace_callback(None)
+    reads = [s for s in statements if "FROM papers" in s]
+    assert len(reads) >= 4, reads
+    for sql in reads:
+        plan = [row[-1] for row in catalog._db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        assert not any(step.startswith("SCAN papers") for step in plan), (sql, plan)
+    catalog.close()
