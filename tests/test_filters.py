@@ -267,3 +267,16 @@ def test_names_in_filters_match_whole_words(tmp_path) -> None:
     assert selected(authors="smith") == ["p2"] and selected(venues="NAACL") == []
     assert not catalog.has_author("Doe"), "a deleted paper's names are gone"
     catalog.close()
+
+
+def test_the_ui_author_box_takes_bibliographic_names(tmp_path) -> None:
+    """ "Smith, John; Li" is two authors in the UI's box (commas split only when there is no
+    semicolon), and "Smith, John" is John Smith, not every Smith and every John."""
+    from paper_rag.ui.app import ui_filters
+
+    catalog = _catalog_with(tmp_path / "c.sqlite3", *BYLINES)
+    wanted = ui_filters("", "", "Smith, John; Li", "", "")
+    assert wanted["authors"] == ["Smith, John", "Li"]
+    assert sorted(catalog.select(Filters.of(wanted))) == ["p1", "p2"]
+    assert ui_filters("", "", "Smith, Lee", "cs, stat", "")["authors"] == ["Smith", "Lee"]
+    catalog.close()

@@ -117,10 +117,12 @@ def shorten(question: str) -> str:
 
 
 def ui_filters(since: str, until: str, authors: str, categories: str, venues: str) -> dict:
-    """The filter boxes as `Filters` input; lists are comma-separated."""
+    """The filter boxes as `Filters` input. Lists are separated by semicolons, or by commas
+    when there is none: "Smith, John; Lee" is two authors, "Smith, Lee" too."""
 
     def items(text: str | None) -> list[str]:
-        return [x.strip() for x in (text or "").split(",") if x.strip()]
+        text = text or ""
+        return [x.strip() for x in text.split(";" if ";" in text else ",") if x.strip()]
 
     return {
         "since": (since or "").strip() or None,  # checked as years by `Filters`
@@ -279,7 +281,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                         since = gr.Textbox("", label="Since year", placeholder="2023")
                         until = gr.Textbox("", label="Until year", placeholder="2024")
                     with gr.Row():
-                        authors = gr.Textbox("", label="Authors", placeholder="Smith, Lee")
+                        authors = gr.Textbox("", label="Authors", placeholder="Smith; Lee, Anna")
                         categories = gr.Textbox("", label="Categories", placeholder="cs.CL")
                         venues = gr.Textbox("", label="Venues", placeholder="NeurIPS")
                 with gr.Accordion("Add papers", open=False, elem_id="add-papers"):
