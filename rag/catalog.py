@@ -137,10 +137,11 @@ class Catalog(CatalogWriting):
         with self._lock:
             return self._db.execute(sql, tuple(args)).fetchall()
 
-    def _in(self, sql: str, values: list) -> Iterator[tuple]:
-        """Rows of `sql` (with one `{}` for the placeholders) for any number of values."""
+    def _in(self, sql: str, values: list, more: Iterable = ()) -> Iterator[tuple]:
+        """Rows of `sql` (with one `{}` for the placeholders, then those of `more`) for any
+        number of values."""
         for part, marks in in_parts(values):
-            yield from self._all(sql.format(marks), part)
+            yield from self._all(sql.format(marks), [*part, *more])
 
     # -- reading ---------------------------------------------------------------------------
     def count(self) -> int:
@@ -274,10 +275,7 @@ class Catalog(CatalogWriting):
         """Some paper has an author of this surname (case-insensitive, accents optional):
         the papers with its words are looked up and read a page at a time until one has it
         as a surname, not as a given name."""
-        words = words_of(surname)
-        if not words:
-            return False
-        docs, args = _docs_with(AUTHOR, [" ".join(words)])
+        docs, args = _docs_with(AUTHOR, [surname])
         sql = f"SELECT doc, authors FROM papers WHERE doc IN ({docs}) AND doc > ? ORDER BY doc"
         last = 0
         while rows := self._all(sql + " LIMIT ?", (*args, last, AUTHOR_PAGE)):
@@ -312,16 +310,12 @@ class Catalog(CatalogWriting):
                 docs, found = _docs_with(field, values)
                 where.append(f"doc IN ({docs})")
                 args.extend(found)
-        sql = "SELECT paper_id, doc FROM papers WHERE " + " AND ".join(["{}", *where])
+        sql = "SELECT paper_id, doc FROM papers WHERE "
         if filters.paper_ids:  # a reading list is short: look each of its papers up
-            ids = list(filters.paper_ids)
-            rows = [
-                row
-                for part, marks in in_parts(ids)
-                for row in self._all(sql.format(f"paper_id IN ({marks})"), [*part, *args])
-            ]
+            listed = " AND ".join(["paper_id IN ({})", *where])
+            rows = list(self._in(sql + listed, list(filters.paper_ids), args))
         else:
-            rows = self._all(sql.format("1"), args)
+            rows = self._all(sql + (" AND ".join(where) or "1"), args)
         return Selection((r[0] for r in rows), np.fromiter((r[1] for r in rows), dtype=np.int64))
 
 

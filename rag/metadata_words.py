@@ -11,10 +11,10 @@ never by reading every paper.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from rag.metadata import PaperMeta
+from rag.text import fold
 
 AUTHOR, VENUE, CATEGORY = "a", "v", "c"  # the postings' field column
 WORDS_CACHE = 65_536
@@ -25,8 +25,7 @@ _WORD = re.compile(r"[^\W_]+")
 def words_of(text: str) -> tuple[str, ...]:
     """Lower-case words without accents ("Müller-Lüdenscheidt, J." -> muller, ludenscheidt,
     j); kept, since the same co-authors' names come back paper after paper."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return tuple(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+    return tuple(_WORD.findall(fold(text)))
 
 
 def category_keys(category: str) -> list[str]:

@@ -9,16 +9,20 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*%?")
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ("Müller" -> "muller")."""
+    if text.isascii():  # most text: skip the per-character accent folding
+        return text.lower()
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+
+
 def normalize_text(text: str) -> str:
     """Lower-case, accent-folded, punctuation-free form used to compare titles and abstracts.
 
     Two scrapes of the same paper differ in spacing, dashes and case; this form makes them equal.
     """
-    if text.isascii():  # most abstracts: skip the per-character accent folding
-        return _NON_ALNUM.sub(" ", text.lower()).strip()
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
-    return _NON_ALNUM.sub(" ", folded).strip()
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
 
 
 def numbers_in(text: str) -> set[str]:
