@@ -147,6 +147,39 @@ def compared(question: str) -> tuple[str, ...]:
     return (*listed, second) if listed else ()
 
 
+# Papers a question describes one by one instead of naming them: "one converts X, the other
+# trains Y", "the one on X, and the one asking Y", "(a) X, (b) Y and (c) Z". A description ends
+# where the question asks its own thing: "?", ";", " - ", ", what ...".
+_DESCRIPTION_END = rf"(?=\s*(?:[?.;:]|\s[-—–]\s|,\s*(?:and\s+)?{WH}|$))"
+_ONE_AND_OTHER = re.compile(
+    r"(?:^|[:;,—–-]\s*|\b(?:and|while|whereas)\s+)one\b(?![-\w]| of\b)(?P<first>[^;?]{8,200}?)"
+    r"(?:,|;|\s[-—–])\s*(?:and\s+|while\s+|whereas\s+)?(?:the\s+other|another)\b"
+    rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
+    re.IGNORECASE,
+)
+_THE_ONE_AND_THE_OTHER = re.compile(
+    r"\bthe one (?P<first>(?:on|about|that|which|asking|using|with|for|from|where)\b[^;?]{4,200}?)"
+    r",?\s*(?:and|or|vs\.?|versus)\s+the (?:one|other)\b"
+    rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
+    re.IGNORECASE,
+)
+_LETTERED = re.compile(
+    r"\(([a-e])\)\s*(?P<side>[^()]{4,200}?)\s*(?=,?\s*(?:and\s+|or\s+)?\([a-e]\)|[?.;:]|$)",
+    re.IGNORECASE,
+)
+
+
+def described(question: str) -> tuple[str, ...]:
+    """The papers a question describes one by one ("two papers: one reweights timestep losses,
+    the other looks at the SNR distribution", "(a) 3D edge maps and (b) tourist photos"): each
+    description, in order; empty when it does not."""
+    for pattern in (_ONE_AND_OTHER, _THE_ONE_AND_THE_OTHER):
+        if found := pattern.search(question):
+            return (found.group("first").strip(" ,"), found.group("second").strip(" ,"))
+    lettered = tuple(found.group("side").strip(" ,") for found in _LETTERED.finditer(question))
+    return lettered if len(lettered) > 1 else ()
+
+
 def wants_survey(question: str) -> bool:
     """ "What methods scale X?", "What work is there on Y?": the answer should name each paper
     that addresses it, one group per paper, not dwell on the best one."""

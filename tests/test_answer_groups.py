@@ -261,3 +261,46 @@ def test_a_compared_name_is_answered_by_the_paper_titled_by_it() -> None:
     assert _covering("GaLore", sources, stats) == 2
     assert _covering("FRUGAL", sources, stats) == 1
     assert _covering("Fast Forward", sources, stats) is None
+
+
+def test_papers_described_one_by_one_each_get_their_group() -> None:
+    """ "Two papers on privacy: one through differentially private fine-tuning, the other
+    through a production federated system": each description gets the source that fits it,
+    a different paper each, even in a survey-worded question; an unmatched description is
+    still one more group, as "two papers" asks; the best sentence alone would have taken the
+    decentralized paper (3) that fits neither."""
+    from rag.backends.extractive import _described_papers
+
+    def source(n: int, title: str, abstract: str) -> Source:
+        return Source(n=n, paper_id=f"p{n}", title=title, label=title, abstract=abstract, score=0)
+
+    sources = [
+        source(
+            1, "Private fine-tuning", "Differentially private fine-tuning of pretrained models."
+        ),
+        source(2, "Papaya", "A production federated learning system on a hundred million devices."),
+        source(3, "Anarchic learning", "Workers choose when to join decentralized training."),
+    ]
+    stats = LexicalStats.of_texts(s.abstract for s in sources)
+    question = (
+        "which two papers deal with privacy when training at scale: one through differentially "
+        "private fine-tuning of pretrained models, the other through a production federated "
+        "learning system?"
+    )
+    info = analyze(question)
+    descriptions = ("differentially private fine-tuning", "a production federated learning system")
+    assert _described_papers(descriptions, sources, stats) == [1, 2]
+    assert _described_papers(("the private fine-tuning", "private models"), sources, stats) == [1]
+    assert _described_papers(("image generation", "speech"), sources, stats) == []
+
+    vector, other = AXES
+    scored = [
+        Scored(1, 0, "Differentially private fine-tuning of pretrained models.", vector, 1.2, 0.6),
+        Scored(3, 0, "Workers choose when to join decentralized training.", vector, 0.8, 0.5),
+        Scored(2, 0, "A production federated learning system.", other, 0.5, 0.4),
+    ]
+    for survey in (True, False):
+        groups = choose(scored, info, 4, [], survey, {1: 0.8, 2: 0.8, 3: 0.3}, [1, 2], 2)
+        assert [n for n, _ in groups] == [1, 2], survey
+    assert [n for n, _ in choose(scored, info, 4, [], False, None, [2], 2)] == [1, 2]
+    assert [n for n, _ in choose(scored, info, 4, [], False, None, [], 0)] == [1, 3]

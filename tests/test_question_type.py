@@ -269,3 +269,39 @@ def test_a_description_joined_by_hyphens_is_not_a_name() -> None:
         "CO-Bench",
         "GPT-4",
     ]
+
+
+def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
+    """ "one X, the other Y", "the one on X, and the one asking Y", "(a) X, (b) Y and (c) Z"
+    describe papers one by one; "one-shot", "one of", or a lone "one" do not."""
+    from rag.question_scope import described
+
+    assert described(
+        "Two papers on diffusion training: one reweights timestep losses, the other looks at "
+        "the SNR distribution for DiT. What does each find?"
+    ) == ("reweights timestep losses", "looks at the SNR distribution for DiT")
+    assert described(
+        "which two papers deal with privacy - one through private fine-tuning, the other "
+        "through a production federated system - and what's the trick in each"
+    ) == ("through private fine-tuning", "through a production federated system")
+    assert described(
+        "What do the two RL papers conclude: the one on self-predictive representations, and "
+        "the one asking when model-generated data beats replay?"
+    ) == ("on self-predictive representations", "asking when model-generated data beats replay")
+    assert described(
+        "What is there on (a) recipes for tiny LMs, (b) training costs on cloud GPUs, and (c) "
+        "simpler training data?"
+    ) == ("recipes for tiny LMs", "training costs on cloud GPUs", "simpler training data")
+    assert described(
+        "splatting for (a) 3d edge maps and (b) tourist photos: how is each done?"
+    ) == (
+        "3d edge maps",
+        "tourist photos",
+    )
+    for not_described in (
+        "How does the one-shot any-to-any VC model work, and what does the other baseline do?",
+        "Which one of the two methods is faster?",
+        "Is there one paper on pruning that reports 2x speedups?",
+        "What does (a) mean in the loss?",
+    ):
+        assert described(not_described) == (), not_described

@@ -17,7 +17,7 @@ import numpy as np
 from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
-from rag.question_scope import compared
+from rag.question_scope import compared, described
 from rag.question_type import QuestionInfo, analyze, terms_of
 from rag.sentence_scoring import (
     W_RANK,
@@ -55,6 +55,9 @@ MAX_PAPERS = {"comparison": 3, "which": 3, "general": 3}  # other kinds: 2
 SURVEY_SHARE = 0.7
 SURVEY_COVERAGE = 0.6
 SIDE_COVERS = 0.5  # a paper holding half of one compared thing's term weight is about it
+# A paper described, not named ("one reweights timestep losses"), is paraphrased: the source
+# covering most of its description, if this much, and each description its own paper.
+DESCRIBED_COVERS = 0.3
 BULLET = "- "
 
 
@@ -138,7 +141,11 @@ def extractive_answer(
     weights = term_weights(info.terms, stats)
     coverage = {s.n: lexical_share(s.text, weights) for s in sources}
     fill = [n for side in compared(info.text) if (n := _covering(side, sources, stats))]
-    groups = choose(scored, info, n_sentences, required or [], survey, coverage, fill)
+    descriptions = () if fill else described(info.text)
+    fill = fill or _described_papers(descriptions, sources, stats)
+    groups = choose(
+        scored, info, n_sentences, required or [], survey, coverage, fill, len(descriptions)
+    )
     return render_groups(groups, {s.n: s for s in sources})
 
 
@@ -150,11 +157,14 @@ def choose(
     survey: bool | None = None,
     coverage: Mapping[int, float] | None = None,
     fill: list[int] | None = None,
+    described_papers: int = 0,
 ) -> list[tuple[int, list[Scored]]]:
     """Groups (source number, sentences in abstract order): the `required` papers (the
     named or compared ones) first, then the others, best first; a `survey` ("what methods
     ...", by default as the question reads) names each paper on the topic, judged by its
-    best sentence and by the `coverage` of the question's terms by its whole abstract."""
+    best sentence and by the `coverage` of the question's terms by its whole abstract.
+    `fill`: the paper covering each compared thing, or, when the question describes
+    `described_papers` papers one by one, the papers fitting the descriptions."""
     survey = info.wants_survey if survey is None else survey
     if not scored:
         return []
@@ -164,12 +174,16 @@ def choose(
     kept = [n for n in required if n in best_by_paper]
     close = _on_topic(best_by_paper, coverage or {}) if survey else _close(best_by_paper)
     limit = len(best_by_paper) if survey else max(MAX_PAPERS.get(info.kind, 2), len(required))
-    if fill and not survey:  # "X and Y each": the paper that best covers each, and no other
+    if described_papers:  # "one reweights losses, the other ...": as many papers as described
+        kept += [n for n in fill or [] if n in best_by_paper and n not in kept]
+        limit = max(described_papers, len(required))
+    elif fill and not survey:  # "X and Y each": the paper that best covers each, and no other
         kept += [n for n in dict.fromkeys(fill) if n in best_by_paper and n not in kept]
         limit = len(kept)
     kept += [n for n in close if n not in kept][: max(0, limit - len(kept))]
-    if info.papers_asked > len(kept) and not fill:  # "three papers try to explain ..."
-        kept += [n for n in best_by_paper if n not in kept][: info.papers_asked - len(kept)]
+    asked = max(info.papers_asked, described_papers)
+    if asked > len(kept) and (described_papers or not fill):  # "three papers try to ..."
+        kept += [n for n in best_by_paper if n not in kept][: asked - len(kept)]
     kept.sort(key=lambda n: (n not in required, -best_by_paper[n][0].score, n))
     budget = max(n_sentences, len(kept))
     groups = [(n, [best_by_paper[n][0]]) for n in kept]
@@ -217,6 +231,25 @@ def _covering(side: str, sources: list[Source], stats: LexicalStats) -> int | No
         for s in sources
     )
     return -n if share >= SIDE_COVERS else None
+
+
+def _described_papers(
+    descriptions: tuple[str, ...], sources: list[Source], stats: LexicalStats
+) -> list[int]:
+    """The source each description fits best, in the question's order, each a different
+    paper, when it holds DESCRIBED_COVERS of the description's term weight."""
+    found: list[int] = []
+    for description in descriptions:
+        weights = term_weights(terms_of(description), stats)
+        fits = [
+            (lexical_share(s.text, weights), lexical_share(s.title or "", weights), -s.n)
+            for s in sources
+            if s.n not in found
+        ]
+        share, _, n = max(fits, default=(0.0, 0.0, 0))
+        if share >= DESCRIBED_COVERS:
+            found.append(-n)
+    return found
 
 
 def _close(best_by_paper: dict[int, list[Scored]]) -> list[int]:
