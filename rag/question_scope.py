@@ -168,6 +168,15 @@ _LETTERED = re.compile(
     re.IGNORECASE,
 )
 
+# "the vision paper ..., the language paper ...": two papers told apart by what they are about
+_THE_KIND_OF_PAPER = re.compile(
+    rf"\bthe (?P<about>(?:[\w-]+ ){{0,3}}?[\w-]+) (?:paper|study|work|method|system)\b(?! {WH})",
+    re.IGNORECASE,
+)
+_NOT_ABOUT_TEXT = """original same first second third former latter other whole entire above
+    following earlier later new older newer this that one two both each"""
+_NOT_ABOUT = frozenset(_NOT_ABOUT_TEXT.split())
+
 
 def described(question: str) -> tuple[str, ...]:
     """The papers a question describes one by one ("two papers: one reweights timestep losses,
@@ -177,7 +186,14 @@ def described(question: str) -> tuple[str, ...]:
         if found := pattern.search(question):
             return (found.group("first").strip(" ,"), found.group("second").strip(" ,"))
     lettered = tuple(found.group("side").strip(" ,") for found in _LETTERED.finditer(question))
-    return lettered if len(lettered) > 1 else ()
+    if len(lettered) > 1:
+        return lettered
+    kinds = {
+        found.group("about").lower(): found.group("about")
+        for found in _THE_KIND_OF_PAPER.finditer(question)
+        if not set(found.group("about").lower().split()) <= _NOT_ABOUT
+    }
+    return tuple(kinds.values()) if len(kinds) > 1 else ()
 
 
 def wants_survey(question: str) -> bool:

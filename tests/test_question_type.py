@@ -298,7 +298,12 @@ def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
         "3d edge maps",
         "tourist photos",
     )
+    assert described(
+        "How does the vision paper cope with a large teacher, and how does the language "
+        "paper avoid running the teacher online?"
+    ) == ("vision", "language")
     for not_described in (
+        "What does the original paper report, and what does the second paper add?",
         "How does the one-shot any-to-any VC model work, and what does the other baseline do?",
         "Which one of the two methods is faster?",
         "Is there one paper on pruning that reports 2x speedups?",
