@@ -76,7 +76,8 @@ def introduced(name: str, sentence: str) -> bool:
         return True  # "Our approach, Warm-start RL (WSRL), ...", not "our method improves X (Y)"
     if _defined_after_verb(n, verb, sentence):
         return True
-    apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+{n}", sentence)  # the first apposition
+    # the first apposition: "we propose a new simple network architecture, the Transformer"
+    apposed = re.search(rf"{verb}\b([^,.;:()]{{1,80}}),\s+(?:the\s+)?{n}", sentence)
     if not apposed or _EARLIER.search(sentence[: apposed.start()]):
         return False  # "a recently released model, TabPFN": someone's earlier work
     return introduces(sentence) and not _NOT_OWN.search(apposed.group(1))

@@ -81,7 +81,7 @@ _SETTING = re.compile(
     r"\b(on|in|for|with|from|to|at|across|over|against|than|using|via|into|onto|by|under|"
     r"within|inside|through|throughout|beyond|along|without|between|among|versus|vs|like|such as|"
     r"e\.g\.,?)\s+(?:the\s+|a\s+|an\s+)?"
-    r"(?:[\w.\-]+\s+)?$",
+    r"(?:[\w.\-]+\s+)?(?-i:(?:[A-Z0-9][\w.\-]*\s+){0,2})$",  # "on WMT 2014 English-to-German"
     re.IGNORECASE,
 )
 # A name that something is done to is the setting: "shrink DeepSeek-V3 to fit an edge box",

@@ -78,6 +78,9 @@ class NamePlan:
     # a lead's rivals: other papers that own its name as strongly ("ARPO" is introduced by an
     # agent-RL paper and by a translation paper); retrieval decides between them
     rivals: dict[str, list[str]] = field(default_factory=dict)
+    # the origins of a name whose lead only has it in its title ("the Transformer": "Efficient
+    # Transformer Inference" leads, "Attention Is All You Need" introduced it)
+    origins: list[str] = field(default_factory=list)
 
     def settled(self, retrieved: list[str]) -> NamePlan:
         """The plan with each lead the first of its rivals that retrieval ranks highest."""
@@ -280,6 +283,8 @@ class PaperNames:
                         tied = [p for p in about if p != lead and strengths[p] == strengths[lead]]
                         if tied:
                             plan.rivals[lead] = tied
+                        if not self.owns(lead, name):
+                            plan.origins += [p for p in about if self.owns(p, name)]
                     into = weak if plain_word(name) else ranked
                     into.extend((len(ids), -strengths[pid], pid) for pid in about)
                     owned = any(self.owns(pid, name) for pid in about)

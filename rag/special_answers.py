@@ -109,7 +109,10 @@ def unreported_papers(info: QuestionInfo, plan: NamePlan, sources: list[Source])
     if not info.measure or not info.only_number or info.asks_for_papers:
         return []
     named = [s for s in sources if s.paper_id in plan.leads]
-    if any(reports_measure(s.text, info.measure) for s in named):
+    # the name's origin may be the paper meant: "the Transformer" is in the title of
+    # "Efficient Transformer Inference" (the lead), the paper introducing it reports BLEU
+    origins = [s for s in sources if s.paper_id in plan.origins]
+    if any(reports_measure(s.text, info.measure) for s in [*named, *origins]):
         return []
     return named
 

@@ -413,3 +413,57 @@ def test_a_version_of_a_name_is_that_name_but_a_style_is_not(names) -> None:
     large = names.plan(analyze("What bit width does QuxQuant-Large pick?"))
     assert large.mentioned_only == ["QuxQuant"]
     assert names.plan(analyze("How fast are FooNet-style detectors?")).leads == []
+
+
+def test_a_name_after_a_preposition_and_other_names_is_the_setting() -> None:
+    """ "achieved on WMT 2014 English-to-German": the language pair is where the score was
+    reached, as "on CARLA" is, though a benchmark's name and year stand between."""
+    from rag.name_roles import may_be_subject
+
+    question = "What BLEU score is achieved on WMT 2014 English-to-German?"
+    assert not may_be_subject("English-to-German", question)
+    assert not may_be_subject("English-to-German", "What is the BLEU on the WMT English-to-German?")
+    assert may_be_subject("FooNet", "On which data was FooNet trained?")
+
+
+def test_the_origin_of_a_name_in_another_papers_title_answers_its_number(tmp_path) -> None:
+    """ "What BLEU does the Transformer reach?": "Efficient Transformer Inference" leads (its
+    title holds the name), but the paper that introduced "the Transformer" states the BLEU, so
+    the question is not refused as unreported; a lead that owns its name is still alone."""
+    from rag.special_answers import unreported_papers
+    from rag.types import Source
+
+    papers = [
+        paper(
+            "s",
+            "Sparse Routing for Efficient Transformer Inference",
+            "We propose BalancedRoute, a router. It cuts latency by 31%.",
+        ),
+        paper(
+            "t",
+            "Attention Is All You Need",
+            "We propose a new simple network architecture, the Transformer, based on attention. "
+            "Our model achieves 28.4 BLEU on the WMT 2014 English-to-German task.",
+        ),
+        paper("g", "Unrelated", "Grasses grow in spring."),
+    ]
+    names = names_over(tmp_path, papers)
+    sources = [
+        Source(
+            n=i,
+            paper_id=p.paper_id,
+            title=p.title,
+            label=p.title or "",
+            abstract=p.abstract,
+            score=0.5,
+        )
+        for i, p in enumerate(papers[:2], 1)
+    ]
+    info = analyze("What BLEU score does the Transformer achieve?")
+    plan = names.plan(info)
+    assert plan.leads == ["s"] and plan.origins == ["t"]
+    assert unreported_papers(info, plan, sources) == []
+    owned = analyze("What BLEU score does BalancedRoute achieve?")
+    owned_plan = names.plan(owned)
+    assert owned_plan.origins == []
+    assert [s.paper_id for s in unreported_papers(owned, owned_plan, sources)] == ["s"]
