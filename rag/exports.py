@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.metadata import PaperMeta
+from rag.text import fold
 from rag.types import Answer, Source
 
 _BIB_SPECIAL = re.compile(r"([&%$#_{}])")
@@ -78,8 +79,9 @@ def _entry(key: str, source: Source) -> str:
 
 def _key(source: Source) -> str:
     last = PaperMeta(authors=source.authors).byline().split(",")[0].split(" ")[0]
-    word = next(iter(_KEY_WORD.findall(source.title or "")), "untitled")
-    return re.sub(r"[^a-z0-9]", "", f"{last or 'paper'}{source.year or ''}{word}".lower())
+    word = next(iter(_KEY_WORD.findall(fold(source.title or ""))), "untitled")
+    # accents folded, not dropped: Müller -> muller, not mller
+    return re.sub(r"[^a-z0-9]", "", fold(f"{last or 'paper'}{source.year or ''}{word}"))
 
 
 def _escape(value: str) -> str:

@@ -1,9 +1,10 @@
 """Which reader reads a file: by extension, and by content where the extension is ambiguous.
 
 `.txt` may be a scraped listing, RIS, MEDLINE or a Web of Science export (plain or
-tab-delimited); `.json` may be one document or JSON lines (the arXiv snapshot). Readers
-yield `Record`s and `Skip`s lazily; `iter_file` raises `CorpusError` only for problems with
-the whole file (unreadable, binary, not UTF-8, no known layout).
+tab-delimited); `.json` may be one document or JSON lines (the arXiv snapshot); `.xml` PubMed
+or an arXiv API feed. Readers yield `Record`s and `Skip`s (a `Notice` is a Skip that lost no
+record) lazily; `iter_file` raises `CorpusError` only for problems with the whole file
+(unreadable, binary, not UTF-8, no known layout).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ SUFFIXES = {
     ".nbib": "MEDLINE",
     ".medline": "MEDLINE",
     ".ciw": "Web of Science plain text",
-    ".xml": "PubMed XML",
+    ".xml": "PubMed XML or arXiv API results (Atom)",
 }
 
 
@@ -56,7 +57,7 @@ def reader_for(path: Path) -> tuple[str, Reader]:
             f"unsupported file type '{suffix}'.",
             f"Use one of {', '.join(SUFFIXES)} (see README, 'Your own abstracts').",
         )
-    from rag.formats import bibtex, jsondocs, pubmed_xml, scraped, tabular, tagged
+    from rag.formats import arxiv_atom, bibtex, jsondocs, pubmed_xml, scraped, tabular, tagged
 
     whole: dict[str, Callable[[str, str], Iterator[Record | Skip]]] = {
         "bibtex": bibtex.read_bibtex,
@@ -64,6 +65,7 @@ def reader_for(path: Path) -> tuple[str, Reader]:
         "wos": tagged.read_wos,
         "medline": tagged.read_medline,
         "pubmed-xml": pubmed_xml.read_pubmed_xml,
+        "arxiv-atom": arxiv_atom.read_arxiv_atom,
         "scraped": scraped.read_scraped,
     }
 
@@ -102,9 +104,16 @@ def reader_for(path: Path) -> tuple[str, Reader]:
         delimiter = tabular.delimiter_of(start)
         return ("tsv" if delimiter == "\t" else "csv"), table(delimiter)
     if suffix == ".xml":
-        if not pubmed_xml.is_pubmed_xml(start):
-            raise CorpusError(str(path), None, "not PubMed XML (no <PubmedArticleSet>).")
-        return "pubmed-xml", read_whole("pubmed-xml")
+        if pubmed_xml.is_pubmed_xml(start):
+            return "pubmed-xml", read_whole("pubmed-xml")
+        if arxiv_atom.is_arxiv_atom(start):
+            return "arxiv-atom", read_whole("arxiv-atom")
+        raise CorpusError(
+            str(path),
+            None,
+            "neither PubMed XML (<PubmedArticleSet>) nor arXiv API results (an Atom <feed>).",
+            "See README, 'Your own abstracts', for the XML exports read.",
+        )
     tagged_kind = tagged.sniff(start)  # .txt
     if tagged_kind:
         return tagged_kind, read_whole(tagged_kind)

@@ -14,15 +14,27 @@ from typing import Any
 from rag.formats.base import FILTERED, Filtered, Record, RecordFilter, Skip, make_record
 from rag.formats.meta import normalize, year_of
 
-_WITHDRAWN = re.compile(
-    r"\b(this (paper|article|submission) (has been|is) withdrawn|withdrawn)\b", re.I
+# arXiv's withdrawal notices replace the abstract or fill the comment: "This paper has been
+# withdrawn by the author(s)", "Withdrawn.", "withdrawn due to an error". The word alone is not
+# one ("patients withdrawn from ventilation", "an earlier version was withdrawn from a venue").
+_SUBJECT = r"(?:paper|article|submission|manuscript|work|preprint|note)"
+_NOTICE_START = re.compile(
+    rf"^\W*(?:(?:this|the|our)\s+{_SUBJECT}\s+(?:has\s+been|is|was)\s+|paper\s+)?withdrawn\b", re.I
 )
+_NOTICE_ANYWHERE = re.compile(rf"\bthis\s+{_SUBJECT}\s+(?:has\s+been|is)\s+withdrawn\b", re.I)
 _TAKEN = {"id", "title", "abstract", "authors", "authors_parsed", "categories", "doi",
           "journal-ref", "versions"}  # fmt: skip
 
 
 def is_arxiv_snapshot(obj: dict[str, Any]) -> bool:
     return "authors_parsed" in obj or ("versions" in obj and "submitter" in obj)
+
+
+def is_withdrawal_notice(text: Any) -> bool:
+    """Whether an abstract or comment is arXiv's notice that the paper was withdrawn."""
+    if not isinstance(text, str):
+        return False
+    return bool(_NOTICE_START.match(text) or _NOTICE_ANYWHERE.search(text[:300]))
 
 
 def from_snapshot(
@@ -36,8 +48,7 @@ def from_snapshot(
     ):
         return FILTERED
     abstract, comments = obj.get("abstract"), obj.get("comments")
-    withdrawn = isinstance(comments, str) and _WITHDRAWN.search(comments)
-    if withdrawn or (isinstance(abstract, str) and _WITHDRAWN.search(abstract[:200])):
+    if is_withdrawal_notice(comments) or is_withdrawal_notice(abstract):
         return Skip(path, line, f"withdrawn paper (arXiv {obj.get('id', '?')}); no abstract.")
     arxiv_id = obj.get("id")
     fields: dict[str, Any] = {

@@ -44,6 +44,15 @@ PLACEHOLDERS = frozenset(
     }
 )
 
+# A publisher's notice closing the abstract (Scopus, Web of Science, PubMed): "© 2024 IEEE.",
+# "© 2021 Elsevier Ltd. All rights reserved.", "Copyright © 2022 Wiley", "© The Author(s) 2021".
+_COPYRIGHT = re.compile(
+    r"(?:^|(?<=[.!?]))\s*(?:copyright\s*)?(?:©|\(c\))\s*(?:(?:19|20)\d\d|(?:the\s+)?authors?\b)"
+    r"[^©]{0,300}$|(?:^|(?<=[.!?]))\s*copyright\s+(?:19|20)\d\d\b[^©]{0,300}$",
+    re.I,
+)
+_COPYRIGHT_MARKS = ("©", "opyright", "OPYRIGHT", "(c)", "(C)")
+
 
 @dataclass
 class Record:
@@ -76,6 +85,11 @@ class Skip:
 
     def error(self) -> CorpusError:
         return CorpusError(self.path, self.line, self.reason, self.fix)
+
+
+class Notice(Skip):
+    """A problem that cost no record (a last record read although the file was cut short):
+    reported with the skips, fatal in strict mode, but not counted as a record skipped."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +133,21 @@ def is_placeholder(abstract: str) -> bool:
     return re.sub(r"[^a-z]+", " ", abstract.lower()).strip() in PLACEHOLDERS
 
 
+def _without_copyright(abstract: str) -> str:
+    if not any(mark in abstract for mark in _COPYRIGHT_MARKS):  # most abstracts: skip the regex
+        return abstract
+    return _COPYRIGHT.sub("", abstract).strip()
+
+
 def make_record(
     path: str, line: int, title: Any, abstract: Any, extra: dict[str, Any] | None = None
 ) -> Record | Skip:
     """A record, or the reason it cannot be one (no abstract, a placeholder, a bad title)."""
     if not isinstance(abstract, str) or not clean(abstract):
         return Skip(path, line, "record has no abstract.", "Every record needs an abstract text.")
-    abstract = clean(abstract)
+    abstract = _without_copyright(clean(abstract))
+    if not abstract:
+        return Skip(path, line, "record has only a copyright notice, no abstract.")
     if is_placeholder(abstract):
         return Skip(path, line, f"no abstract (the export says '{abstract[:60]}').")
     if len(abstract) < MIN_ABSTRACT_CHARS:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.formats import ReadOptions, RecordFilter, iter_file
-from rag.formats.base import Filtered, Record, Skip
+from rag.formats.base import Filtered, Notice, Record, Skip
 
 
 @dataclass
@@ -20,7 +20,7 @@ class FileCount:
     """What one file gave: records kept, records skipped (with why), records filtered out."""
 
     read: int = 0
-    skipped: int = 0
+    skipped: int = 0  # records; a Notice (nothing lost) is in CorpusRead.skipped only
     filtered: int = 0
     error: str | None = None  # the whole file could not be read
 
@@ -74,7 +74,8 @@ def iter_corpus(
                     if options.strict:
                         raise item.error()
                     out.skipped.append(item)
-                    count.skipped += 1
+                    if not isinstance(item, Notice):  # it lost nothing
+                        count.skipped += 1
                 elif keep and not keep.keeps(item):
                     count.filtered += 1
                 else:

@@ -69,7 +69,7 @@ def read_json_lines(
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Skip(name, number, f"invalid JSON ({exc.msg}).")
+            yield Skip(name, number, f"invalid JSON ({exc.msg}: column {exc.colno}).", _fix(exc))
             continue
         except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
             yield Skip(name, number, f"unreadable JSON ({type(exc).__name__}).")
@@ -103,11 +103,19 @@ def _loads(path: str, text: str) -> Any:
             "It looks like JSON lines (one object per line): it is read as such when its first "
             "line is a whole object."
             if exc.msg == "Extra data"
-            else ""
+            else _fix(exc)
         )
-        raise CorpusError(path, exc.lineno, f"invalid JSON ({exc.msg}).", hint) from exc
+        reason = f"invalid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})."
+        raise CorpusError(path, exc.lineno, reason, hint) from exc
     except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
         raise CorpusError(path, 1, f"unreadable JSON ({type(exc).__name__}).") from exc
+
+
+def _fix(error: json.JSONDecodeError) -> str:
+    """What to do about the error json reports most tersely ("Invalid control character at")."""
+    if error.msg.startswith("Invalid control character"):
+        return "A tab or line break inside a string must be written as \\t or \\n."
+    return ""
 
 
 def _value_offset(text: str, i: int, wanted: str) -> int:

@@ -52,16 +52,31 @@ def _month_from_name(text: str) -> int | None:
     return next((i + 1 for i, m in enumerate(_MONTHS) if re.search(rf"\b{m}", low)), None)
 
 
+# A token of initials: "J.", "T.L.", "K.-H." (dotted), or "JA" (MEDLINE, WoS: at most three).
+_INITIALS = re.compile(r"(?:[A-Z]\.-?)+|[A-Z]{1,3}")
+
+
+def is_initials(word: str) -> bool:
+    return bool(_INITIALS.fullmatch(word))
+
+
 def person(name: str) -> str:
-    """'First Last' or 'Last, First' or 'Last F' -> 'Last, First'."""
+    """'First Last', 'Last, First' or 'Last Initials' -> 'Last, First'.
+
+    Initials after the surname are Scopus, MEDLINE and WoS style: "Nguyen T.L.", "Lee K.-H.",
+    "Van der Berg J." and "Smith JA" keep their order; any other 'A B' is 'First Last'.
+    """
     name = re.sub(r"\s*\(\d+\)$", "", clean(name)).strip(" ;,")  # Scopus: "Wang, Li (5719...)"
     if not name or "," in name:
         return name
     parts = name.split(" ")
     if len(parts) == 1:
         return name
-    if len(parts) == 2 and parts[1].replace(".", "").isupper() and len(parts[1]) <= 3:
-        return f"{parts[0]}, {parts[1]}"  # MEDLINE/WoS style 'Smith JA'
+    initials = len(parts)
+    while initials > 1 and is_initials(parts[initials - 1]):
+        initials -= 1
+    if initials < len(parts):
+        return f"{' '.join(parts[:initials])}, {' '.join(parts[initials:])}"
     return f"{parts[-1]}, {' '.join(parts[:-1])}"
 
 
@@ -150,8 +165,9 @@ def split_authors(value: Any) -> list[str]:
     text = clean(str(value))
     if ";" in text:
         return split_list(text, ";")
-    if re.search(r"\band\b", text) and "," not in text.replace(" and ", ""):
-        return [clean(p) for p in re.split(r"\s+and\s+", text) if clean(p)]
+    by_and = [p for p in re.split(r"\s+and\s+", text) if p]
+    if "," not in text or (len(by_and) > 1 and all("," in p for p in by_and)):
+        return by_and  # 'Smith, John and Lee, Kim' (BibTeX) or 'Ana Lopes and Rui Costa'
     parts = [clean(p) for p in re.split(r",|\s+and\s+", text) if clean(p)]
     if len(parts) == 2 and " " not in parts[0]:
         return [text]  # one "Last, First"

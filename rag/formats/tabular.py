@@ -32,7 +32,8 @@ def read_table(
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-        reader = csv.reader(text, delimiter=delimiter, quoting=quoting)
+        # strict: a quote left open is an error where it shows, not rows quietly swallowed
+        reader = csv.reader(text, delimiter=delimiter, quoting=quoting, strict=True)
         header: list[str] | None = None
         fields: dict[str, list[str]] = {}
         end = 0
@@ -44,7 +45,7 @@ def read_table(
                 end = reader.line_num
                 if header is None:
                     raise CorpusError(name, start, f"malformed CSV header ({exc}).") from exc
-                yield Skip(name, start, f"malformed CSV ({exc}).")
+                yield _malformed(name, start, end, exc)
                 continue
             except UnicodeDecodeError as exc:
                 raise CorpusError(
@@ -71,7 +72,20 @@ def read_table(
             title, abstract, extra = map_fields(obj, fields)
             yield make_record(name, start, title, abstract, normalize(extra))
     if header is None:
-        _check_header(name, 1, [], column_map)
+        raise CorpusError(
+            name, None, "the file is empty (no header row, no rows).", "Export the table again."
+        )
+
+
+def _malformed(path: str, start: int, end: int, error: csv.Error) -> Skip:
+    """The row that starts at `start` and broke at `end`: the lines between were taken into an
+    unclosed quoted field, so they are named, not silently lost."""
+    fix = 'Close the quote, and double any quote inside a quoted field ("").'
+    if end <= start:
+        return Skip(path, start, f"malformed CSV ({error}).", fix)
+    lost = f"line {end} was" if end == start + 1 else f"lines {start + 1}-{end} were"
+    reason = f"unclosed quote runs to line {end} ({error}); {lost} not read."
+    return Skip(path, start, reason, fix)
 
 
 def _check_header(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rag.formats.base import Record, Skip, make_record
+from rag.formats.base import Notice, Record, Skip, make_record
 from rag.formats.meta import normalize
 from rag.formats.scraped import NEWLINE
 
@@ -72,9 +72,18 @@ def _parsed(
     parse: Callable[[list[str]], list[dict[str, Any]]],
     to_record: Callable[[str, int, dict[str, Any]], Record | Skip],
 ) -> Iterator[Record | Skip]:
-    for line, lines in _chunks(text, start):
+    chunks = list(_chunks(text, start))
+    for n, (line, lines) in enumerate(chunks, start=1):
         if start is not _MEDLINE_START and not any(re.match(r"^ER\b", row) for row in lines):
-            lines = [*lines, "ER  -"]  # a last record without its end tag is still a record
+            lines = [*lines, "ER  -"]  # a record without its end tag is still a record
+            if n == len(chunks):
+                yield Notice(
+                    path,
+                    line,
+                    "the file ends inside this record (no closing ER tag); it was read as it "
+                    "is, but its abstract may be cut short.",
+                    "Check that the file is complete, or export it again.",
+                )
         try:
             parsed = parse(lines)
         except (KeyError, ValueError, TypeError, AttributeError):  # rispy on a mangled record
