@@ -16,6 +16,12 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*\[[\d,;\s]+\])+[.]?")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
+def as_quoted(text: str) -> str:
+    """An abstract's text as an answer quotes it: its own reference numbers ("as in [7]") read
+    "(ref. 7)", so that no bracketed number in an answer is anything but a citation."""
+    return _MARKER.sub(lambda m: f"(ref. {m.group(1).strip()})", text)
+
+
 def clean_markers(text: str, k: int) -> tuple[str, list[int]]:
     """Remove citation numbers outside 1..k; return the text and the removed numbers."""
     invalid: list[int] = []
@@ -101,7 +107,7 @@ def check_sentences(
 def _quoted_from(text: str, cites: list[int], by_n: dict[int, Source]) -> tuple[int, str] | None:
     """A sentence copied verbatim from a cited abstract is fully supported by it."""
     for n in cites:
-        if n in by_n and len(text) > 20 and text in by_n[n].abstract:
+        if n in by_n and len(text) > 20 and text in as_quoted(by_n[n].abstract):
             return n, text
     return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from rag.citations import as_quoted
 from rag.metadata import PaperMeta
 from rag.naming import NamePlan
 from rag.prompts import render
@@ -84,7 +85,7 @@ def mention_notice(names: list[str], quotes: list[tuple[Source, list[str]]]) -> 
     lines = [render("mention_notice", names=shown, mentioned=f"{verb} mentioned", cites=cites)]
     for source, sentences in quotes:
         lines.append(f"[{source.n}] {source.label}")
-        lines.extend(f"- {s} [{source.n}]" for s in sentences[:2])
+        lines.extend(f"- {as_quoted(s)} [{source.n}]" for s in sentences[:2])
     return "\n".join(lines)
 
 

@@ -42,3 +42,29 @@ def test_support_check_flags_invented_numbers_and_uncited_sentences(engine):
     assert not checks[1].supported and "99.7" in checks[1].missing_numbers
     assert not checks[2].supported and checks[2].cites == []
     assert verbatim in nupes.supporting
+
+
+def test_an_abstracts_own_reference_numbers_are_not_citations(engine):
+    """An abstract's "as shown in [2]" is quoted as "(ref. 2)": every bracketed number in an
+    answer is a citation of a source, and the quote still counts as verbatim."""
+    from rag.backends.extractive import extractive_answer, quoted_lines
+    from rag.types import Source
+
+    abstract = (
+        "We segment solar panels in aerial images with a new mask decoder. As shown in [2], "
+        "masks from a decoder help small panels. Our decoder reaches 91% IoU on solar panels."
+    )
+    sources = [
+        Source(n=1, paper_id="own-refs", title="Solar", label="Solar", abstract=abstract, score=1),
+        Source(
+            n=2, paper_id="other", title="Grass", label="Grass", abstract="Grass grows.", score=0
+        ),
+    ]
+    query = engine.evidence.embed(["How accurate is solar panel segmentation with masks?"])[0]
+    text = extractive_answer(query, sources, engine.evidence, 4)
+    assert "As shown in (ref. 2), masks" in text and "[2]" not in text
+    assert cited_numbers(text) == [1]
+    sentences = answer_sentences(quoted_lines(text))
+    checks = check_sentences(sentences, sources, engine.evidence, engine.settings.support_threshold)
+    shown = [c for c in checks if "(ref. 2)" in c.text]
+    assert shown and all(c.supported and c.support == 1.0 for c in shown), "quoted verbatim"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.citations import as_quoted
 from rag.conversation import Standalone, resolve
 from rag.evidence import SentenceIndex
 from rag.prompts import render
@@ -282,7 +283,7 @@ def render_groups(groups: list[tuple[int, list[Scored]]], by_n: dict[int, Source
     lines = [render("extractive_lead", papers=papers)]
     for n, sentences in groups:
         lines.append(f"[{n}] {by_n[n].label}")
-        lines.extend(f"{BULLET}{s.text} [{n}]" for s in sentences)
+        lines.extend(f"{BULLET}{as_quoted(s.text)} [{n}]" for s in sentences)
     return "\n".join(lines)
 
 
