@@ -6,7 +6,6 @@ Opened once (index, models, BM25) and shared by the CLI, the UI and the eval har
 from __future__ import annotations
 
 import copy
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from rag.backends.base import AnswerBackend
 from rag.backends.budget import Deadline
 from rag.backends.registry import make_backend
 from rag.catalog import PaperRecord
-from rag.chunking import chunk_paper, count_tokens, encoding
+from rag.chunking import chunk_paper
 from rag.components import make_embed_model
 from rag.errors import QuestionError
 from rag.filters import Filters
@@ -27,6 +26,7 @@ from rag.index_views import IndexView, IndexViews
 from rag.name_titles import names_title, titled_by
 from rag.prompts import render
 from rag.question_filters import cited_authors, filters_from_question, papers_by, without_citations
+from rag.question_text import clean_question
 from rag.question_type import analyze
 from rag.refusal_rules import evidence_too_weak
 from rag.retrieval import Hit, HybridRetriever
@@ -43,7 +43,6 @@ from rag.turn import METADATA, Turn
 from rag.turn import ms as _ms
 from rag.types import Answer, Source
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 MAX_TOP_K = Settings.model_fields["top_k"].metadata[-1].le
 MAX_PROMOTED = 2  # papers about a name the question names, moved to the top of the sources
 
@@ -97,14 +96,7 @@ class Engine:
 
     # -- pieces ------------------------------------------------------------------------------
     def clean_question(self, question: str, notices: list[str]) -> str:
-        text = " ".join(_CONTROL.sub(" ", question or "").split())
-        if not text:
-            raise QuestionError("The question is empty. Type a question about the papers.")
-        limit = self.settings.max_question_tokens
-        if count_tokens(text) > limit:
-            text = encoding().decode(encoding().encode(text, disallowed_special=())[:limit])
-            notices.append(f"The question was longer than {limit} tokens and was cut to that.")
-        return text
+        return clean_question(question, self.settings.max_question_tokens, notices)
 
     def retrieve(
         self,

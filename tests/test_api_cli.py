@@ -135,3 +135,17 @@ def test_cli_ask_withdraws_a_broken_llm_answer_and_prints_the_quoted_one(
     assert streamed.strip() == "Quantization maps weights" and withdrawn, out.stdout
     assert "\n- " in rest and "[1]" in rest, "the quoted answer follows"
     assert "note: The LLM at" in rest and "Sources (extractive (fallback from openai)):" in rest
+
+
+def test_cli_ask_into_a_closed_pipe_ends_quietly(corpus_settings):
+    """`rag ask ... | head -1`: the reader stops early; no traceback, exit 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ask", "What does NUPES propose?"],
+        env=_env(corpus_settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader has gone before the first line
+    _, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err.decode(), err.decode()[-600:]
+    assert proc.returncode == 0

@@ -53,3 +53,22 @@ def test_the_chat_shows_a_long_question_shortened() -> None:
     assert len(shown) < MAX_SHOWN_CHARS + 60
     assert shown.endswith("(999,999 characters; shortened here)")
     assert shorten("  short  ") == "short"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [(123, "must be text, not int"), ("?!?...;;", "has no words"), ("  \t ", "is empty")],
+)
+def test_a_question_that_is_not_text_with_words_is_a_clear_error(engine, bad, message) -> None:
+    with pytest.raises(QuestionError, match=message):
+        engine.ask(bad)
+
+
+def test_a_long_question_keeps_what_is_asked_after_the_pasted_context(engine) -> None:
+    """Pasted context first, the question last: both ends of the question are searched."""
+    pasted = "Background from my notes about training runs and clusters. " * 300
+    answer = engine.ask(pasted + "What does NUPES propose for post-training quantization?")
+    assert answer.question.startswith("Background from my notes")
+    assert answer.question.endswith("What does NUPES propose for post-training quantization?")
+    assert any("last" in notice and "were kept" in notice for notice in answer.notices)
+    assert "NUPES" in answer.sources[0].label
