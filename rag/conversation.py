@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.question_type import asks_metadata
 from rag.types import Answer
 
 _REF = re.compile(r"\[(\d+)\]")
@@ -25,15 +26,20 @@ class Standalone:
     question: str
     pinned: list[str]  # paper ids the follow-up named as [n]
     excluded: list[str] = field(default_factory=list)  # "which other papers": those cited last
+    missing: list[int] = field(default_factory=list)  # [n] no previous source has
+    known: list[int] = field(default_factory=list)  # the previous answer's source numbers
 
 
 def resolve(question: str, history: list[Answer]) -> Standalone:
     """Rule-based rewrite, used without an LLM and as the LLM rewrite's fallback."""
+    # "Who wrote [9]?" is about a source; "Smith [12] proposed X; what else is there?" quotes
+    refs = [int(n) for n in _REF.findall(question)] if _about_sources(question) else []
     if not history:
-        return Standalone(question, [])
+        return Standalone(question, [], missing=refs)
     last = history[-1]
     by_n = {s.n: s for s in last.sources}
     pinned: list[str] = []
+    missing = [n for n in refs if n not in by_n]
 
     def name(match: re.Match[str]) -> str:
         source = by_n.get(int(match.group(1)))
@@ -43,10 +49,17 @@ def resolve(question: str, history: list[Answer]) -> Standalone:
         return f'"{source.label}"'
 
     rewritten = _REF.sub(name, question)
+    if not refs and last.citations and _PRONOUN.search(question) and asks_metadata(question):
+        pinned.append(last.citations[0].paper_id)  # "when was it published?": the paper cited
     if not pinned and (_PRONOUN.search(question) or len(question.split()) < _SHORT):
         rewritten = f"{question} (follow-up to: {_context(last)})"
     others = _discussed(history) if not pinned and _OTHER.search(question) else []
-    return Standalone(rewritten, pinned, others)
+    return Standalone(rewritten, pinned, others, missing, sorted(by_n))
+
+
+def _about_sources(question: str) -> bool:
+    """A short question with [n] in it asks about those sources."""
+    return len(_REF.sub(" ", question).split()) < _SHORT
 
 
 def _discussed(history: list[Answer]) -> list[str]:

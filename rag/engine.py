@@ -35,6 +35,7 @@ from rag.special_answers import (
     MAX_MENTIONS,
     mention_notice,
     metadata_answer,
+    no_source,
     refusal,
     unreported_notice,
     unreported_papers,
@@ -305,6 +306,8 @@ class Engine:
         ]
         named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
         named = named or bool(turn.by_cited)
+        if turn.standalone.missing and not pinned:  # "Who wrote [9]?": no such source
+            return no_source(turn.standalone.missing, turn.standalone.known), True, label
         if info.kind == "metadata" and (pinned or named):
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)

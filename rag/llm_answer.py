@@ -58,7 +58,7 @@ class ChatAnswers:
         """The model rewrites a follow-up; the rule's answer when it pins papers or the model
         fails."""
         rule = resolve(question, history)
-        if not history or rule.pinned:
+        if not history or rule.pinned or rule.missing:
             return rule
         try:
             prompt = render("condense", history=history_text(history), question=question)

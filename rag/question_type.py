@@ -326,10 +326,15 @@ def _phrases(question: str) -> list[str]:
 
 
 @lru_cache(maxsize=512)
+def asks_metadata(question: str) -> bool:
+    """ "Who wrote [2]?", "when was it published?": the record is asked for, not the abstract."""
+    return bool(_METADATA.search(question.strip()))
+
+
 def analyze(question: str) -> QuestionInfo:
     """Classify a question; the first matching kind wins (metadata is the most specific)."""
     number = _NUMBER.search(question)
-    if _METADATA.search(question.strip()):
+    if asks_metadata(question):
         kind: Kind = "metadata"
     elif _COMPARISON.search(question):
         kind = "comparison"

@@ -93,6 +93,15 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def no_source(missing: list[int], known: list[int]) -> str:
+    """ "Who wrote [9]?" when no previous answer has a source [9]: say so, and which it had."""
+    refs = _and([f"[{n}]" for n in missing])
+    if not known:
+        return render("no_source", refs=refs, had="there is no earlier answer in this chat")
+    had = f"the last answer's sources are [{known[0]}] to [{known[-1]}]"
+    return render("no_source", refs=refs, had=had)
+
+
 def refusal(sources: list[Source], unknown: list[str] | None = None) -> str:
     """The collection does not answer: say so, name the closest papers and any asked-about
     terms no abstract mentions."""

@@ -41,6 +41,16 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
     assert [c.n for c in answer.citations] == [1]
     when = chat.ask("When was [1] published?")
     assert "2021-05-04" in when.text
+    # asked about "it", the follow-up's context does not hide that the record is wanted
+    for follow_up in ("when was it published?", "what year was it published?"):
+        dated = chat.ask(follow_up)
+        assert dated.backend == "metadata" and "2021-05-04 [1]" in dated.text, follow_up
+    # a source the last answer does not have is not another paper's record
+    missing = chat.ask("Who wrote [9]?")
+    assert missing.refused and "no source [9]" in missing.text and "Ada" not in missing.text
+    assert "sources are [1] to [2]" in missing.text
+    alone = Chat(engine).ask("Who wrote [1]?")
+    assert alone.refused and "no earlier answer" in alone.text
 
 
 def test_metadata_of_a_paper_named_by_a_plain_word(tmp_path):
