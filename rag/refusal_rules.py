@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 
 from rag.name_roles import may_be_subject, origin_names
 from rag.name_titles import names_title
-from rag.question_type import GREEK_LETTERS
+from rag.question_type import GREEK_LETTERS, terms_of
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
 from rag.text import normalize_text
@@ -47,7 +47,7 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
     if unheard and _unheard_share(settings, turn) >= needed:
         return True
     weak = best < settings.sentence_refusal_threshold
-    return weak and not (named or mentioned or _names_written(turn))
+    return weak and not (named or mentioned or _names_written(turn) or _titled_topic(turn))
 
 
 # A quoted title: "in 'A ConvNet for the 2020s'", "the paper “Hollywood in Homes”".
@@ -82,6 +82,19 @@ def _unheard_share(settings: Settings, turn: Turn) -> float:
         return 0.0
     weights = term_weights(turn.info.terms, stats)
     return sum(w for term, w in weights.items() if not turn.view.retriever.heard(term))
+
+
+TOPIC_MAX_TERMS = 3  # "Which papers study speech?": a topic in a few words
+
+
+def _titled_topic(turn: Turn) -> bool:
+    """A short request for papers whose every content word a retrieved title holds ("Which
+    papers study quantization?", "What work studies speech?"): the few words of the question
+    make every sentence a weak match, yet the collection is about its topic."""
+    terms = set(turn.info.terms)
+    if not turn.info.asks_for_papers or not 0 < len(terms) <= TOPIC_MAX_TERMS:
+        return False
+    return any(terms <= set(terms_of(s.title or "")) for s in turn.sources)
 
 
 def _names_written(turn: Turn) -> bool:

@@ -188,3 +188,13 @@ def test_stored_sentences_are_not_cut_at_abbreviations_or_inside_brackets(engine
                 assert sentence.count("(") == sentence.count(")"), sentence
             checked += 1
     assert checked > 5000
+
+
+def test_a_short_request_for_papers_on_a_titled_topic_is_answered(engine):
+    """ "Which papers study quantization?": its few words match every sentence weakly, but
+    retrieved titles hold the topic; a topic no title holds is still refused."""
+    for question in ("Which papers study quantization?", "What work studies quantization?"):
+        answer = engine.ask(question)
+        assert not answer.refused, question
+        assert any("Quantization" in s.label for s in answer.sources)
+    assert engine.ask("Which papers study soccer tactics?").refused
