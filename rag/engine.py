@@ -25,7 +25,13 @@ from rag.filters import Filters
 from rag.index_views import IndexView, IndexViews
 from rag.name_titles import names_title, titled_by
 from rag.prompts import render
-from rag.question_filters import cited_authors, filters_from_question, papers_by, without_citations
+from rag.question_filters import (
+    cited_authors,
+    filters_from_question,
+    named_authors,
+    papers_by,
+    without_citations,
+)
 from rag.question_text import clean_question
 from rag.question_type import analyze
 from rag.refusal_rules import evidence_too_weak
@@ -260,8 +266,11 @@ class Engine:
         standalone = replace(standalone, question=view.as_written(standalone.question))
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
-        # "What did Okafor et al. find ...?": whose paper is asked about; their papers lead
+        # "What did Okafor et al. find ...?", "What did Müller propose?": whose paper is asked
+        # about; their papers lead
         cited = cited_authors(query, view.catalog)
+        bare = named_authors(query, view.catalog, view.names.unwritten)
+        cited += [name for name in bare if name not in cited]
         query = without_citations(query, cited)
         asking = without_citations(standalone.question, cited)
         mark = time.perf_counter()

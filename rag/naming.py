@@ -134,6 +134,10 @@ class PaperNames:
         """At most `most` papers write `name` as a name (counted by its words)."""
         return len(self._catalog.naming(name.lower().split(), limit=most + 1)) <= most
 
+    def unwritten(self, name: str) -> bool:
+        """No paper writes `name` as a name: a capitalized word of a question that is not."""
+        return self.written_by_few(name, 0)
+
     def written_otherwise(self, name: str, question: str = "") -> bool:
         """Papers write the name another way ("MovieGen" as "Movie Gen", "FastAtention" as
         "FastAttention"): not unknown."""

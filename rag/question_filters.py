@@ -9,7 +9,7 @@ says which filter was applied.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from rag.filters import Filters
@@ -84,6 +84,21 @@ def cited_authors(question: str, papers: Collection) -> list[str]:
         if all(papers.has_author(name) for name in names):
             found.append(names[0])
     return found
+
+
+_WORD_IN_SENTENCE = re.compile(r"(?<![\w'’-])(?<![.?!]\s)(?<!^)([^\W\d_][^\W\d_]+)(?![\w-])")
+
+
+def named_authors(question: str, papers: Collection, unwritten: Callable[[str], bool]) -> list[str]:
+    """Capitalized words inside the question that no paper writes as a name and that are an
+    author's surname ("What did Müller propose?"): the question cites that author, without
+    "et al."."""
+    words = [m.group(1) for m in _WORD_IN_SENTENCE.finditer(question.strip())]
+    return [
+        word
+        for word in dict.fromkeys(words)
+        if word[0].isupper() and word[1:].islower() and unwritten(word) and papers.has_author(word)
+    ]
 
 
 def without_citations(question: str, surnames: list[str]) -> str:

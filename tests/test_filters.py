@@ -167,6 +167,12 @@ def test_a_question_citing_authors_asks_about_their_papers(meta_engine) -> None:
     assert answer.coverage and "okafor" not in answer.coverage.terms_missing
     missing = engine.ask("What did Zhang et al. find about training efficiency?")
     assert missing.refused and "Zhang" in missing.text
+    # a surname alone, as typed or without its accents, is the same citation
+    bare = engine.ask("What did Okafor find about training efficiency?")
+    assert not bare.refused and any("Okafor" in a for a in bare.sources[0].authors)
+    assert engine.ask("What did Novák find about training efficiency?").sources[0].authors[0] == (
+        "Novak, Petra"
+    )
 
 
 def test_cited_authors_need_the_metadata_and_a_citation_form(tmp_path) -> None:
