@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID
 CREATE TABLE IF NOT EXISTS meta_words (
   field TEXT NOT NULL, word TEXT NOT NULL, doc INTEGER NOT NULL, slot INTEGER NOT NULL,
   PRIMARY KEY (field, word, doc, slot)) WITHOUT ROWID;
+-- where each paper was read: file (its resolved path) and line, one row per record; the
+-- writer's bookkeeping, to take papers out of a file that no longer has them
+CREATE TABLE IF NOT EXISTS source_files (file INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+  paper_id TEXT NOT NULL, file INTEGER NOT NULL, line INTEGER NOT NULL,
+  PRIMARY KEY (paper_id, file, line)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sources_by_file ON sources (file, paper_id);
 """
 
 
@@ -164,6 +171,30 @@ class Catalog(CatalogWriting):
     def present(self, ids: list[str]) -> list[str]:
         """Those of `ids` that are indexed."""
         return [r[0] for r in self._in("SELECT paper_id FROM papers WHERE paper_id IN ({})", ids)]
+
+    def sources_of(self, ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+        """paper_id -> where its records were read, (file path, line), for those of `ids`
+        the index knows the sources of."""
+        sql = (
+            "SELECT s.paper_id, f.path, s.line FROM sources s JOIN source_files f "
+            "ON f.file = s.file WHERE s.paper_id IN ({})"
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        for pid, path, line in self._in(sql, list(ids)):
+            out.setdefault(pid, []).append((path, line))
+        return out
+
+    def papers_from(self, path: str) -> list[str]:
+        """The papers read from this file (by its resolved path)."""
+        sql = (
+            "SELECT DISTINCT s.paper_id FROM source_files f JOIN sources s ON s.file = f.file "
+            "WHERE f.path = ?"
+        )
+        return [r[0] for r in self._all(sql, (path,))]
+
+    def source_paths(self) -> list[str]:
+        """Every file the index holds papers from (resolved paths)."""
+        return [r[0] for r in self._all("SELECT path FROM source_files ORDER BY path")]
 
     def parts(self) -> dict[str, tuple[int, int]]:
         """paper_id -> (chunks, sentences) each finished paper committed."""

@@ -38,6 +38,8 @@ class CatalogWriting:
     def write(self, items: list[tuple[Paper, int, list[str], np.ndarray]]) -> None:
         """Commit papers (with their chunk count, sentences and sentence vectors) at once."""
         with self._lock, self._db:
+            unknown = [paper.paper_id for paper, *_ in items if paper.sources is None]
+            kept = self._source_rows(unknown)  # rewritten without sources: keep what was known
             touched = self._forget([paper.paper_id for paper, *_ in items])
             counts = _Counts()
             sentences, keys, meta_words = [], set(), set()
@@ -77,8 +79,46 @@ class CatalogWriting:
             self._apply(counts, +1)
             self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", sorted(keys))
             self._db.executemany("INSERT INTO meta_words VALUES (?,?,?,?)", sorted(meta_words))
+            self._db.executemany("INSERT OR IGNORE INTO sources VALUES (?,?,?)", kept)
+            self._put_sources([paper for paper, *_ in items if paper.sources is not None])
             self._mark_dirty(touched)
             self._cache.clear()
+
+    def _source_rows(self, ids: list[str]) -> list[tuple[str, int, int]]:
+        rows: list[tuple[str, int, int]] = []
+        for part, marks in in_parts(ids):  # under the caller's lock
+            sql = f"SELECT paper_id, file, line FROM sources WHERE paper_id IN ({marks})"
+            rows += self._db.execute(sql, part).fetchall()
+        return rows
+
+    def _put_sources(self, papers: list[Paper]) -> None:
+        """Record where these papers were read (inside the caller's transaction), replacing
+        what was recorded."""
+        files: dict[str, int] = {}
+        rows = []
+        for paper in papers:
+            for path, line in paper.sources or ():
+                if path not in files:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO source_files (path) VALUES (?)", (path,)
+                    )
+                    found = self._db.execute(
+                        "SELECT file FROM source_files WHERE path = ?", (path,)
+                    ).fetchone()
+                    files[path] = found[0]
+                rows.append((paper.paper_id, files[path], line))
+        self._db.executemany(
+            "DELETE FROM sources WHERE paper_id = ?", [(p.paper_id,) for p in papers]
+        )
+        self._db.executemany("INSERT OR IGNORE INTO sources VALUES (?,?,?)", sorted(rows))
+
+    def forget_files(self) -> None:
+        """Drop the files no paper was read from any more."""
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM source_files WHERE NOT EXISTS "
+                "(SELECT 1 FROM sources s WHERE s.file = source_files.file)"
+            )
 
     def delete(self, ids: list[str]) -> None:
         with self._lock, self._db:
@@ -86,12 +126,13 @@ class CatalogWriting:
             self._cache.clear()
 
     def update_locations(self, papers: list[Paper]) -> None:
-        """Same content found in more files: record where."""
+        """Same content found in other places: record where."""
         with self._lock, self._db:
             self._db.executemany(
                 "UPDATE papers SET locations = ? WHERE paper_id = ?",
                 [(json.dumps(p.locations), p.paper_id) for p in papers],
             )
+            self._put_sources([p for p in papers if p.sources is not None])
             self._cache.clear()
 
     def set_info(self, key: str, value: str) -> None:
@@ -131,6 +172,7 @@ class CatalogWriting:
                 keys.extend((key_digest(k), pid) for k in written)
                 meta_words.extend((f, w, doc, i) for f, w, i in postings(from_extra(extra)))
         if docs:
+            self._db.executemany("DELETE FROM sources WHERE paper_id = ?", [(k,) for k in ids])
             self._db.executemany("DELETE FROM sentences WHERE doc = ?", docs)
             self._db.executemany("DELETE FROM keys WHERE key = ? AND paper_id = ?", keys)
             posted = "DELETE FROM meta_words WHERE field = ? AND word = ? AND doc = ? AND slot = ?"

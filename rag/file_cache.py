@@ -32,9 +32,16 @@ class FileState:
     filtered: int = 0
 
 
+def file_key(path: Path) -> str:
+    """A file as the index tells files apart (here and in the catalog's sources): its folder
+    resolved, its own name as it is cited (a link keeps its name: citations say
+    `refs.bib:3`, not the name of the file it points to)."""
+    return str(path.parent.resolve() / path.name)
+
+
 def state_of(path: Path) -> FileState:
     stat = path.stat()
-    return FileState(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return FileState(file_key(path), stat.st_size, stat.st_mtime_ns)
 
 
 class FileCache:
@@ -76,3 +83,8 @@ class FileCache:
                     for s in states
                 ],
             )
+
+    def forget(self, paths: list[str]) -> None:
+        """Files no longer in the corpus: one put back later is read again."""
+        with self._db:
+            self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])

@@ -185,8 +185,9 @@ def test_cli_ingest_of_a_bad_line_exits_2_when_strict_and_is_reported_otherwise(
     code, out, err = run_cli(monkeypatch, capsys, settings, "ingest", "--dry-run", str(bad))
     assert code == 0
     assert "skipped: bad.jsonl:2: invalid JSON" in err
-    assert "bad.jsonl: 1 read, 1 skipped, 0 merged, 0 added" in out
+    assert "bad.jsonl: 1 read, 1 skipped, 0 merged, 1 to add" in out  # new to the index
     assert out.splitlines()[-1].startswith("dry run (nothing written): 1 files, 1 records")
+    assert "index holds 20 papers" in out
     assert snapshot(settings) == before
 
 
@@ -276,7 +277,7 @@ def test_adding_a_file_embeds_only_new_papers_then_rebuild_starts_over(
     assert_index_matches(settings, [corpus])
 
 
-def test_rebuild_drops_papers_no_longer_in_the_files(tmp_path) -> None:
+def test_reingest_and_rebuild_drop_papers_no_longer_in_the_files(tmp_path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     extra = slice_003(corpus / "a.txt", 2)
@@ -284,7 +285,9 @@ def test_rebuild_drops_papers_no_longer_in_the_files(tmp_path) -> None:
     ingest([corpus], settings, progress=False)
     extra.write_text(extra.read_text().rsplit("\n", 3)[0] + "\n")  # keep the first paper only
     assert len(read_file(extra)) == 1
-    assert ingest([corpus], settings, progress=False).papers_in_index == 2  # incremental keeps
+    again = ingest([corpus], settings, progress=False)
+    assert again.papers_in_index == 1 and again.removed_papers == 1  # read whole again
+    assert_index_matches(settings, [corpus])
     summary = ingest([corpus], settings, rebuild=True, progress=False)
     assert summary.embedded_papers == 1 and summary.papers_in_index == 1
     assert_index_matches(settings, [corpus])
@@ -350,11 +353,14 @@ def test_default_corpus_reingest_embeds_nothing(corpus_settings, tmp_path) -> No
     before = snapshot(corpus_settings)
     summary = ingest([CORPUS], corpus_settings, progress=False)
     assert (summary.unchanged_files, summary.records, summary.embedded_papers) == (5, 0, 0)
-    # The same files from another folder are read, and every paper is matched by key.
+    # The same files from another folder are other files (paths tell files apart): each of
+    # their records is a copy of a paper indexed from the corpus, matched by key, so nothing
+    # is embedded. A dry run, so this shared index does not start citing a temporary folder.
     copy = shutil.copytree(CORPUS, tmp_path / "abstracts")
-    summary = ingest([copy], corpus_settings, progress=False)
-    assert (summary.records, summary.papers, summary.duplicates_merged) == (708, 683, 25)
-    assert summary.embedded_papers == 0 and summary.chunks_embedded == 0
+    summary = ingest([copy], corpus_settings, progress=False, dry_run=True)
+    assert (summary.records, summary.papers, summary.duplicates_merged) == (708, 683, 708)
+    assert (summary.unchanged_papers, summary.removed_papers) == (683, 0)
+    assert all(f["merged"] == f["read"] and f["added"] == 0 for f in summary.per_file)
     assert snapshot(corpus_settings) == before
 
 

@@ -202,7 +202,8 @@ def test_same_doi_arxiv_id_or_pmid_is_one_paper_even_with_another_title() -> Non
         assert paper.locations == ["a.bib:3", "b.ris:9"]
         [line] = report.merges
         kind = {"doi": "DOI", "arxiv_id": "arXiv id", "pmid": "PubMed id"}[next(iter(first))]
-        assert line.endswith(f"(same {kind})") and "a.bib:3 + b.ris:9" in line
+        assert line.endswith(f"(same {kind}; the abstracts differ: kept b.ris:9's, the longest)")
+        assert "a.bib:3 + b.ris:9" in line
 
 
 def test_different_titles_sharing_an_abstract_stay_two_papers() -> None:
@@ -229,3 +230,71 @@ def test_merges_of_the_default_corpus_are_reported_with_why() -> None:
     report = merge(_corpus_records())
     assert len(report.merges) == 24  # 24 papers found more than once
     assert all(m.endswith("(same title)") for m in report.merges)
+
+
+def test_one_title_with_different_dois_is_two_papers_in_any_order() -> None:
+    """'Deep Learning' (LeCun, Nature 2015) and 'Deep learning' (Kelleher, MIT Press 2019)."""
+    lecun = Record("Deep Learning", SHARED + REST_A, "s.ris", 1, {"doi": "10.1038/nature14539"})
+    kelleher = Record("Deep learning", SHARED + REST_B, "s.ris", 10, {"doi": "10.7551/mit.1"})
+    copy = rec("DEEP LEARNING", SHARED + REST_A, "c.txt", 4)  # no DOI: joins one of them
+    results = set()
+    for order in itertools.permutations([lecun, kelleher, copy]):
+        report = merge(order)
+        assert len(report.papers) == 2 and len({p.paper_id for p in report.papers}) == 2
+        by_doi = {p.extra["doi"]: p for p in report.papers}
+        assert by_doi["10.7551/mit.1"].abstract == SHARED + REST_B
+        assert by_doi["10.7551/mit.1"].locations == ["s.ris:10"]
+        results.add(frozenset((p.paper_id, frozenset(p.locations)) for p in report.papers))
+    assert len(results) == 1, "the same papers whatever the order"
+    # The same arXiv id is one paper even when the DOIs differ (preprint and journal DOI);
+    # arXiv's own DOI for a preprint is its arXiv id, not a conflicting DOI.
+    preprint = {"doi": "10.48550/arXiv.2401.00001", "arxiv_id": "2401.00001"}
+    for other in ({"doi": "10.1/j", "arxiv_id": "2401.00001"}, {"doi": "10.1/j"}):
+        a = Record("Tool Memory", SHARED + REST_A, "a.bib", 1, preprint)
+        b = Record("Tool memory", SHARED + REST_A, "b.ris", 1, other)
+        assert len(merge([a, b]).papers) == 1
+    # An untitled copy with another DOI does not join by its abstract either.
+    titled = Record("Tool Memory", SHARED + REST_A, "a.bib", 1, {"pmid": "1"})
+    untitled = Record(None, SHARED + REST_A, "b.txt", 1, {"pmid": "2"})
+    assert len(merge([titled, untitled]).papers) == 2
+
+
+def test_the_newest_version_gives_the_abstract_whatever_the_order() -> None:
+    v1 = Record(
+        "TinyQuant: Two-Bit Weight Quantization",
+        SHARED + " We quantize the weights to three bits and cut memory by 5.0x.",
+        "versions.bib",
+        1,
+        {"year": 2024, "date": "2024", "venue": "arXiv preprint arXiv:2401.01234v1"},
+    )
+    v2 = Record(
+        "TinyQuant: Two-Bit Weight Quantization",
+        SHARED + " We quantize the weights to two bits and cut memory by 7.1x.",
+        "versions.jsonl",
+        1,
+        {"arxiv_id": "2401.01234", "versions": ["v1", "v2"], "update_date": "2024-02-10"},
+    )
+    assert len(v1.abstract) > len(v2.abstract), "the older one is longer"
+    for order in ([v1, v2], [v2, v1]):
+        report = merge(order)
+        [paper] = report.papers
+        assert paper.abstract == v2.abstract
+        assert paper.extra["venue"].startswith("arXiv preprint")  # fields v2 lacks still come
+        [line] = report.merges
+        assert line.endswith("; the abstracts differ: kept versions.jsonl:1's, the newest version)")
+    # A later year is newer too; with nothing to tell them apart the longer abstract is kept.
+    old = Record("T", SHARED + REST_A + " More words here.", "a.csv", 2, {"year": 2019})
+    new = Record("T", SHARED + REST_B, "b.csv", 2, {"year": 2021})
+    assert merge([old, new]).papers[0].abstract == new.abstract
+    # A year and a month of that year are no later than each other.
+    month = Record("T", SHARED + REST_A + " More words here.", "a.bib", 4, {"date": "2023-12"})
+    year = Record("T", SHARED + REST_B, "a.bib", 33, {"date": "2023", "year": 2023})
+    report = merge([year, month])
+    assert report.papers[0].abstract == month.abstract
+    assert report.merges[0].endswith("; the abstracts differ: kept a.bib:4's, the longest)")
+    report = merge([rec("T", SHARED + REST_A + " Longer."), rec("T", SHARED + REST_B)])
+    assert report.papers[0].abstract == SHARED + REST_A + " Longer."
+    assert report.merges[0].endswith("; the abstracts differ: kept x.txt:1's, the longest)")
+    # Copies whose abstracts differ only in spacing or case are not reported as differing.
+    same = merge([rec("T", SHARED + REST_A), rec("T", (SHARED + REST_A).upper())])
+    assert same.merges[0].endswith("(same title)")
