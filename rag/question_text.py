@@ -26,7 +26,7 @@ def clean_question(question: object, limit: int, notices: list[str]) -> str:
         start, end = encoding().decode(tokens[:head]), encoding().decode(tokens[head - limit :])
         text = f"{start} … {end}"
         notices.append(
-            f"The question was longer than {limit} tokens: its first {head} and last "
-            f"{limit - head} were kept."
+            f"The question was longer than {limit} tokens and was cut: its first {head} and "
+            f"last {limit - head} tokens were kept."
         )
     return text
