@@ -17,8 +17,6 @@ import numpy as np
 from rag.backends.base import AnswerBackend
 from rag.backends.budget import Deadline
 from rag.backends.registry import make_backend
-from rag.catalog import PaperRecord
-from rag.chunking import chunk_paper
 from rag.components import make_embed_model
 from rag.errors import QuestionError
 from rag.filters import Filters
@@ -32,11 +30,13 @@ from rag.question_filters import (
     papers_by,
     without_citations,
 )
+from rag.question_scope import describes_a_paper
 from rag.question_text import clean_question
 from rag.question_type import analyze
 from rag.refusal_rules import evidence_too_weak
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import RetrievalMode, Settings
+from rag.source_records import sources_of
 from rag.special_answers import (
     MAX_MENTIONS,
     mention_notice,
@@ -158,37 +158,7 @@ class Engine:
         return value
 
     def _sources(self, hits: list[Hit], view: IndexView) -> list[Source]:
-        out = []
-        for hit in hits:
-            paper = view.papers.get(hit.paper_id)
-            if paper is None:  # a chunk whose paper this snapshot does not hold: never cite it
-                continue
-            meta = view.meta[paper.paper_id]
-            out.append(
-                Source(
-                    **(vars(meta) | {"url": meta.link}),
-                    n=len(out) + 1,
-                    paper_id=paper.paper_id,
-                    title=paper.title,
-                    label=paper.label,
-                    abstract=paper.abstract,
-                    score=round(hit.score, 4),
-                    snippet=self._snippet(hit, paper),
-                    locations=paper.locations,
-                )
-            )
-        return out
-
-    def _snippet(self, hit: Hit, paper: PaperRecord) -> str:
-        """The best chunk's sentences (the index keeps vectors, not chunk text), or the
-        abstract's opening for a paper only keyword search found."""
-        if not hit.dense:
-            return paper.abstract[:300]
-        s = self.settings
-        chunks = chunk_paper(
-            paper.paper_id, paper.label, paper.abstract, s.chunk_tokens, s.chunk_overlap_sentences
-        )
-        return " ".join(chunks[min(hit.position, len(chunks) - 1)].sentences)
+        return sources_of(hits, view, self.settings)
 
     def backend(self, name: str) -> AnswerBackend:
         """The answer backend called `name` (rag.choices.BACKENDS); ConfigError if unknown."""
@@ -317,7 +287,11 @@ class Engine:
         named = named or bool(turn.by_cited)
         if turn.standalone.missing and not pinned:  # "Who wrote [9]?": no such source
             return no_source(turn.standalone.missing, turn.standalone.known), True, label
-        if info.kind == "metadata" and (pinned or named):
+        # "Who wrote the paper on sparse routing?": the retrieved paper it describes, if any
+        described = describes_a_paper(turn.asked) and not evidence_too_weak(
+            self.settings, turn, unknown, False
+        )
+        if info.kind == "metadata" and (pinned or named or described):
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)
             return text, not answered, METADATA

@@ -95,6 +95,18 @@ _SURVEY = re.compile(
 )
 
 
+# "Who wrote the paper on sparse routing?", "In which journal did the sea turtle study appear?"
+_ONE_DESCRIBED = re.compile(
+    r"\bthe (?:[\w-]+ ){0,5}(?:paper|study|article|preprint|survey|review|work)\b(?! by\b)",
+    re.IGNORECASE,
+)
+
+
+def describes_a_paper(question: str) -> bool:
+    """The question points at one paper by what it is about, not by name or [n]."""
+    return bool(_ONE_DESCRIBED.search(question))
+
+
 def asks_for_papers(question: str) -> bool:
     """ "Which papers ...", "is there a method ...", "I read about a scheme that ...": the
     user wants papers (or one unnamed paper), not one paper's statement about a named thing."""

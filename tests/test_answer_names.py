@@ -51,6 +51,11 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
     assert "sources are [1] to [2]" in missing.text
     alone = Chat(engine).ask("Who wrote [1]?")
     assert alone.refused and "no earlier answer" in alone.text
+    # a paper described, not named: the record of the retrieved paper it describes, if any
+    described = engine.ask("Who wrote the paper on gradient checkpointing for transformers?")
+    assert described.backend == "metadata" and "Ada Lovelace, Alan Turing [1]" in described.text
+    off = engine.ask("Who wrote the paper on soccer tactics?")
+    assert off.refused and "Ada" not in off.text
 
 
 def test_metadata_of_a_paper_named_by_a_plain_word(tmp_path):
@@ -84,8 +89,10 @@ def test_metadata_of_a_paper_named_by_a_plain_word(tmp_path):
         assert answer.backend == "metadata" and not answer.refused, question
         assert answer.sources[0].title.startswith("Echo:")
         assert wanted in answer.text.splitlines(), (question, answer.text)
+    # described, not named: the paper retrieval finds for the description, which has no venue
     missing = engine.ask("Where was the acoustic echo cancellation paper published?")
-    assert missing.backend != "metadata", "no paper is named: retrieval answers or refuses"
+    assert missing.refused and "Journal of Systems Research" not in missing.text
+    assert "no venue information for [1] Acoustic Echo Cancellation" in missing.text
 
 
 def test_a_measure_the_named_paper_does_not_report_is_refused(tmp_path):
