@@ -302,6 +302,10 @@ class Catalog(CatalogWriting):
     def has_years(self) -> bool:
         return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
 
+    def without_year(self) -> int:
+        """Papers with no year: a year filter leaves them out (counted on the year index)."""
+        return self._all("SELECT count(*) FROM papers WHERE year IS NULL")[0][0]
+
     def has_author(self, surname: str) -> bool:
         """Some paper has an author of this surname (case-insensitive, accents optional):
         the papers with its words are looked up and read a page at a time until one has it

@@ -236,6 +236,11 @@ class Engine:
         standalone = replace(standalone, question=view.as_written(standalone.question))
         rewrite = _ms(mark)
         query, filters = self._stated_filters(standalone.question, filters, view, notices)
+        dated = filters and (filters.since or filters.until)
+        if dated and (undated := view.catalog.without_year()):  # said, not silently left out
+            many = undated > 1
+            papers = f"{undated:,} paper" + "s" * many
+            notices.append(render("undated", papers=papers, verb="are" if many else "is"))
         # "What did Okafor et al. find ...?", "What did Müller propose?": whose paper is asked
         # about; their papers lead
         cited = cited_authors(query, view.catalog)

@@ -286,3 +286,20 @@ def test_the_ui_author_box_takes_bibliographic_names(tmp_path) -> None:
     assert sorted(catalog.select(Filters.of(wanted))) == ["p1", "p2"]
     assert ui_filters("", "", "Smith, Lee", "cs, stat", "")["authors"] == ["Smith", "Lee"]
     catalog.close()
+
+
+def test_a_year_filter_says_how_many_papers_it_leaves_out_for_having_no_year(tmp_path) -> None:
+    from tests.support.small_corpus import engine_over
+
+    text = "We measure drought effects on wheat yields across {} farms in dry summers."
+    rows = [
+        {"title": "Drought A", "abstract": text.format(40), "update_date": "2021-05-01"},
+        {"title": "Drought B", "abstract": text.format(50), "update_date": "2024-05-01"},
+        {"title": "Drought C", "abstract": text.format(60)},
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask("How does drought affect wheat yields?", filters={"since": 2023})
+    assert "1 paper with no year is left out by the year filter." in answer.notices
+    assert [s.label for s in answer.sources] == ["Drought B"]
+    plain = engine.ask("How does drought affect wheat yields?")
+    assert not any("no year" in n for n in plain.notices)
