@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.question_type import asks_metadata
+from rag.question_type import asks_metadata, terms_of
 from rag.types import Answer
 
 _REF = re.compile(r"\[(\d+)\]")
@@ -14,7 +14,11 @@ _PRONOUN = re.compile(
     r"the approach|the same|also|more|else)\b",
     re.IGNORECASE,
 )
-_SHORT = 8  # words: shorter follow-ups usually lean on the previous turn
+_SHORT = 8  # words: a question this short with no content word leans on the previous turn
+# how a follow-up opens: "and for speech?", "what about 4 bits?", "how about GaLore?"
+_LEANING = re.compile(
+    r"(and|but|so|or|then|also|what about|how about|same for|same with|as for)\b", re.IGNORECASE
+)
 _OTHER = re.compile(r"\b(other|others|another|else|besides|apart from|except)\b", re.IGNORECASE)
 _FOLLOW_UP = re.compile(r" \(follow-up to: (?P<context>.*)\)$", re.DOTALL)
 _THREAD_TURNS = 5  # answers whose cited papers "other papers" leaves out
@@ -51,10 +55,20 @@ def resolve(question: str, history: list[Answer]) -> Standalone:
     rewritten = _REF.sub(name, question)
     if not refs and last.citations and _PRONOUN.search(question) and asks_metadata(question):
         pinned.append(last.citations[0].paper_id)  # "when was it published?": the paper cited
-    if not pinned and (_PRONOUN.search(question) or len(question.split()) < _SHORT):
+    if not pinned and _leans_on_last(question):
         rewritten = f"{question} (follow-up to: {_context(last)})"
     others = _discussed(history) if not pinned and _OTHER.search(question) else []
     return Standalone(rewritten, pinned, others, missing, sorted(by_n))
+
+
+def _leans_on_last(question: str) -> bool:
+    """A follow-up needs the previous turn: "it", "these", "what about speech?", "and for
+    4 bits?", "why?". A question with its own subject ("What is super-convergence?", "What is
+    the boiling point of tungsten?") stands alone, however short."""
+    if _PRONOUN.search(question) or _LEANING.match(question.strip()):
+        return True
+    short = len(question.split()) < _SHORT
+    return short and (not terms_of(question) or bool(_OTHER.search(question)))  # "any others?"
 
 
 def _about_sources(question: str) -> bool:

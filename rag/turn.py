@@ -6,6 +6,7 @@ sharing a closure; `finish` is the last step: check the text and make the `Answe
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -17,8 +18,8 @@ from rag.conversation import Standalone
 from rag.coverage import coverage
 from rag.index_views import IndexView
 from rag.naming import NamePlan
-from rag.question_filters import papers_by
-from rag.question_type import QuestionInfo
+from rag.question_filters import papers_by, without_citations
+from rag.question_type import QuestionInfo, analyze
 from rag.types import Answer, Source, Usage
 
 METADATA = "metadata"  # backend label of answers read from the paper record
@@ -46,6 +47,15 @@ class Turn:
         """The sources by an author the question cites, in source order: they are what it
         asks about, as a paper it names would be."""
         return papers_by(self.sources, self.cited)
+
+    @property
+    def asked_info(self) -> QuestionInfo:
+        """The user's own question (not a follow-up's search text), without its cited authors:
+        what the answer must cover."""
+        text = without_citations(self.asked, self.cited)
+        for name in self.cited:  # also a surname cited alone ("What did Okafor find?")
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
+        return analyze(" ".join(text.split()))
 
     def lap(self, stage: str, since: float) -> None:
         self.timings[stage] = ms(since)
@@ -91,7 +101,8 @@ class Turn:
             invalid_citations=invalid or [],
             notices=self.notices,
             standalone_question=self.standalone.question if self.follow_up else None,
-            coverage=coverage(self.info, answer_part, self.view.stats, self.plan.focus)
+            # what the user asked: not the previous turn's words a follow-up is searched with
+            coverage=coverage(self.asked_info, answer_part, self.view.stats, self.plan.focus)
             if checked
             else None,
         )

@@ -160,3 +160,25 @@ def test_answer_json_shape(engine):
     for key in ("answer", "citations", "sources", "refused", "backend", "timings_ms"):
         assert key in data
     assert {"n", "paper_id", "title", "score"} <= set(data["sources"][0])
+
+
+def test_a_new_subject_after_an_answer_stands_alone(engine):
+    """ "What is super-convergence?" after a quantization answer names its own subject: it is
+    searched alone, and the answer's coverage is judged on what was asked, not on the previous
+    question's words; "what about 3 bits?" still leans on the previous turn."""
+    chat = Chat(engine)
+    chat.ask("How can language models be quantized to 2 bits?")
+    new = chat.ask("What is super-convergence?")
+    assert "follow-up" not in (new.standalone_question or "")
+    assert "Super-Convergence" in new.sources[0].label
+    assert new.coverage and not {"follow", "up", "quantized"} & set(new.coverage.terms_missing)
+    leaning = chat.ask("what about 3 bits?")
+    assert "(follow-up to: What is super-convergence?" in (leaning.standalone_question or "")
+
+
+def test_the_check_is_withheld_when_a_compared_name_is_missing(engine):
+    """ "Does VPTQ outperform GPTQ ...?": quotes about VPTQ alone do not cover GPTQ."""
+    answer = engine.ask("Does VPTQ outperform GPTQ on LLaMA-3 at 4 bits?")
+    assert answer.coverage and not answer.coverage.covered
+    assert "GPTQ" in answer.coverage.terms_missing
+    assert "LLaMA-3" not in answer.coverage.terms_missing, "a setting, not what is asked"
