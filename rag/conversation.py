@@ -40,7 +40,8 @@ def resolve(question: str, history: list[Answer]) -> Standalone:
     refs = [int(n) for n in _REF.findall(question)] if _about_sources(question) else []
     if not history:
         return Standalone(question, [], missing=refs)
-    last = history[-1]
+    # the last answer with sources: "no source [9]" has none, and keeps the thread's numbers
+    last = next((a for a in reversed(history) if a.sources), history[-1])
     by_n = {s.n: s for s in last.sources}
     pinned: list[str] = []
     missing = [n for n in refs if n not in by_n]

@@ -291,6 +291,7 @@ class Engine:
         named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
         named = named or bool(turn.by_cited)
         if turn.standalone.missing and not pinned:  # "Who wrote [9]?": no such source
+            turn.sources[:] = []  # nothing retrieved for it is cited, nor renumbers the thread
             return no_source(turn.standalone.missing, turn.standalone.known), True, label
         # "Who wrote the paper on sparse routing?": the retrieved paper it describes, if any
         described = describes_a_paper(turn.asked) and not evidence_too_weak(

@@ -95,10 +95,10 @@ def _and(items: list[str]) -> str:
 
 def no_source(missing: list[int], known: list[int]) -> str:
     """ "Who wrote [9]?" when no previous answer has a source [9]: say so, and which it had."""
-    refs = _and([f"[{n}]" for n in missing])
+    refs = _and([str(n) for n in missing])  # no [n] here: it would read as a citation
     if not known:
         return render("no_source", refs=refs, had="there is no earlier answer in this chat")
-    had = f"the last answer's sources are [{known[0]}] to [{known[-1]}]"
+    had = f"the last answer's sources are {known[0]} to {known[-1]}"
     return render("no_source", refs=refs, had=had)
 
 

@@ -47,8 +47,11 @@ def test_metadata_question_is_answered_from_the_record(tmp_path):
         assert dated.backend == "metadata" and "2021-05-04 [1]" in dated.text, follow_up
     # a source the last answer does not have is not another paper's record
     missing = chat.ask("Who wrote [9]?")
-    assert missing.refused and "no source [9]" in missing.text and "Ada" not in missing.text
-    assert "sources are [1] to [2]" in missing.text
+    assert missing.refused and "no source 9" in missing.text and "Ada" not in missing.text
+    assert "sources are 1 to 2" in missing.text and "[" not in missing.text
+    assert missing.sources == [], "nothing retrieved for it is shown or renumbers the thread"
+    again = chat.ask("Who wrote [1]?")  # still the last answer with sources
+    assert again.backend == "metadata" and "Ada Lovelace, Alan Turing [1]" in again.text
     alone = Chat(engine).ask("Who wrote [1]?")
     assert alone.refused and "no earlier answer" in alone.text
     # a paper described, not named: the record of the retrieved paper it describes, if any

@@ -78,8 +78,9 @@ def test_cited_answer_follow_up_and_errors(app_url: str, engine: Any) -> None:
     assert 'id="src-2-1"' in sources_html and "Earlier answers (1)" in sources_html
 
     # An empty question is a clear message in the chat, not a stack trace...
-    chat, _, error, box = _ask(client, "   ")
+    chat, panel, error, box = _ask(client, "   ")
     assert error["kind"] == "QuestionError"
+    assert "was not answered" in panel and "src-2-1" not in panel, "not the last answer's"
     last = _text(chat[-1])
     assert chat[-1]["role"] == "assistant" and "The question is empty" in last
     assert "Traceback" not in last and len(chat) == 5

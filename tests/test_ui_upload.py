@@ -39,6 +39,7 @@ def test_uploaded_papers_are_answered_without_a_restart(tmp_path) -> None:
 
         report, _ = client.predict([handle_file(str(bad))], api_name="/add_papers")
         assert report.startswith("**Not added:**") and "notes.json" in report, report
+        assert str(corpus) not in report, "the file's name, not the server's folders"
         assert not (corpus / "uploads" / "notes.json").exists(), "a bad upload is not kept"
     assert len(engine.papers) == 13
 

@@ -102,6 +102,7 @@ class Session:
     answers: list[tuple[int, Answer]] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
     turns: int = 0
+    failed: bool = False  # the last question got an error, not an answer: nothing to export
 
     @property
     def history(self) -> list[Answer]:
@@ -205,10 +206,12 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                 log.error("engine.stream ended without an Answer for %r", question[:200])
                 message = render.error_md(GENERIC_ERROR)
                 error = {"error": GENERIC_ERROR, "kind": "InternalError"}
-        if answer is None:
+        if answer is None:  # the sources and export of the previous answer are not this one's
             session.messages = [*shown, {"role": "assistant", "content": message}]
-            yield session.messages, gr.skip(), error, question, session
+            session.failed = True
+            yield session.messages, render.unanswered_html(), error, question, session
             return
+        session.failed = False
         session.turns = turn
         session.answers = [*session.answers, (turn, answer)][-MAX_TURNS:]
         session.messages = [
@@ -220,7 +223,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         yield session.messages, render.sources_html(session.answers), data, "", session
 
     def export(session: Session | None) -> tuple[str, str]:
-        if not session or not session.answers:
+        if not session or not session.answers or session.failed:
             return "", ""
         answer = session.answers[-1][1]
         return answer.to_markdown(), answer.to_bibtex()

@@ -224,6 +224,14 @@ def coverage_gap(answer: Answer) -> str:
     return "" if answer.refused else gap(answer.coverage)
 
 
+def unanswered_html() -> str:
+    """The panel after a question that got an error: no sources, not the previous answer's."""
+    return (
+        '<div class="src-panel"><div class="src-empty">The last question was not answered '
+        "(see the message in the chat), so it has no sources.</div></div>"
+    )
+
+
 def sources_html(answers: list[tuple[int, Answer]]) -> str:
     """The panel: the current answer's sources in full, earlier answers' sources folded."""
     if not answers:

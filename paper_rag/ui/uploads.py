@@ -3,6 +3,7 @@ by the running app, which then answers from them without a restart."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -53,7 +54,8 @@ def add_papers(engine: Engine, settings: Settings, paths: list[str] | None) -> s
         except RagError as exc:
             for path in saved:  # a file that cannot be read must not break the next ingest
                 path.unlink(missing_ok=True)
-            return "\n".join([f"**Not added:** {exc}", *lines])
+            said = str(exc).replace(f"{dest}{os.sep}", "")  # the file's name, not server paths
+            return "\n".join([f"**Not added:** {said}", *lines])
         engine.reload_if_changed(force=True)
         lines = [
             f"**Added {summary.embedded_papers} new papers** from {summary.files} file(s) "
