@@ -330,7 +330,8 @@ class Engine:
     ) -> tuple[str, Filters | None]:
         """Filters the question states ("since 2023", "by Smith"), unless some were given;
         applied only when papers match them, and always said."""
-        if filters and filters.active:
+        if filters and filters.active:  # said as read: "Lee, Bob" in a box is two authors
+            notices.append(f"Filtered: {filters.describe()}.")
             return question, filters
         stated, rest = filters_from_question(question, view.catalog)
         if not stated.active or not view.catalog.select(stated):

@@ -300,6 +300,7 @@ def test_a_year_filter_says_how_many_papers_it_leaves_out_for_having_no_year(tmp
     engine = engine_over(tmp_path, rows)
     answer = engine.ask("How does drought affect wheat yields?", filters={"since": 2023})
     assert "1 paper with no year is left out by the year filter." in answer.notices
+    assert "Filtered: years 2023-…." in answer.notices, "the filter as it was read"
     assert [s.label for s in answer.sources] == ["Drought B"]
     plain = engine.ask("How does drought affect wheat yields?")
     assert not any("no year" in n for n in plain.notices)
