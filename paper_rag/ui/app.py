@@ -323,8 +323,11 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         for event in asked:  # every answer refreshes the export panel
             event.then(export, session, [export_md, export_bib], api_visibility="private",
                        queue=False)  # fmt: skip
-        new_chat_button.click(new_chat, None, outputs, api_name="new_chat", queue=False)
-        chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False)
+        # a new chat stops the answer still running: its result would bring the old chat back
+        new_chat_button.click(
+            new_chat, None, outputs, api_name="new_chat", queue=False, cancels=asked
+        )
+        chatbot.clear(new_chat, None, outputs, api_visibility="private", queue=False, cancels=asked)
 
         def add(paths: list[str] | None, progress=TRACK_TQDM) -> tuple:
             report = uploads.add_papers(engine, settings, paths)
