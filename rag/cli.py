@@ -154,8 +154,17 @@ def _ingest(args: argparse.Namespace, settings) -> int:
         + (f"; {len(s.skipped)} records skipped" if s.skipped else "")
         + (f"; {s.filtered} records filtered out" if s.filtered else "")
         + (f"; {s.repaired_papers} incomplete papers repaired" if s.repaired_papers else "")
+        + (
+            f"; {_papers(s.removed_papers)} no longer in the files removed"
+            if s.removed_papers
+            else ""
+        )
     )
     return 0
+
+
+def _papers(n: int) -> str:
+    return f"{n} paper" + ("" if n == 1 else "s")
 
 
 SHOWN = 5  # lines of each kind (per file for skips) before "... and N more"

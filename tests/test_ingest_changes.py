@@ -317,6 +317,12 @@ def test_a_deleted_record_leaves_and_a_paper_in_another_file_keeps_its_other_pla
     assert code == 0 and "would remove 1 paper no longer in zotero.ris" in out
     assert "; 1 paper no longer in zotero.ris would be kept for other files" in out
     assert _records(settings).keys() == set(ids.values()), "a dry run writes nothing"
+    code, out, _ = run_cli(monkeypatch, capsys, settings, "ingest", str(zotero))
+    assert code == 0 and out.rstrip().endswith("; 1 paper no longer in the files removed"), out
+    assert len(_records(settings)) == 2
+    zotero.write_text(_ris(entries), encoding="utf-8")  # back, to check the report in full
+    ingest([zotero], settings, progress=False)
+    zotero.write_text(_ris(entries[2:]), encoding="utf-8")
     summary = ingest([zotero], settings, progress=False)
     assert summary.papers_in_index == 2 and summary.removed_papers == 1
     [report] = summary.per_file
