@@ -276,3 +276,18 @@ def test_refusal_is_shown_clearly(app_url: str) -> None:
     assert data["refused"] is True and data["citations"] == []
     assert _text(chat[-1]).startswith("**Not answered: the abstracts do not cover this.**")
     assert 'class="src-refused"' in sources_html and 'class="src-card"' in sources_html
+
+
+def test_a_question_shows_as_typed_with_urls_whole_and_long_ones_clipped(engine) -> None:
+    """A URL in parentheses keeps its ")" (it was shown "\\)" and linked to "x.png%5C"); a
+    link or image in the question is still text; the sources panel heads a long question
+    shortened, not with all of it."""
+    from paper_rag.ui.render import TITLE_CHARS, literal_md, sources_html
+
+    shown = literal_md("see (https://x.org/a.png) and [link](javascript:alert(1)) ![i](x)")
+    assert "(https://x.org/a.png)" in shown and "\\)" not in shown
+    assert "\\[link\\](javascript" in shown and "\\!\\[i\\]" in shown
+    answer = engine.ask("What does NUPES propose? " + "Some pasted context here. " * 80)
+    panel = sources_html([(1, answer)])
+    title = panel.split('<div class="src-title">')[1].split("</div>")[0]
+    assert len(title) < TITLE_CHARS + 60 and title.endswith("…</q>")

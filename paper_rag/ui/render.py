@@ -16,7 +16,8 @@ from rag.types import Answer, SentenceCheck, Source
 
 _CITE = re.compile(r"\[(\d+)\]")
 # Markdown punctuation that could turn a question into formatting, links or images.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+# not parentheses: with "[" and "!" escaped they make no link, and a URL keeps its ")"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
 _MD_LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
 SCORE_HELP = "fused retrieval score (dense + BM25, reciprocal-rank fusion); higher is better"
 _BLANK = re.compile(r"\s+")
@@ -38,6 +39,13 @@ def literal_md(text: str) -> str:
     """Markdown that displays `text` exactly as typed (no HTML, no formatting)."""
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return esc(_MD_LINE_START.sub(r"\1\2\\\3", text))
+
+
+TITLE_CHARS = 300  # a long question heads the sources panel shortened
+
+
+def _clip(question: str) -> str:
+    return question if len(question) <= TITLE_CHARS else question[:TITLE_CHARS].rstrip() + " …"
 
 
 def anchor(turn: int, n: int) -> str:
@@ -244,7 +252,7 @@ def sources_html(answers: list[tuple[int, Answer]]) -> str:
     cited = {c.n for c in current.citations}
     parts = [
         '<div class="src-panel">',
-        f'<div class="src-title">Sources for: <q>{esc(current.question)}</q></div>',
+        f'<div class="src-title">Sources for: <q>{esc(_clip(current.question))}</q></div>',
         f'<div class="src-backend">backend: <code>{esc(current.backend)}</code></div>',
     ]
     parts += [
@@ -260,7 +268,7 @@ def sources_html(answers: list[tuple[int, Answer]]) -> str:
             f"<details class='src-earlier'><summary>Earlier answers ({len(earlier)})</summary>"
         )
         for t, answer in reversed(earlier):
-            parts.append(f'<div class="src-title">{esc(answer.question)}</div>')
+            parts.append(f'<div class="src-title">{esc(_clip(answer.question))}</div>')
             done = {c.n for c in answer.citations}
             parts += [_card(s, t, done, open_=False) for s in answer.sources]
         parts.append("</details>")
