@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-from rag.errors import CorpusError
 from rag.formats.arxiv import is_withdrawal_notice
 from rag.formats.base import Record, Skip, make_record
 from rag.formats.meta import arxiv_id_of, normalize
+from rag.formats.xml_records import elements, node_text
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -27,17 +27,12 @@ def is_arxiv_atom(head: str) -> bool:
 
 
 def read_arxiv_atom(path: str, text: str) -> Iterator[Record | Skip]:
-    lines = [text.count("\n", 0, m.start()) + 1 for m in _ENTRY_START.finditer(text)]
-    try:
-        root = ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as exc:
-        raise CorpusError(path, exc.position[0], f"invalid XML ({exc}).") from exc
-    for index, entry in enumerate(root.iter(f"{_ATOM}entry")):
-        yield _record(path, lines[index] if index < len(lines) else 1, entry)
+    for line, entry in elements(path, text, _ENTRY_START, f"{_ATOM}entry"):
+        yield _record(path, line, entry)
 
 
 def _text(node: ET.Element | None) -> str | None:
-    return " ".join("".join(node.itertext()).split()) or None if node is not None else None
+    return node_text(node) or None
 
 
 def _record(path: str, line: int, entry: ET.Element) -> Record | Skip:
