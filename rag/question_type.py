@@ -325,12 +325,12 @@ def _phrases(question: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=512)
 def asks_metadata(question: str) -> bool:
     """ "Who wrote [2]?", "when was it published?": the record is asked for, not the abstract."""
     return bool(_METADATA.search(question.strip()))
 
 
+@lru_cache(maxsize=512)
 def analyze(question: str) -> QuestionInfo:
     """Classify a question; the first matching kind wins (metadata is the most specific)."""
     number = _NUMBER.search(question)
