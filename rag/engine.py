@@ -282,6 +282,9 @@ class Engine:
         pinned = bool(turn.standalone.pinned)
         if filters and filters.active and not sources:
             return render("no_match", filters=filters.describe()), True, label
+        if turn.standalone.missing and not pinned:  # "Who wrote [9]?": no such source
+            turn.sources[:] = []  # nothing retrieved for it is cited, nor renumbers the thread
+            return no_source(turn.standalone.missing, turn.standalone.known), True, label
         unknown = view.retriever.unknown_terms(turn.asked)
         unknown = [
             u
@@ -290,14 +293,7 @@ class Engine:
         ]
         named = plan.about or (sources and sources[0].paper_id in plan.about_if_retrieved)
         named = named or bool(turn.by_cited)
-        if turn.standalone.missing and not pinned:  # "Who wrote [9]?": no such source
-            turn.sources[:] = []  # nothing retrieved for it is cited, nor renumbers the thread
-            return no_source(turn.standalone.missing, turn.standalone.known), True, label
-        # "Who wrote the paper on sparse routing?": the retrieved paper it describes, if any
-        described = describes_a_paper(turn.asked) and not evidence_too_weak(
-            self.settings, turn, unknown, False
-        )
-        if info.kind == "metadata" and (pinned or named or described):
+        if info.kind == "metadata" and (pinned or named or self._describes(turn, unknown)):
             meta = view.meta[sources[0].paper_id]
             text, answered = metadata_answer(turn.asked, sources[0], meta)
             return text, not answered, METADATA
@@ -323,6 +319,13 @@ class Engine:
         if not pinned and unreported:
             return unreported_notice(info.measure, unreported), True, label
         return None
+
+    def _describes(self, turn: Turn, unknown: list[str]) -> bool:
+        """ "Who wrote the paper on sparse routing?": the question describes one paper, and
+        retrieval found it well enough to answer for it."""
+        return describes_a_paper(turn.asked) and not evidence_too_weak(
+            self.settings, turn, unknown, False
+        )
 
     @staticmethod
     def _stated_filters(
