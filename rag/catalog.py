@@ -128,6 +128,7 @@ class Catalog(CatalogWriting):
         self._cache: BoundedCache[str, PaperRecord] = BoundedCache(CACHE_RECORDS)
         self._writable = create
         self._selections: BoundedCache[Filters, Selection] = BoundedCache(CACHE_SELECTIONS)
+        self._undated: int | None = None  # a reader's count of papers with no year
         if create and self.info(LINEAGE_KEY) is None:  # a new index, not a copy of one
             self.set_info(LINEAGE_KEY, uuid.uuid4().hex)
         if create and self.renumbered():
@@ -303,8 +304,11 @@ class Catalog(CatalogWriting):
         return bool(self._all("SELECT 1 FROM papers WHERE year IS NOT NULL LIMIT 1"))
 
     def without_year(self) -> int:
-        """Papers with no year: a year filter leaves them out (counted on the year index)."""
-        return self._all("SELECT count(*) FROM papers WHERE year IS NULL")[0][0]
+        """Papers with no year: a year filter leaves them out (counted on the year index, once
+        per reader: its catalog does not change, and the count reads every undated entry)."""
+        if self._writable or self._undated is None:
+            self._undated = self._all("SELECT count(*) FROM papers WHERE year IS NULL")[0][0]
+        return self._undated
 
     def has_author(self, surname: str) -> bool:
         """Some paper has an author of this surname (case-insensitive, accents optional):
