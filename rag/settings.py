@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         description="In that ranking, weight of the question's terms a sentence contains "
         "(IDF-weighted share) next to its similarity (0: similarity only; dev-tuned).",
     )
+    survey_feedback_weight: float = Field(
+        0.6,
+        ge=0,
+        description="For a question asking for papers on a topic, weight of its first papers' "
+        "mean vector added to the query for a second search (0: off; dev-tuned).",
+    )
     rare_name_bm25_weight: float = Field(
         2.0, description="BM25 weight when the question names something only 1-3 papers contain."
     )

@@ -73,6 +73,23 @@ def test_hybrid_fusion_adds_the_best_sentence_ranking(engine) -> None:
     assert with_list > engine.with_settings(sentence_weight=0).retrieve(question)[0][0].score
 
 
+def test_a_survey_question_searches_again_toward_its_first_papers(engine) -> None:
+    """Pseudo-relevance feedback: the first papers stay; the rest come from a query moved
+    toward the first ones, which finds an on-topic paper the question's words missed."""
+    off = engine.with_settings(survey_feedback_weight=0)
+
+    def top(eng, question: str) -> list[str]:
+        return [s.paper_id for s in eng.retrieve(question, top_k=5)[0]]
+
+    survey = "What neural text-to-speech work is in the collection?"
+    with_feedback, without = top(engine, survey), top(off, survey)
+    assert with_feedback[:2] == without[:2]
+    found = [p for p in with_feedback if p not in without]
+    assert found and all("speech" in engine.papers[p].abstract.lower() for p in found)
+    lookup = "How can a 100B model be fine-tuned on one GPU by offloading to SSDs?"
+    assert top(engine, lookup) == top(off, lookup), "only survey questions search again"
+
+
 def test_concurrent_retrievals_match_sequential_ones(engine) -> None:
     """Many questions at once (as the UI serves them from several threads), with and without
     a filter, give the sequential results: the shared caches and indexes are thread-safe."""
