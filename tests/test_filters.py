@@ -110,6 +110,11 @@ def test_ui_filter_boxes_apply_and_sources_show_the_byline_and_link(meta_engine)
         assert data["sources"] and all(s["year"] >= 2023 for s in data["sources"])
         assert all(any(c.startswith("cs.") for c in s["categories"]) for s in data["sources"])
         assert 'class="src-biblio"' in html and 'href="https://' in html
+        _, html, data, _ = client.predict(
+            "How can models be trained?", 5, "extractive", "2030", "", "", "", "", api_name="/ask"
+        )
+        assert data["refused"] and not data["sources"]
+        assert "No sources were retrieved" in html and "closest papers" not in html
         _, _, error, _ = client.predict(
             "How can models be trained?", 5, "extractive", "soon", "", "", "", "", api_name="/ask"
         )

@@ -206,9 +206,10 @@ def _link_label(source: Source) -> str:
 
 def _check_box(answer: Answer) -> str:
     if answer.refused:
+        closest = "; these are the closest papers" if answer.sources else ""
         return (
-            '<div class="src-refused">The abstracts do not answer this question; '
-            "these are the closest papers.</div>"
+            '<div class="src-refused">The abstracts do not answer this question'
+            f"{closest}.</div>"
         )
     items = []
     for check in answer.unsupported:
