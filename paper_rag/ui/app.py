@@ -7,6 +7,7 @@ settings)` builds the Blocks so tests can start it on any port.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,7 @@ class Session:
     messages: list[dict[str, str]] = field(default_factory=list)
     turns: int = 0
     failed: bool = False  # the last question got an error, not an answer: nothing to export
+    answered_at: float = float("-inf")  # time.monotonic() when the last reply was shown
 
     @property
     def history(self) -> list[Answer]:
@@ -152,6 +154,7 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
+DOUBLE_CLICK_S = 1.5  # an empty Ask this soon after a reply is the second click of a double click
 EXAMPLE_TITLES = 5000  # example questions come from the first papers, at any index size
 
 
@@ -209,6 +212,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         if answer is None:  # the sources and export of the previous answer are not this one's
             session.messages = [*shown, {"role": "assistant", "content": message}]
             session.failed = True
+            session.answered_at = time.monotonic()
             yield session.messages, render.unanswered_html(), error, question, session
             return
         session.failed = False
@@ -220,7 +224,18 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         ]
         data = answer.to_json()
         data["turn"] = turn
+        session.answered_at = time.monotonic()
         yield session.messages, render.sources_html(session.answers), data, "", session
+
+    def ask_clicked(question: str, *rest: Any) -> Iterator[tuple[Any, ...]]:
+        """The Ask button: an empty box just after a reply is a double click's second click
+        (the reply emptied the box), not a question to answer with "the question is empty"."""
+        session = rest[-1]
+        recent = session is not None and time.monotonic() - session.answered_at < DOUBLE_CLICK_S
+        if recent and not (question or "").strip():
+            yield _skips(len(outputs))
+            return
+        yield from ask(question, *rest)
 
     def export(session: Session | None) -> tuple[str, str]:
         if not session or not session.answers or session.failed:
@@ -312,7 +327,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
         asked = [
             question.submit(ask, inputs, outputs, api_name="ask", **common),
-            ask_button.click(ask, inputs, outputs, api_visibility="private", **common),
+            ask_button.click(ask_clicked, inputs, outputs, api_visibility="private", **common),
             *(
                 button.click(
                     lambda text: text, button, question, api_visibility="private", queue=False

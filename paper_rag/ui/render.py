@@ -207,10 +207,7 @@ def _link_label(source: Source) -> str:
 def _check_box(answer: Answer) -> str:
     if answer.refused:
         closest = "; these are the closest papers" if answer.sources else ""
-        return (
-            '<div class="src-refused">The abstracts do not answer this question'
-            f"{closest}.</div>"
-        )
+        return f'<div class="src-refused">The abstracts do not answer this question{closest}.</div>'
     items = []
     for check in answer.unsupported:
         items.append(f"<li>{esc(check.text)} <em>({esc(_reason(check))})</em></li>")
