@@ -140,6 +140,7 @@ def _ingest(args: argparse.Namespace, settings) -> int:
         return 0
     s = summary
     _print_some("skipped", s.skipped, per_file=True)
+    _print_some("note", s.notices, per_file=True)
     _print_some("merged", s.merged)
     for report in s.per_file:
         print(f"  {FileReport(**report).line()}")

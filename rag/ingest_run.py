@@ -37,6 +37,7 @@ class IngestSummary:
     repaired_papers: int = 0  # found incomplete by the closing check and re-embedded
     unchanged_files: int = 0  # already in the index as they are: not read again
     skipped: list[str] = field(default_factory=list)  # records left out, with file:line and why
+    notices: list[str] = field(default_factory=list)  # problems that cost no record
     merged: list[str] = field(default_factory=list)  # every paper found more than once, and why
     filtered: int = 0  # records outside --category / --since
     per_file: list[dict] = field(default_factory=list)  # see rag.ingest_report.FileReport
@@ -164,6 +165,7 @@ class IngestRun:
             repaired_papers=health.repaired,
             unchanged_files=len(self.unchanged_files),
             skipped=self.read.problems() + self.too_long,
+            notices=self.read.notices(),
             merged=self.merges,
             filtered=sum(c.filtered for c in self.read.files.values()),
             per_file=[replace(r, dry_run=dry_run).as_dict() for r in self.reports()],

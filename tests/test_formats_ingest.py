@@ -61,3 +61,18 @@ def test_every_format_family_ingests_with_one_paper_per_real_paper(tmp_path) -> 
     assert summary["embedded_papers"] == 0 and summary["papers_in_index"] == len(papers)
     assert len(summary["skipped"]) == skipped
     assert any("(same DOI" in line for line in summary["merged"])
+
+
+def test_a_file_cut_short_is_a_note_not_a_skipped_record(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (SAMPLES / "zotero.ris").read_text(encoding="utf-8")
+    (corpus / "zotero.ris").write_text(text[: text.rindex("ER  -")], encoding="utf-8")
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    done = rag(settings, "ingest", "--quiet", "--dry-run", str(corpus))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "note: zotero.ris:29: the file ends inside this record" in done.stderr
+    assert "skipped:" not in done.stderr and "records skipped" not in done.stdout
+    assert "zotero.ris: 3 read, 0 skipped" in done.stdout
+    report = json.loads(rag(settings, "ingest", "--json", "--dry-run", str(corpus)).stdout)
+    assert report["skipped"] == [] and report["notices"][0].startswith("zotero.ris:29: ")

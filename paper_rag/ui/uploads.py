@@ -63,6 +63,7 @@ def add_papers(engine: Engine, settings: Settings, paths: list[str] | None) -> s
             f"{summary.unchanged_papers} already indexed). The collection now holds "
             f"{summary.papers_in_index} papers; ask about them now.",
             *[f"- skipped: {s}" for s in summary.skipped[:10]],
+            *[f"- note: {s}" for s in summary.notices[:10]],
             *lines,
         ]
     return "\n".join(lines)

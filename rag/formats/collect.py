@@ -33,9 +33,13 @@ class CorpusRead:
     files: dict[str, FileCount] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
-        """One line per problem: "file:line: why" for records, "file: why" for files."""
-        lines = [f"{s.location}: {s.reason}" for s in self.skipped]
+        """One line per record or file left out: "file:line: why", "file: why"."""
+        lines = [f"{s.location}: {s.reason}" for s in self.skipped if not isinstance(s, Notice)]
         return lines + [str(e) for e in self.failed]
+
+    def notices(self) -> list[str]:
+        """One line per problem that cost no record ("file:line: why")."""
+        return [f"{s.location}: {s.reason}" for s in self.skipped if isinstance(s, Notice)]
 
 
 def read_corpus(
