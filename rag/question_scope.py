@@ -208,6 +208,23 @@ def described(question: str) -> tuple[str, ...]:
     return tuple(kinds.values()) if len(kinds) > 1 else ()
 
 
+# "Which papers ...", "what work ...", "what does the collection have on ...": the papers
+# themselves are asked for, so a name the question gives is their topic, not one paper to
+# quote ("Which papers scale 3D Gaussian Splatting to cities?" although one title holds it).
+_PAPERS_WANTED = re.compile(
+    r"\b(which|what) ([\w\-]+ ){0,3}(papers|works|studies|articles)\b|"
+    r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|\b(this|the) (collection|corpus)\b|"
+    r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_papers(question: str) -> bool:
+    """A survey that asks for the papers themselves, not for one thing's methods or parts
+    ("LiGNN sped up by how much, and which techniques made that possible?")."""
+    return wants_survey(question) and bool(_PAPERS_WANTED.search(question))
+
+
 def wants_survey(question: str) -> bool:
     """ "What methods scale X?", "What work is there on Y?": the answer should name each paper
     that addresses it, one group per paper, not dwell on the best one."""

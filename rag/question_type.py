@@ -20,6 +20,7 @@ from rag.question_scope import (
     asks_for_papers,
     only_as_example,
     papers_asked,
+    wants_papers,
     wants_survey,
 )
 
@@ -180,6 +181,10 @@ class QuestionInfo:
     @property
     def wants_survey(self) -> bool:
         return self.kind != "metadata" and wants_survey(self.text)
+
+    @property
+    def wants_papers(self) -> bool:
+        return self.kind != "metadata" and wants_papers(self.text)
 
     @property
     def asks_for_field(self) -> bool:

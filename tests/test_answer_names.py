@@ -444,3 +444,34 @@ def test_a_title_name_typed_with_a_typo_names_the_paper(tmp_path):
     answer = engine.ask("swarm paralelism model size on preemptible T4s")
     assert not answer.refused
     assert quote_groups(answer)[0][0] == 1 and answer.sources[0].title.startswith("SWARM")
+
+
+def test_which_papers_on_a_name_one_title_holds_lists_the_papers(tmp_path):
+    """ "Which papers scale Foam Splatting to cities?" asks for the papers on that topic: the
+    one whose title holds the name does not make it a question about that paper alone."""
+    rows = [
+        {
+            "title": "CityFoam: Foam Splatting for Large-scale Unbounded Scenes",
+            "abstract": "We scale Foam Splatting to large-scale unbounded city scenes. "
+            "A voxel-based densification guides the reconstruction of large scenes.",
+        },
+        {
+            "title": "VastFoam: Vast Foams for Large Scene Reconstruction",
+            "abstract": "We present VastFoam, the first method for real-time rendering of "
+            "large city scenes based on Foam Splatting, trained block by block.",
+        },
+        {
+            "title": "UrbanBlocks: Reconstructing Whole Cities",
+            "abstract": "We partition city-scale scenes into blocks and reconstruct each one "
+            "with Foam Splatting, scaling to large scenes of many square kilometres.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask(
+        "Which papers in the collection scale Foam Splatting up to large city scenes?"
+    )
+    groups = quote_groups(answer)
+    assert len(groups) == 3, answer.text
+    one = engine.ask("How does CityFoam scale Foam Splatting up, and which techniques does it use?")
+    assert [n for n, _ in quote_groups(one)] == [1], one.text

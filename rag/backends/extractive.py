@@ -102,7 +102,8 @@ class ExtractiveBackend:
             required=named if turn.info.kind == "comparison" else (leads or named[:1]),
             # "LiGNN sped up by how much, and which techniques made that possible?" asks
             # about one paper's techniques; "What systems has LinkedIn described?" about papers
-            survey=turn.info.wants_survey
+            survey=turn.info.wants_papers
+            or turn.info.wants_survey
             and not (leads and len(set(turn.plan.about)) == 1)
             or _examples_only(turn),
         )
