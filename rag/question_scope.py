@@ -175,6 +175,28 @@ _THE_ONE_AND_THE_OTHER = re.compile(
     rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
     re.IGNORECASE,
 )
+# "one paper using X, one that schedules Y, and one that pre-trains Z"
+_ONE_THAT = re.compile(
+    r"\bone (?:(?:paper|study|work|method|system|model|approach) )?"
+    r"(?=(?:that|which|using|with|on|about|for|where|from|in)\b)",
+    re.IGNORECASE,
+)
+_DESCRIPTION_STOP = re.compile(rf"\s*(?:[?.;:]|\s[-—–]\s|,\s*(?:and\s+)?{WH})", re.IGNORECASE)
+_NEXT_ONE = re.compile(r",?\s*(?:(?:and|or)\s+)?$", re.IGNORECASE)
+# "compare the hierarchical actor-critic framework with the method that turns RLHF into ..."
+_COMPARE_WITH = re.compile(
+    r"(?:^|[:;.?]\s+|\s[-—–]\s)compare (?!(?:how|what|which|why|whether|two|three|both)\b)"
+    r"(?P<first>[^;?:]{4,200}?)\s+(?:with|against|versus|vs\.?)\s+"
+    rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
+    re.IGNORECASE,
+)
+# "Two industrial video-generation reports: a cast of media models ..., and a model family ..."
+_COUNTED_LIST = re.compile(
+    r"\b(?:two|three|both)\b[^:?;]{0,80}:\s*(?:a|an|one)\s+(?P<first>[^;?]{4,200}?),\s+"
+    r"(?:and\s+)?(?:a|an|another|the other)\s+"
+    rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
+    re.IGNORECASE,
+)
 _LETTERED = re.compile(
     r"\(([a-e])\)\s*(?P<side>[^()]{4,200}?)\s*(?=,?\s*(?:and\s+|or\s+)?\([a-e]\)|[?.;:]|$)",
     re.IGNORECASE,
@@ -194,9 +216,11 @@ def described(question: str) -> tuple[str, ...]:
     """The papers a question describes one by one ("two papers: one reweights timestep losses,
     the other looks at the SNR distribution", "(a) 3D edge maps and (b) tourist photos"): each
     description, in order; empty when it does not."""
-    for pattern in (_ONE_AND_OTHER, _THE_ONE_AND_THE_OTHER):
+    for pattern in (_ONE_AND_OTHER, _THE_ONE_AND_THE_OTHER, _COUNTED_LIST, _COMPARE_WITH):
         if found := pattern.search(question):
             return (found.group("first").strip(" ,"), found.group("second").strip(" ,"))
+    if len(ones := _one_that(question)) > 1:
+        return ones
     lettered = tuple(found.group("side").strip(" ,") for found in _LETTERED.finditer(question))
     if len(lettered) > 1:
         return lettered
@@ -217,6 +241,22 @@ _PAPERS_WANTED = re.compile(
     r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b",
     re.IGNORECASE,
 )
+
+
+def _one_that(question: str) -> tuple[str, ...]:
+    """ "one using X, one that schedules Y, and one that Z": the text after each "one", up to
+    the next one or, for the last, the end of its description; empty for a lone "one"."""
+    starts = list(_ONE_THAT.finditer(question))
+    if len(starts) < 2:
+        return ()
+    ends = [after.start() for after in starts[1:]]
+    last = question[starts[-1].end() :]
+    ends.append(starts[-1].end() + len(_DESCRIPTION_STOP.split(last, maxsplit=1)[0]))
+    parts = [
+        _NEXT_ONE.sub("", question[f.end() : end]).strip(" ,")
+        for f, end in zip(starts, ends, strict=True)
+    ]
+    return tuple(p for p in parts if p)
 
 
 def wants_papers(question: str) -> bool:

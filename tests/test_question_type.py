@@ -302,7 +302,31 @@ def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
         "How does the vision paper cope with a large teacher, and how does the language "
         "paper avoid running the teacher online?"
     ) == ("vision", "language")
+    assert described(
+        "For cheap training there is one paper using spot instances with random pipelines, one "
+        "that schedules jobs across mixed network cards, and one that trains a MoE on older "
+        "chips. What does each achieve?"
+    ) == (
+        "using spot instances with random pipelines",
+        "that schedules jobs across mixed network cards",
+        "that trains a MoE on older chips",
+    )
+    assert described(
+        "Agents: compare the hierarchical actor-critic framework with the method that regresses "
+        "relative future rewards. How well does each work?"
+    ) == (
+        "the hierarchical actor-critic framework",
+        "the method that regresses relative future rewards",
+    )
+    assert described(
+        "Two video-generation reports: a cast of media models that also makes audio, and a "
+        "model family for marketing. How big are their models?"
+    ) == ("cast of media models that also makes audio", "model family for marketing")
     for not_described in (
+        "compare UPO and SRPO: how does each one try to make preference optimization robust?",
+        "Compare two ways to cut latency: parallel layers vs. early exits. What does each report?",
+        "How do the OptMATH problems compare in length with NL4OPT?",
+        "Is there one paper on pruning, and what does it report?",
         "What does the original paper report, and what does the second paper add?",
         "How does the one-shot any-to-any VC model work, and what does the other baseline do?",
         "Which one of the two methods is faster?",
