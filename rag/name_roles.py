@@ -224,7 +224,9 @@ def may_be_subject(name: str, question: str) -> bool:
             continue
         # the head noun may follow modifiers: "the Flamingo vision-language model", "the GQA
         # visual question answering benchmark" (not "the X results on the Y benchmark")
-        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[:60])[:HEAD_WINDOW]]
+        # ... past the name's own expansion: "the Coconut (Chain of Continuous Thought) paper"
+        head_side = re.sub(r"^\s*\([^()]{1,80}\)", "", after, count=1)
+        following = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", head_side[:60])[:HEAD_WINDOW]]
         phrase = list(takewhile(lambda w: w not in _FUNCTION_WORDS, following))
         qualifies = _DETERMINER.search(before) or _DETERMINER.search(listed)
         if qualifies and following and not (_HEADS & set(phrase) or following[0] in _COPULAS):

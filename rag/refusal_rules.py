@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rag.name_roles import may_be_subject, origin_names
+from rag.name_roles import heading, may_be_subject, origin_names, plain_word
 from rag.name_titles import names_title
 from rag.question_type import GREEK_LETTERS, terms_of
 from rag.sentence_scoring import mentions, term_weights
@@ -36,6 +36,8 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
         return True
     if unknown and turn.evidence < settings.unknown_term_threshold:
         return True
+    if _heads_with_unknown_name(turn.asked, unknown):
+        return True
     best = _best_sentence(turn)
     if best >= max(settings.unheard_sentence_threshold, settings.sentence_refusal_threshold):
         return False  # most questions: no name lookups below
@@ -48,6 +50,21 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
         return True
     weak = best < settings.sentence_refusal_threshold
     return weak and not (named or mentioned or _names_written(turn) or _titled_topic(turn))
+
+
+def _heads_with_unknown_name(question: str, unknown: list[str]) -> bool:
+    """The question opens with a name as its heading, and it is a name no abstract writes
+    ("Tensor Programs V (muTransfer): what fraction of the compute ...?"): it is about a work
+    the collection does not have, however close the rest of the question comes to some paper.
+    A heading of ordinary words ("remote sensing MAE pretraining 13M images: ...") is a topic."""
+    head = heading(question)
+    outside = re.sub(r"\([^()]*\)", " ", head).split()
+    if not outside or not all(word[0].isupper() for word in outside):
+        return False
+    return any(
+        not plain_word(name) and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", head)
+        for name in unknown
+    )
 
 
 # A quoted title: "in 'A ConvNet for the 2020s'", "the paper “Hollywood in Homes”".

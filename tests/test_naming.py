@@ -225,6 +225,10 @@ def test_the_head_noun_may_follow_a_modifier() -> None:
     assert may_be_subject("Flamingo", question)
     assert not may_be_subject("Flamingo", "Is the Flamingo color scheme pink?")
     assert may_be_subject("3D Qux Corruptions", "How many does the 3D Qux Corruptions suite hold?")
+    # past the name's own expansion in parentheses
+    expanded = "In the Walnut (Web of Latent Nut Thoughts) paper, how is the state fed back?"
+    assert may_be_subject("Walnut", expanded)
+    assert not may_be_subject("Walnut", "Is the Walnut (Web of Latent Nut Thoughts) color pink?")
 
 
 def test_names_used_as_a_benchmark_example_or_container(names) -> None:

@@ -149,3 +149,18 @@ def test_a_heading_word_no_abstract_writes_is_unknown(tmp_path):
     assert engine.ask("snowbound homes: how efficient are heat pumps there?").refused
     assert not engine.ask("How efficient are heat pumps in snowbound homes?").refused
     assert not engine.ask("heat pumps: how efficient are they in cold climates?").refused
+
+
+def test_a_heading_that_names_a_work_no_abstract_writes_is_refused(tmp_path):
+    """ "Heat Pump Atlas V (muHeat): ..." opens on a named work the collection lacks: refused
+    however close the rest comes to a paper; a heading of ordinary words holding an unknown
+    number is a topic, and the known title as heading is answered."""
+    from rag.engine import Engine
+
+    settings = _settings_over(tmp_path, unknown_term_threshold=0.0)
+    engine = Engine(settings)
+    question = "Heat Pump Atlas V (muHeat): how much does efficiency fall in cold climates?"
+    assert engine.ask(question).refused
+    assert not engine.ask("heat pumps 40M homes: how much does efficiency fall?").refused
+    known = engine.ask("Heat Pumps in Winter: how much does efficiency fall in cold climates?")
+    assert not known.refused
