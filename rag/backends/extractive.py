@@ -192,7 +192,10 @@ def choose(
     per_paper = {1: SOLE_PAPER_SENTENCES, 2: PAIR_SENTENCES}.get(len(groups), MAX_PER_PAPER)
     if 1 < len(groups) <= SHORT_LIST:  # each of a few papers says what it does and reports
         budget = max(budget, per_paper * len(groups))
-    least = min(max(SOLE_PAPER_LEAST, info.asks), per_paper) if len(groups) == 1 else 1
+    # a sole paper quotes a sentence per part asked (at least SOLE_PAPER_LEAST), and for a
+    # question of several parts one more, which does not open the group on the motivation
+    parts = min(max(SOLE_PAPER_LEAST, info.asks), per_paper) if len(groups) == 1 else 1
+    least = min(parts + 1, per_paper) if len(groups) == 1 and info.asks > 1 else parts
     for n, chosen in groups:  # more sentences, best paper first, while the budget lasts
         first = chosen[0]
         rest = best_by_paper[n][1:]
@@ -201,13 +204,16 @@ def choose(
         for s in rest:
             if sum(len(c) for _, c in groups) >= budget or len(chosen) >= per_paper:
                 break
-            if s.score < first.score - SENTENCE_GAP and len(chosen) >= least:
+            below = s.score < first.score - SENTENCE_GAP
+            if below and len(chosen) >= least:
                 # a sole paper still gives a third sentence, from after its best one: more of
                 # the answer, without opening on the motivation that precedes it
                 if len(groups) > 1 or len(chosen) >= SOLE_PAPER_FILL:
                     break
                 if s.position < first.position:
                     continue
+            elif below and len(chosen) >= parts and s.position < min(c.position for c in chosen):
+                continue
             if all(float(s.vector @ c.vector) < REDUNDANT for c in chosen):
                 chosen.append(s)
     if info.kind == "definition":  # "what is X and what did it reach on Y": say what X is
