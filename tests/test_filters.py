@@ -51,8 +51,11 @@ def test_each_filter_holds_in_every_retrieval_mode(meta_engine, mode) -> None:
         "category": ({"categories": ["q-bio"]}, lambda s: "q-bio.BM" in s.categories),
         "venue": ({"venues": ["nature methods"]}, lambda s: s.venue and "Nature" in s.venue),
     }
+    survey = "Which papers study efficient training?"  # searched twice (survey feedback)
     for name, (filters, holds) in cases.items():
         answer = engine.ask(question, mode=mode, top_k=10, filters=filters)
+        listed = engine.ask(survey, mode=mode, top_k=10, filters=filters).sources
+        assert listed and all(holds(s) for s in listed), (name, "survey")
         allowed = engine._view.catalog.select(Filters.of(filters))
         assert allowed, name
         got = [s for s in answer.sources]
