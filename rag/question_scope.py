@@ -197,6 +197,14 @@ _COUNTED_LIST = re.compile(
     rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
     re.IGNORECASE,
 )
+# "symdpo vs s-vco: how does each one ...": two things set against each other, and the
+# question asks about each ("Lion vs Adam: how much compute does Lion save?" asks about one)
+_VERSUS = re.compile(
+    r"(?:^|(?<!\be\.g)(?<!\bi\.e)[.;?]\s+)(?P<first>[^:?.;,()]{2,80}?)\s+(?:vs\.?|versus)\s+"
+    r"(?P<second>[^:?.;,()]{2,80}?)(?=\s*[:?]|\s+[-—–]\s|\s*$)",
+    re.IGNORECASE,
+)
+_EACH_SIDE = re.compile(r"\b(?:each|both|which one|which of|the other)\b", re.IGNORECASE)
 _LETTERED = re.compile(
     r"\(([a-e])\)\s*(?P<side>[^()]{4,200}?)\s*(?=,?\s*(?:and\s+|or\s+)?\([a-e]\)|[?.;:]|$)",
     re.IGNORECASE,
@@ -221,6 +229,8 @@ def described(question: str) -> tuple[str, ...]:
             return (found.group("first").strip(" ,"), found.group("second").strip(" ,"))
     if len(ones := _one_that(question)) > 1:
         return ones
+    if (found := _VERSUS.search(question)) and _EACH_SIDE.search(question[found.end() :]):
+        return (found.group("first").strip(), found.group("second").strip())
     lettered = tuple(found.group("side").strip(" ,") for found in _LETTERED.finditer(question))
     if len(lettered) > 1:
         return lettered

@@ -322,7 +322,14 @@ def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
         "Two video-generation reports: a cast of media models that also makes audio, and a "
         "model family for marketing. How big are their models?"
     ) == ("cast of media models that also makes audio", "model family for marketing")
+    assert described("zapdpo vs s-vcx: how does each one make the model look at the image?") == (
+        "zapdpo",
+        "s-vcx",
+    )
     for not_described in (
+        "Lion vs Adam: how much pre-training compute does Lion save?",  # asks about one
+        "Which options are there, e.g. decoding-time filters versus RL tuning, and how does "
+        "each work?",  # examples of the options asked for
         "compare UPO and SRPO: how does each one try to make preference optimization robust?",
         "Compare two ways to cut latency: parallel layers vs. early exits. What does each report?",
         "How do the OptMATH problems compare in length with NL4OPT?",
