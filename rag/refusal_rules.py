@@ -62,9 +62,15 @@ def _heads_with_unknown_name(question: str, unknown: list[str]) -> bool:
     if not outside or not all(word[0].isupper() for word in outside):
         return False
     return any(
-        not plain_word(name) and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", head)
+        _names_a_work(name) and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", head)
         for name in unknown
     )
+
+
+def _names_a_work(word: str) -> bool:
+    """ "muTransfer", "Tensor-X": not an ordinary word ("Chinese", "malware") or a count
+    ("13M", "7B")."""
+    return not plain_word(word) and not word.islower() and bool(re.search(r"[A-Za-z]{3}", word))
 
 
 # A quoted title: "in 'A ConvNet for the 2020s'", "the paper “Hollywood in Homes”".

@@ -162,5 +162,6 @@ def test_a_heading_that_names_a_work_no_abstract_writes_is_refused(tmp_path):
     question = "Heat Pump Atlas V (muHeat): how much does efficiency fall in cold climates?"
     assert engine.ask(question).refused
     assert not engine.ask("heat pumps 40M homes: how much does efficiency fall?").refused
+    assert not engine.ask("Heat Pumps (13M): how much does efficiency fall in the cold?").refused
     known = engine.ask("Heat Pumps in Winter: how much does efficiency fall in cold climates?")
     assert not known.refused
