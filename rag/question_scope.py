@@ -79,16 +79,17 @@ _KINDS_OF_WORK = (
     r"papers|works|methods|studies|approaches|systems|models|tools|frameworks|techniques|"
     r"algorithms|datasets|benchmarks|resources|architectures|solutions|strategies|efforts"
 )
+_MASS_WORK = r"\bwhat ([\w\-]+ ){0,3}(work|research)\b"  # "what work ...", "what recent research"
+_PAPERS_ON = r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b"
 _SURVEY = re.compile(
-    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|"
-    r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|"
+    rf"\b(which|what) ([\w\-]+ ){{0,3}}({_KINDS_OF_WORK})\b|^{_ASK_FOR}|{_MASS_WORK}|"
     r"\bwhat( has|'s|’s) been (done|studied|proposed|shown|explored|tried)\b|"
     r"\bwhat is known about\b|"
     rf"{_ARE_THERE}|^how (are|have|were|is|has) \S+( \S+){{0,6}} (been|being)\b|"
     r"^how (do|did|are|have) (people|researchers|current|recent|existing|state-of-the-art|"
     r"methods|approaches)\b|^(has|have) [^?]{1,80} been (applied|used)\b|"
-    r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b|"
-    r"\b(papers|works|studies)\W*$|^[^:?]{3,80}: (methods|approaches|techniques)\b|"
+    rf"{_PAPERS_ON}|\b(papers|works|studies)\W*$|"
+    r"^[^:?]{3,80}: (methods|approaches|techniques)\b|"
     r"\bwhat does (this|the) (collection|corpus) (have|hold|contain)\b|"
     r"\bwhat('s|’s| is) in (here|there|this collection|the collection)\b",
     re.IGNORECASE,
@@ -162,7 +163,8 @@ def compared(question: str) -> tuple[str, ...]:
 # Papers a question describes one by one instead of naming them: "one converts X, the other
 # trains Y", "the one on X, and the one asking Y", "(a) X, (b) Y and (c) Z". A description ends
 # where the question asks its own thing: "?", ";", " - ", ", what ...".
-_DESCRIPTION_END = rf"(?=\s*(?:[?.;:]|\s[-—–]\s|,\s*(?:and\s+)?{WH}|$))"
+_DESCRIPTION_STOPS = rf"\s*(?:[?.;:]|\s[-—–]\s|,\s*(?:and\s+)?{WH})"
+_DESCRIPTION_END = rf"(?={_DESCRIPTION_STOPS}|\s*$)"
 _ONE_AND_OTHER = re.compile(
     r"(?:^|[:;,—–-]\s*|\b(?:and|while|whereas)\s+)one\b(?![-\w]| of\b)(?P<first>[^;?]{8,200}?)"
     r"(?:,|;|\s[-—–])\s*(?:and\s+|while\s+|whereas\s+)?(?:the\s+other|another)\b"
@@ -181,7 +183,7 @@ _ONE_THAT = re.compile(
     r"(?=(?:that|which|using|with|on|about|for|where|from|in)\b)",
     re.IGNORECASE,
 )
-_DESCRIPTION_STOP = re.compile(rf"\s*(?:[?.;:]|\s[-—–]\s|,\s*(?:and\s+)?{WH})", re.IGNORECASE)
+_DESCRIPTION_STOP = re.compile(_DESCRIPTION_STOPS, re.IGNORECASE)
 _NEXT_ONE = re.compile(r",?\s*(?:(?:and|or)\s+)?$", re.IGNORECASE)
 # "compare the hierarchical actor-critic framework with the method that turns RLHF into ..."
 _COMPARE_WITH = re.compile(
@@ -247,8 +249,7 @@ def described(question: str) -> tuple[str, ...]:
 # quote ("Which papers scale 3D Gaussian Splatting to cities?" although one title holds it).
 _PAPERS_WANTED = re.compile(
     r"\b(which|what) ([\w\-]+ ){0,3}(papers|works|studies|articles)\b|"
-    r"\bwhat ([\w\-]+ ){0,3}(work|research)\b|\b(this|the) (collection|corpus)\b|"
-    r"^(any |some )?(papers|work|research|studies) (on|about|for|in)\b",
+    rf"{_MASS_WORK}|\b(this|the) (collection|corpus)\b|{_PAPERS_ON}",
     re.IGNORECASE,
 )
 
