@@ -194,42 +194,44 @@ class HybridRetriever:
         if mode == "bm25":
             return sparse[:top_k], evidence
         query = np.asarray(embedding, dtype=np.float32)
-        fused = self._fuse(question, query, dense, sparse, sentences)
+        fuse = self._fusion(question, sparse, sentences)
+        fused = fuse(query, dense)
         weight = self.settings.survey_feedback_weight
         if weight > 0 and sentences is not None and analyze(question).wants_survey:
-            fused = self._with_feedback(question, query, fused, sparse, allowed, sentences)
+            fused = self._with_feedback(query, fused, allowed, sentences, fuse)
         return fused[:top_k], evidence
 
-    def _fuse(
-        self,
-        question: str,
-        query: np.ndarray,
-        dense: list[Hit],
-        sparse: list[Hit],
-        sentences: SentenceEvidence | None,
-    ) -> list[Hit]:
-        """RRF of the dense and BM25 lists and, given `sentences`, of their candidates ranked
-        by best sentence."""
+    def _fusion(
+        self, question: str, sparse: list[Hit], sentences: SentenceEvidence | None
+    ) -> Fusion:
+        """RRF of a dense list with the BM25 list and, given `sentences`, with their
+        candidates ranked by best sentence; the question's weights and terms are worked out
+        once, for both searches of a survey question."""
         bm25_weight = self.settings.rare_name_bm25_weight if self.rare_names(question) else 1.0
         weights = {"dense": self.settings.dense_weight, "bm25": bm25_weight}
-        lists = {"dense": dense, "bm25": sparse}
-        if sentences is not None and self.settings.sentence_weight > 0:
-            candidates = sorted({h.paper_id for h in dense} | {h.paper_id for h in sparse})
-            terms = term_weights(analyze(question).terms, self._stats)
-            lists["sentences"] = sentence_hits(
-                sentences(candidates), query, terms, self.settings.sentence_lexical_weight
-            )
+        by_sentence = sentences is not None and self.settings.sentence_weight > 0
+        if by_sentence:
             weights["sentences"] = self.settings.sentence_weight
-        return rrf(lists, self.settings.rrf_k, weights)
+        terms = term_weights(analyze(question).terms, self._stats) if by_sentence else {}
+
+        def fuse(query: np.ndarray, dense: list[Hit]) -> list[Hit]:
+            lists = {"dense": dense, "bm25": sparse}
+            if by_sentence:
+                candidates = sorted({h.paper_id for h in dense} | {h.paper_id for h in sparse})
+                lists["sentences"] = sentence_hits(
+                    sentences(candidates), query, terms, self.settings.sentence_lexical_weight
+                )
+            return rrf(lists, self.settings.rrf_k, weights)
+
+        return fuse
 
     def _with_feedback(
         self,
-        question: str,
         query: np.ndarray,
         fused: list[Hit],
-        sparse: list[Hit],
         allowed: Selection | None,
         sentences: SentenceEvidence,
+        fuse: Fusion,
     ) -> list[Hit]:
         """A survey question's papers after the first FEEDBACK_KEEP, searched again with the
         query moved toward the first FEEDBACK_PAPERS (pseudo-relevance feedback).
@@ -243,8 +245,7 @@ class HybridRetriever:
             return fused
         moved = query + self.settings.survey_feedback_weight * centroid
         moved /= np.linalg.norm(moved)
-        dense = self.dense(moved.tolist(), allowed)
-        again = self._fuse(question, moved, dense, sparse, sentences)
+        again = fuse(moved, self.dense(moved.tolist(), allowed))
         kept = fused[:FEEDBACK_KEEP]
         seen = {h.paper_id for h in kept}
         return kept + [h for h in again if h.paper_id not in seen]
@@ -260,6 +261,8 @@ def _centroid(evidence: Mapping[str, tuple[list[str], np.ndarray]]) -> np.ndarra
 
 # Papers' sentences with their stored unit vectors (one row per sentence), by paper id.
 SentenceEvidence = Callable[[list[str]], Mapping[str, tuple[list[str], np.ndarray]]]
+# One fusion of a question's lists, given its query vector and dense list (`_fusion`).
+Fusion = Callable[[np.ndarray, list[Hit]], list[Hit]]
 
 
 def sentence_hits(
