@@ -46,6 +46,7 @@ from rag.special_answers import (
     unreported_notice,
     unreported_papers,
 )
+from rag.text import as_asked
 from rag.turn import METADATA, Turn
 from rag.turn import ms as _ms
 from rag.types import Answer, Source
@@ -302,7 +303,8 @@ class Engine:
         named = named or any(names_title(turn.asked, s.title) for s in sources)
         too_weak = evidence_too_weak(self.settings, turn, unknown, bool(named))
         if not pinned and (too_weak or view.names.unknown_subjects(info, unknown)):
-            return self._refusal(sources, unknown), True, label
+            shown = [as_asked(word, turn.asked) for word in unknown]
+            return self._refusal(sources, shown), True, label
         retrieved = [s.paper_id for s in sources]
         plan = turn.plan = view.names.origins_missing(info, plan, retrieved)
         if (
@@ -350,14 +352,15 @@ class Engine:
 
     def _mention_notice(self, turn: Turn) -> str:
         plan = turn.plan
+        names = [as_asked(name, turn.asked) for name in plan.mentioned_only]
         quotes = [
             (s, turn.view.names.mention_sentences(s.paper_id, plan.mentioned_only))
             for s in turn.sources
             if s.paper_id in plan.mentioning
         ][:MAX_MENTIONS]
         if not quotes:  # "the original NeRF paper", which no retrieved abstract names as such
-            return mention_notice(plan.mentioned_only, []) + "\n" + self._refusal(turn.sources)
-        return mention_notice(plan.mentioned_only, quotes)
+            return mention_notice(names, []) + "\n" + self._refusal(turn.sources)
+        return mention_notice(names, quotes)
 
     def _pin(self, sources: list[Source], pinned: list[str], view: IndexView) -> list[Source]:
         """Papers the follow-up named as [n] come first, even if retrieval missed them."""

@@ -24,6 +24,7 @@ import numpy as np
 from rag.catalog import Catalog, Selection
 from rag.catalog_writing import DIRTY_KEY
 from rag.generations import LINKED_DIR
+from rag.text import plain
 
 FOLDER = LINKED_DIR
 MANIFEST_KEY = "bm25_shards"  # {"shard number": folder name}
@@ -35,7 +36,10 @@ def _tokenize(texts: list[str]):
     import Stemmer
 
     return bm25s.tokenize(
-        texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False
+        [plain(t) for t in texts],
+        stopwords="en",
+        stemmer=Stemmer.Stemmer("english"),
+        show_progress=False,
     )
 
 

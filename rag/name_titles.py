@@ -10,6 +10,7 @@ import re
 from difflib import get_close_matches
 
 from rag.sentence_scoring import TYPO_CUTOFF
+from rag.text import plain
 from rag.types import Source
 
 TYPO_MIN_LENGTH = 7  # shorter names differ by a letter on purpose (GPT-4o, SD3)
@@ -28,6 +29,7 @@ def names_title(question: str, title: str | None, shortest: int = 4) -> bool:
     head = title_head(title)
     if len(head) < shortest or head == title:
         return False
+    head, question = plain(head), plain(question)  # "TÜLU 3" is "Tulu 3"
     if re.search(rf"(?<![\w-]){re.escape(head)}(?![\w-])", question, re.IGNORECASE):
         return True
     return len(head) >= TYPO_MIN_LENGTH and _typed_close(head.lower(), question.lower())

@@ -51,6 +51,7 @@ from rag.sentence_scoring import (
     mentions,
     term_weights,
 )
+from rag.text import plain
 
 COMMON_SHARE = 0.05  # a word in more than 5% of papers (GPU, LLMs) is a topic, not a name
 MENTION_MAX_DF = 30  # a name only this many papers mention can still be one paper's subject
@@ -141,7 +142,8 @@ class PaperNames:
     def written_otherwise(self, name: str, question: str = "") -> bool:
         """Papers write the name another way ("MovieGen" as "Movie Gen", "FastAtention" as
         "FastAttention"): not unknown."""
-        return any(self._candidates(other) for other in self._other_spellings(name, question))
+        spelled = self._other_spellings(name, plain(question))
+        return any(self._candidates(other) for other in spelled)
 
     def _other_spellings(self, name: str, question: str) -> Iterator[str]:
         """`spellings`, then the typo's word: looked up (and kept) only when none matched."""
@@ -173,7 +175,10 @@ class PaperNames:
 
     def _text(self, pid: str) -> str:
         p = self._paper(pid)
-        return f"{p.title or ''}\n{p.abstract}"
+        return plain(f"{p.title or ''}\n{p.abstract}")
+
+    def _title(self, pid: str) -> str:
+        return plain(self._paper(pid).title or "")
 
     def _common_term(self, name: str, ids: list[str]) -> bool:
         """Some abstract spells the acronym out in lower case ("deep neural network (DNN)",
@@ -196,7 +201,7 @@ class PaperNames:
     def about_strength(self, pid: str, name: str) -> int:
         """3: the title's name part is `name`; 2: the title contains it; 1: the abstract
         introduces it; 0: the paper only mentions it."""
-        title = self._paper(pid).title or ""
+        title = self._title(pid)
         head = title_head(title)
         if head and head.lower() == name.lower():
             return TITLE_HEAD
@@ -207,14 +212,15 @@ class PaperNames:
     def owns(self, pid: str, name: str) -> bool:
         """The paper is the origin of `name`: its title's name part is the name, or its
         abstract introduces it. A title that merely contains the name does not count."""
-        head = title_head(self._paper(pid).title)
+        head = title_head(self._title(pid))
         return head.lower() == name.lower() or self._introduces(pid, name)
 
     def _introduces(self, pid: str, name: str) -> bool:
-        head = title_head(self._paper(pid).title).lower()
+        head = title_head(self._title(pid)).lower()
         if " " not in head and head.find(name.lower()) > 0:
             return False  # "MSPLoRA: ...": its "Global Shared LoRA" is a variant, not LoRA
-        return any(introduces_name(name, s) for s in split_sentences(self._paper(pid).abstract))
+        abstract = plain(self._paper(pid).abstract)
+        return any(introduces_name(name, s) for s in split_sentences(abstract))
 
     def origins_missing(self, info: QuestionInfo, plan: NamePlan, pids: list[str]) -> NamePlan:
         """ "the original Transformer", "which paper introduced TarFlow": the question asks

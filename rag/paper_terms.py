@@ -10,6 +10,7 @@ import re
 
 from rag.metadata import from_extra
 from rag.question_type import WORD, terms_of
+from rag.text import plain
 
 # Words with a capital or a digit (NUPES, GPT-3, Fuyou, "Platonic" in a title).
 NAME_LIKE = re.compile(r"\b[A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*\b")
@@ -28,7 +29,8 @@ def keyword_text(title: str | None, abstract: str, extra: dict) -> str:
 
 def known_words(title: str | None, abstract: str, extra: dict) -> set[str]:
     """Lower-cased words, for telling a question's names that no abstract contains."""
-    return {w.lower() for w in WORD.findall(f"{title or ''} {abstract} {byline_text(extra)}")}
+    text = plain(f"{title or ''} {abstract} {byline_text(extra)}")
+    return {w.lower() for w in WORD.findall(text)}
 
 
 def content_terms(title: str | None, abstract: str) -> set[str]:
@@ -39,7 +41,7 @@ def content_terms(title: str | None, abstract: str) -> set[str]:
 def name_keys(title: str | None, abstract: str) -> set[str]:
     """Words written like names, and the parts of hyphenated ones: a question's names."""
     keys: set[str] = set()
-    for word in NAME_LIKE.findall(f"{title or ''} {abstract}"):
+    for word in NAME_LIKE.findall(plain(f"{title or ''} {abstract}")):
         low = word.lower()
         keys.add(low)
         keys.update(part for part in low.split("-") if part)

@@ -23,6 +23,7 @@ from rag.question_scope import (
     wants_papers,
     wants_survey,
 )
+from rag.text import plain
 
 Kind = Literal["metadata", "comparison", "number", "definition", "which", "general"]
 
@@ -201,7 +202,7 @@ def normalize_term(word: str) -> str:
 
 def terms_of(text: str) -> list[str]:
     """Normalized content terms of any text (question or sentence), in order."""
-    return [t for t in map(_term, _TERM.findall(text)) if t]
+    return [t for t in map(_term, _TERM.findall(plain(text))) if t]
 
 
 @lru_cache(maxsize=200_000)
@@ -286,7 +287,7 @@ def _words(question: str) -> list[tuple[str, bool]]:
     A first word in the possessive or before a version is a name wherever it stands
     ("Silkie's gains ...", "Argoverse 2 has ...")."""
     out = []
-    for sentence in split_sentences(question):
+    for sentence in split_sentences(plain(question)):
         for i, match in enumerate(_NAME_WORD.finditer(sentence)):
             word = match.group()
             rest = sentence[match.end() :]
@@ -337,7 +338,9 @@ def asks_metadata(question: str) -> bool:
 
 @lru_cache(maxsize=512)
 def analyze(question: str) -> QuestionInfo:
-    """Classify a question; the first matching kind wins (metadata is the most specific)."""
+    """Classify a question; the first matching kind wins (metadata is the most specific).
+    Its text is `plain`: the papers' words are matched without accents."""
+    question = plain(question)
     number = _NUMBER.search(question)
     if asks_metadata(question):
         kind: Kind = "metadata"

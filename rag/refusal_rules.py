@@ -13,7 +13,7 @@ from rag.name_titles import names_title
 from rag.question_type import GREEK_LETTERS, terms_of
 from rag.sentence_scoring import mentions, term_weights
 from rag.settings import Settings
-from rag.text import normalize_text
+from rag.text import normalize_text, plain
 from rag.turn import Turn
 
 ANCHOR_MAX_PAPERS = 10  # a name this few papers write anchors a question in them
@@ -57,7 +57,7 @@ def _heads_with_unknown_name(question: str, unknown: list[str]) -> bool:
     ("Tensor Programs V (muTransfer): what fraction of the compute ...?"): it is about a work
     the collection does not have, however close the rest of the question comes to some paper.
     A heading of ordinary words ("remote sensing MAE pretraining 13M images: ...") is a topic."""
-    head = heading(question)
+    head = heading(plain(question))  # the unknown names are plain
     outside = re.sub(r"\([^()]*\)", " ", head).split()
     if not outside or not all(word[0].isupper() for word in outside):
         return False

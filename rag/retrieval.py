@@ -28,6 +28,7 @@ from rag.question_type import (
 )
 from rag.sentence_scoring import LexicalStats, lexical_share, term_weights
 from rag.settings import RetrievalMode, Settings
+from rag.text import plain
 
 
 @dataclass
@@ -94,6 +95,7 @@ class HybridRetriever:
         A question about something the collection never mentions should be refused even
         when its general topic is close to some paper.
         """
+        question = plain(question)  # as the papers' words are counted
         unknown = []  # "PixArt-Sigma" is known when an abstract writes "PixArt-Σ"
         for word in self._names(question):
             if any(self._df(form) for form in word_forms(word)):

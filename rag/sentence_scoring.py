@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.question_type import QuestionInfo, normalize_term, terms_of
-from rag.text import numbers_in
+from rag.text import numbers_in, plain
 
 W_DENSE = 1.0
 W_LEXICAL = 0.55
@@ -147,6 +147,7 @@ def mentions(text: str, name: str) -> bool:
     "NL4OPT" for "NL4Opt").
     A hyphen and a space are the same separator: "phi-3-mini" is "Phi-3 Mini"; an ampersand
     may stand between words ("Expansion Squeeze Strategy" as "Expansion & Squeeze Strategy")."""
+    text, name = plain(text), plain(name)  # "T\\"ULU 3" is "Tulu 3"
     body = r"(?:[\s-]|\s&\s)".join(re.escape(part) for part in re.split(r"[\s-]+", name))
     found = re.finditer(rf"(?<![\w-]){body}(?![\w-])", text, re.IGNORECASE)
     if not _TWO_CAPITALS.search(name):

@@ -27,11 +27,12 @@ from rag.errors import IndexMismatchError, IndexMissingError, StoreError
 from rag.papers import Paper
 from rag.settings import Settings
 
-SCHEMA = 7  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
+SCHEMA = 8  # 2: sentence vectors stored; 3: per-paper part counts; 4: splitting keeps
 # "a.k.a." and parenthesized full stops inside sentences; 5: records, sentence vectors and
 # BM25 moved out of Chroma into the catalog; 6: postings of metadata words (filters by key);
 # 7: the file and line each paper was read from (papers leave files that no longer have
-# them), and paper ids that tell apart papers of one title with different DOIs
+# them), and paper ids that tell apart papers of one title with different DOIs; 8: words
+# indexed without accents, LaTeX's too (T\\"ulu, Tülu and Tulu are one word)
 
 __all__ = ["SCHEMA", "PaperRecord", "Store", "get_all"]
 

@@ -9,12 +9,42 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*%?")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents ("Müller" -> "muller")."""
-    if text.isascii():  # most text: skip the per-character accent folding
-        return text.lower()
+# LaTeX accents as arXiv abstracts write them: T\"ulu, {\'e}, \c{c}, \v{s}, \'{\i}
+_LATEX_ACCENT = re.compile(r"\{?\\(?:[\"'`^~=.]\s*|[cvuHkr](?:\s+|(?=\{)))\{?\\?([A-Za-z])\}?\}?")
+
+
+def plain(text: str) -> str:
+    """Letters without accents, case kept, LaTeX accents too ("Tülu", "T\\"ulu" -> "Tulu"):
+    the words are ASCII wherever text is split into words, so a name matches however written."""
+    if text.isascii() and "\\" not in text:  # most text: nothing to do
+        return text
+    text = _LATEX_ACCENT.sub(r"\1", text)
+    if text.isascii():
+        return text
     folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def as_asked(name: str, question: str) -> str:
+    """A name found in `plain(question)` as the question spells it ("Wachter" -> "Wächter"),
+    for saying back to the user."""
+    if question.isascii() and "\\" not in question:
+        return name
+    return " ".join(_word_as_asked(word, question) for word in name.split())
+
+
+def _word_as_asked(word: str, question: str) -> str:
+    for token in question.split():
+        token = token.strip('.,;:?!()[]"')
+        written = plain(token)
+        if written == word or written in (f"{word}'s", f"{word}’s"):
+            return token[: len(token) - len(written) + len(word)]
+    return word
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Müller", "M\\"uller" -> "muller")."""
+    return plain(text).lower()
 
 
 def normalize_text(text: str) -> str:
