@@ -295,6 +295,23 @@ def test_papers_described_one_by_one_each_get_their_group() -> None:
     assert _described_papers(descriptions, sources, stats) == [1, 2]
     assert _described_papers(("the private fine-tuning", "private models"), sources, stats) == [1]
     assert _described_papers(("image generation", "speech"), sources, stats) == []
+    # two abstracts hold all of a description's words: the better-ranked source fits it, not
+    # the one whose title holds more of them ("Aligning Preference ..." on diffusion images)
+    tied = [
+        source(
+            1,
+            "A Survey of Direct Preference Optimization",
+            "Direct preference optimization for aligning LLMs with human preferences, surveyed.",
+        ),
+        source(
+            2,
+            "Step-aware Preference Optimization: Aligning Preference with Denoising",
+            "Direct preference optimization aligns diffusion models, as it aligns LLMs.",
+        ),
+    ]
+    stats = LexicalStats.of_texts(s.abstract for s in tied)
+    description = ("direct preference optimization for aligning LLMs", "a survey")
+    assert _described_papers(description, tied, stats)[0] == 1
 
     vector, other = AXES
     scored = [

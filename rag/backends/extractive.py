@@ -245,16 +245,17 @@ def _described_papers(
     descriptions: tuple[str, ...], sources: list[Source], stats: LexicalStats
 ) -> list[int]:
     """The source each description fits best, in the question's order, each a different
-    paper, when it holds DESCRIBED_COVERS of the description's term weight."""
+    paper, when it holds DESCRIBED_COVERS of the description's term weight; on a tie the
+    better-ranked one (retrieval weighed the words together), not the title holding more."""
     found: list[int] = []
     for description in descriptions:
         weights = term_weights(terms_of(description), stats)
         fits = [
-            (lexical_share(s.text, weights), lexical_share(s.title or "", weights), -s.n)
+            (lexical_share(s.text, weights), -s.n)
             for s in sources
             if s.n not in found
         ]
-        share, _, n = max(fits, default=(0.0, 0.0, 0))
+        share, n = max(fits, default=(0.0, 0))
         if share >= DESCRIBED_COVERS:
             found.append(-n)
     return found
