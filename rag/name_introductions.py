@@ -20,6 +20,9 @@ _FILLER = (
 )
 
 _KINDS = r"(?:model|method|approach|system|framework|algorithm|optimizer|agent|benchmark|dataset)"
+# what the paper's search finds is its own: "our method discovers ..., Lion"
+_FOUND_BY = r"(?:method|approach|search|framework|algorithm|pipeline|procedure)"
+_FINDS = r"(?:discover|find|yield|produce)s?"
 
 
 def introduces_name(name: str, sentence: str) -> bool:
@@ -72,6 +75,12 @@ def introduced(name: str, sentence: str) -> bool:
         return True
     if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),?\s+(?:called\s+|named\s+)?{n}", sentence):
         return True  # "our model, InternVL2-8B-MPO, achieves ..."
+    found = re.search(  # not "our method finds that X, Lion and Y differ": a finding
+        rf"(?i:\bour (?:\w+ )?{_FOUND_BY}\s+{_FINDS}\s+(?!that\b))([^.;()]{{1,80}}),\s+{n}",
+        sentence,
+    )
+    if found and not _NOT_OWN.search(found.group(1)):
+        return True  # "Our method discovers a simple and effective optimization algorithm, Lion"
     if re.search(rf"(?i:\bour (?:\w+ )?{_KINDS}),\s+(?:[\w-]+\s+){{1,5}}\(\s*{n}\s*\)", sentence):
         return True  # "Our approach, Warm-start RL (WSRL), ...", not "our method improves X (Y)"
     if _defined_after_verb(n, verb, sentence):

@@ -61,6 +61,7 @@ TYPO_CANDIDATES = 5000  # indexed words read per lookup, at most
 PROMOTE_MAX_DF = 10  # promote the paper about a name only when few papers mention the name
 PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic like "Gaussian")
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
+ORIGIN = 4  # ... of the paper introducing a name the question asks for the paper of
 MENTION_COVERS = 0.5  # a mentioning paper with this share of the question's other terms answers
 
 
@@ -257,6 +258,7 @@ class PaperNames:
         unwritten = [
             p for p in info.phrases if not _opens_sentence(p, info.text) and not self._candidates(p)
         ]
+        origins_asked = origin_names(info)  # "the original Lion paper": its origin leads
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
                 continue
@@ -276,6 +278,8 @@ class PaperNames:
             if " " in name:
                 written.append(name)
             strengths = {pid: self.about_strength(pid, name) for pid in ids}
+            if name in origins_asked:
+                strengths |= {pid: ORIGIN for pid in ids if strengths[pid] and self.owns(pid, name)}
             if TITLE_HEAD not in strengths.values() and self._common_term(name, ids):
                 continue  # "deep neural network (DNN)": a term, whatever titles contain it
             about = [pid for pid in ids if strengths[pid]]

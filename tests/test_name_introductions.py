@@ -45,6 +45,12 @@ def test_a_name_introduced_second_with_its_acronym_is_the_papers_own(tmp_path) -
         ("MM-HELIX", "We construct MM-HELIX, a multimodal benchmark of 1,260 samples."),
         ("ZorbVL-MPO", "Notably, our model, ZorbVL-MPO, reaches 67.0 on MathVista."),
         ("Sulkie", "To test the feedback, we train Sulkie, an LVLM fine-tuned with DPO."),
+        (
+            "Leon",
+            "Our method discovers a simple and effective optimization algorithm, Leon (Evo"
+            "\\textbf{Lved Sign Momentum}).",
+        ),
+        ("QuxNet", "Our search finds a family of compact vision models, QuxNet, for phones."),
     ],
 )
 def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
@@ -64,6 +70,8 @@ def test_ways_a_paper_introduces_its_own_name(name: str, sentence: str) -> None:
         ("TabPFN", "We show that a recently released tabular classifier, TabPFN, is fast."),
         ("GPT-2", "We train GPT-2 on code, a harder domain."),
         ("English", "We use data in several languages, namely English, Japanese and Polish."),
+        ("Leon", "We discover that a simple optimizer, Leon, is unstable at large batch sizes."),
+        ("Leon", "Our method finds that optimizers such as Adam, Leon, and SGD differ in memory."),
     ],
 )
 def test_names_a_sentence_mentions_without_introducing(name: str, sentence: str) -> None:
@@ -99,6 +107,32 @@ def test_a_paper_that_introduces_a_name_its_title_contains_owns_it(tmp_path) -> 
     assert names.owns("v", "VeLOx") and not names.owns("w", "VeLOx")
     info = analyze("How much compute went into meta-training VeLOx?")
     assert names.plan(info).promoted == ["v", "w"]
+
+
+def test_the_paper_that_introduced_a_name_leads_a_question_about_its_origin(tmp_path) -> None:
+    """ "the original Leon paper": the paper whose search discovered Leon leads, ahead of one
+    whose title holds the name; before, Leon was taken for a name no paper here is about."""
+    papers = [
+        paper(
+            "d",
+            "Symbolic Discovery of Optimizers",
+            "Our method discovers a simple and "
+            "effective optimization algorithm, Leon. Leon saves 5x the compute on JFT.",
+        ),
+        paper(
+            "e",
+            "Leon Secretly Solves Constrained Problems",
+            "Leon, an optimizer found by "
+            "program search, trains large models well. We explain why it works.",
+        ),
+    ]
+    names = names_over(tmp_path, papers)
+    assert names.owns("d", "Leon") and not names.owns("e", "Leon")
+    origin = analyze("How much compute does the original Leon paper save on JFT?")
+    plan = names.origins_missing(origin, names.plan(origin), ["e", "d"])
+    assert plan.leads == ["d"] and plan.mentioned_only == [] and not names.near_miss(origin, plan)
+    topical = analyze("Why does Leon solve constrained problems?")
+    assert names.plan(topical).leads == ["e"], "otherwise the title holding the name leads"
 
 
 def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:

@@ -250,11 +250,7 @@ def _described_papers(
     found: list[int] = []
     for description in descriptions:
         weights = term_weights(terms_of(description), stats)
-        fits = [
-            (lexical_share(s.text, weights), -s.n)
-            for s in sources
-            if s.n not in found
-        ]
+        fits = [(lexical_share(s.text, weights), -s.n) for s in sources if s.n not in found]
         share, n = max(fits, default=(0.0, 0))
         if share >= DESCRIBED_COVERS:
             found.append(-n)
