@@ -150,13 +150,18 @@ def test_html_in_question_is_shown_as_text(page: Any) -> None:
     assert page.evaluate("typeof window.__pwned") == "undefined"
 
 
-def test_a_double_click_on_ask_answers_once(page: Any) -> None:
-    """The answer empties the box before a double click's second click arrives; that click
-    must not add "The question is empty" to the chat."""
+@pytest.mark.parametrize("press", ["click", "enter"])
+def test_a_double_click_on_ask_answers_once(page: Any, press: str) -> None:
+    """The answer empties the box before a double click's (or double Enter's) second press
+    arrives; that press must not add "The question is empty" to the chat."""
     page.fill("#question textarea", "How is reinforcement learning used to summarize events?")
-    page.click("#ask")
+
+    def again() -> None:
+        page.click("#ask") if press == "click" else page.press("#question textarea", "Enter")
+
+    again()
     _wait_answers(page, 1)
-    page.click("#ask")  # the second click of the double click, after the fast answer
+    again()  # the second press, after the fast answer
     page.wait_for_timeout(1000)
     assert page.locator('#chat [data-testid="bot"]').count() == 1
     assert "The question is empty" not in page.locator("#chat").inner_text()

@@ -154,7 +154,7 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
-DOUBLE_CLICK_S = 1.5  # an empty Ask this soon after a reply is the second click of a double click
+DOUBLE_CLICK_S = 1.5  # an empty Ask or Enter this soon after a reply is a double press's second
 EXAMPLE_TITLES = 5000  # example questions come from the first papers, at any index size
 
 
@@ -227,9 +227,10 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         session.answered_at = time.monotonic()
         yield session.messages, render.sources_html(session.answers), data, "", session
 
-    def ask_clicked(question: str, *rest: Any) -> Iterator[tuple[Any, ...]]:
-        """The Ask button: an empty box just after a reply is a double click's second click
-        (the reply emptied the box), not a question to answer with "the question is empty"."""
+    def ask_pressed(question: str, *rest: Any) -> Iterator[tuple[Any, ...]]:
+        """Ask or Enter in the box: an empty box just after a reply is a double click's (or a
+        double Enter's) second press, since the reply emptied the box, not a question to answer
+        with "the question is empty". The API's /ask always answers."""
         session = rest[-1]
         recent = session is not None and time.monotonic() - session.answered_at < DOUBLE_CLICK_S
         if recent and not (question or "").strip():
@@ -278,6 +279,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=110):
                         ask_button = gr.Button("Ask", variant="primary", elem_id="ask")
                         new_chat_button = gr.Button("New chat", size="sm", elem_id="new-chat")
+                        api_ask = gr.Button(visible=False)  # the API's /ask, never pressed here
                 gr.Markdown("Example questions from the collection:", elem_id="examples-label")
                 with gr.Row(elem_id="examples"):
                     example_buttons = [
@@ -326,8 +328,9 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         outputs = [chatbot, sources, answer_json, question, session]
         common: dict[str, Any] = {"concurrency_id": "ask", "show_progress": "hidden"}
         asked = [
-            question.submit(ask, inputs, outputs, api_name="ask", **common),
-            ask_button.click(ask_clicked, inputs, outputs, api_visibility="private", **common),
+            api_ask.click(ask, inputs, outputs, api_name="ask", **common),
+            question.submit(ask_pressed, inputs, outputs, api_visibility="private", **common),
+            ask_button.click(ask_pressed, inputs, outputs, api_visibility="private", **common),
             *(
                 button.click(
                     lambda text: text, button, question, api_visibility="private", queue=False
