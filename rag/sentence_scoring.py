@@ -83,6 +83,16 @@ _OUTLOOK = re.compile(
     r"\bpav(e|es|ing) the way\b|\bopens? (up )?(new )?(avenues|directions|possibilities)\b",
     re.IGNORECASE,
 )
+# "Extensive experiments demonstrate the effectiveness of our method.": a claim with nothing
+# in it that the paper's other sentences do not say better
+_EMPTY_CLAIM = re.compile(
+    r"^(?:the\s+)?(?:(?:extensive|comprehensive|thorough|empirical|experimental)\s+)*"
+    r"(?:experiments?|experimental results?|evaluations?|results)(?:\s+on\s+[^.,;\d]{1,60}?)?\s+"
+    r"(?:also\s+|further\s+|clearly\s+)?(?:demonstrate|show|validate|verify|confirm|prove)s?\s+"
+    r"(?:the\s+)?(?:(?:excellent|superior|remarkable|strong)\s+)?(?:performance|effectiveness|"
+    r"efficacy|superiority)(?:\s+and\s+\w+)?\s+of\s+(?:our|the|this)\b[^.;,\d]{0,50}\.?$",
+    re.IGNORECASE,
+)
 _RESULT = re.compile(
     r"\b(we (show|find|demonstrate|observe|prove|achieve)|achiev\w*|outperform\w*|"
     r"improv\w*|reduc\w*|speed-?up|faster|surpass\w*|results? (show|demonstrate))\b",
@@ -233,7 +243,15 @@ def score_sentences(
             motive = info.asks_how and not named and _MOTIVATION.search(sentence)
             asks = sentence.rstrip().endswith("?")  # the abstract's own question, not an answer
             outlook = _OUTLOOK.search(sentence)
-            if _BACKGROUND.match(sentence) or motive or asks or outlook or (i == 0 and not named):
+            empty = _EMPTY_CLAIM.match(sentence)
+            if (
+                _BACKGROUND.match(sentence)
+                or motive
+                or asks
+                or outlook
+                or empty
+                or (i == 0 and not named)
+            ):
                 score -= W_BACKGROUND
             if _RESULT.search(sentence):
                 score += W_RESULT

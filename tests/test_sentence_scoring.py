@@ -107,6 +107,23 @@ def test_where_the_paper_may_lead_is_not_what_it_did() -> None:
         assert _top("How does sparse attention cut memory?", sentences) == answer, outlook
 
 
+def test_a_claim_with_nothing_in_it_is_not_an_answer() -> None:
+    """ "Experiments demonstrate the excellent performance of our GALIP" says only that the
+    paper works; the sentence saying how much it saves answers "how does GALIP reduce ..."."""
+    answer = "GALIP needs about 3% of the training data of diffusion models."
+    for claim in (
+        "The extensive experimental results demonstrate the excellent performance of our GALIP.",
+        "Experiments on image datasets validate the effectiveness of the proposed GALIP.",
+    ):
+        sentences = ["Images are costly.", claim, answer]
+        question = "How does GALIP reduce the data needed for text-to-image synthesis?"
+        assert _top(question, sentences, ["GALIP"]) == answer, claim
+    # a result with something in it is not empty
+    full = "Experiments demonstrate the effectiveness of GALIP on 3 datasets, 120 times faster."
+    sentences = ["Images are costly.", full]
+    assert _top("How does GALIP reduce the compute for image synthesis?", sentences) == full
+
+
 def test_the_abstracts_own_question_is_not_an_answer() -> None:
     sentences = [
         "Agents act over many turns.",
