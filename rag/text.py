@@ -1,4 +1,4 @@
-"""Text normalisation shared by dedupe, eval matching and citation checks."""
+"""Text normalisation shared by dedupe, tokenizing, eval matching and citation checks."""
 
 from __future__ import annotations
 
