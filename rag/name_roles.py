@@ -85,12 +85,15 @@ _SETTING = re.compile(
     re.IGNORECASE,
 )
 # A name that something is done to is the setting: "shrink DeepSeek-V3 to fit an edge box",
+# "stop Post-Norm Transformers from diverging",
 # "when quantizing OPT-175B" (what GPTQ reports is still about GPTQ), "alignment of SDXL";
 # and a baseline an unnamed method beats ("by how much did it beat PiSSA"; but "does A beat
 # B?" compares two names).
 _DONE_TO = r"compress|quantiz|quantis|prun|deploy|serv|accelerat|fine-?tun|adapt"
 _WORKED_ON = re.compile(
-    rf"\b(shrink|{_DONE_TO}|distill?|jailbreak|attack|extend)(e|es|ed|ing|s)?\s+$|"
+    rf"\b(shrink|{_DONE_TO}|distill?|jailbreak|attack|extend|prevent|stabili[sz])"
+    r"(e|es|ed|ing|s)?\s+$|"
+    r"\bstop(s|ped|ping)?\s+$|"
     rf"\b(align|{_DONE_TO}|distill)\w*\s+of\s+(?:the\s+)?$|"
     r"\b(it|they|this|these|which|that)\s+(?:\w+\s+)?(beat|beats|outperform\w*|surpass\w*)\s+$|"
     r"\b(we|i)\s+(?:have\s+|'ve\s+|already\s+|also\s+)*(tried|tested|used|ran)\s+$",

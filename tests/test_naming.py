@@ -241,6 +241,12 @@ def test_names_used_as_a_benchmark_example_or_container(names) -> None:
     assert not may_be_subject("MAR", "How fast are generators such as MAR?")
     assert may_be_subject("ForgeHLS", "what's in ForgeHLS and how big is it?")
     assert may_be_subject("StyleGAN", "What FID did StyleGAN report?")
+    # what a method is asked to act on: "stop Post-Norm Transformers from ...", not the subject
+    stop = "How can you stop Post-Norm transformers from having exploding gradients?"
+    assert not may_be_subject("Post-Norm", stop)
+    assert not may_be_subject("Adam", "How do we prevent Adam from diverging at large batch?")
+    assert not may_be_subject("GaLore", "How can we stabilize GaLore training?")
+    assert may_be_subject("Post-Norm", "Does Post-Norm stop training from diverging?")
 
 
 def test_a_capitalized_opening_phrase_counts_only_when_a_paper_owns_it(tmp_path) -> None:
