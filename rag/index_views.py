@@ -24,7 +24,8 @@ from rag.evidence import SentenceIndex
 from rag.index_access import Snapshot, index_stamp, open_snapshot
 from rag.keyword_index import KeywordIndex
 from rag.metadata import PaperMeta
-from rag.naming import NamePlan, PaperNames
+from rag.name_plan import NamePlan
+from rag.naming import PaperNames
 from rag.question_type import analyze
 from rag.retrieval import HybridRetriever
 from rag.sentence_scoring import LexicalStats

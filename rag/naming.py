@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from difflib import get_close_matches
 
 from rag.bounded_cache import BoundedCache
@@ -24,6 +24,7 @@ from rag.catalog import Catalog, PaperRecord
 from rag.chunking import split_sentences
 from rag.name_casing import CACHE_WORDS, NameCasing
 from rag.name_introductions import capitals, defined_in, initials, introduces_name, spells_out
+from rag.name_plan import NamePlan
 from rag.name_roles import (
     built_on,
     heading,
@@ -63,43 +64,6 @@ PROMOTE_MAX_ABOUT = 2  # ... and one or two papers are about it (not a topic lik
 TITLE_HEAD = 3  # about-strength of a paper whose title's name part is the name
 ORIGIN = 4  # ... of the paper introducing a name the question asks for the paper of
 MENTION_COVERS = 0.5  # a mentioning paper with this share of the question's other terms answers
-
-
-@dataclass
-class NamePlan:
-    about: list[str] = field(default_factory=list)  # paper ids about a named thing, best first
-    about_if_retrieved: list[str] = field(default_factory=list)  # same, for plain words
-    focus: list[str] = field(default_factory=list)  # names that have a paper about them
-    specific: list[str] = field(default_factory=list)  # of those, names of one or two papers
-    mentioned_only: list[str] = field(default_factory=list)  # names with no paper about them
-    mentioning: list[str] = field(default_factory=list)  # paper ids that mention those names
-    leads: list[str] = field(default_factory=list)  # each specific name's own paper, in order
-    # papers moved to the top of the sources: not one whose title merely contains a name the
-    # question uses as a setting ("DPO Meets PPO" for "a PPO planner")
-    promoted: list[str] = field(default_factory=list)
-    # a lead's rivals: other papers that own its name as strongly ("ARPO" is introduced by an
-    # agent-RL paper and by a translation paper); retrieval decides between them
-    rivals: dict[str, list[str]] = field(default_factory=dict)
-    # the origins of a name whose lead only has it in its title ("the Transformer": "Efficient
-    # Transformer Inference" leads, "Attention Is All You Need" introduced it)
-    origins: list[str] = field(default_factory=list)
-
-    def settled(self, retrieved: list[str]) -> NamePlan:
-        """The plan with each lead the first of its rivals that retrieval ranks highest."""
-        if not self.rivals:
-            return self
-        place = {pid: i for i, pid in enumerate(retrieved)}
-        leads, about, promoted = list(self.leads), list(self.about), list(self.promoted)
-        for lead, others in self.rivals.items():
-            chosen = min([lead, *others], key=lambda pid: place.get(pid, len(place)))
-            if chosen == lead:
-                continue
-            leads = [chosen if pid == lead else pid for pid in leads]
-            for order in (about, promoted):
-                if lead in order and chosen in order:
-                    order.remove(chosen)
-                    order.insert(order.index(lead), chosen)
-        return replace(self, leads=leads, about=about, promoted=promoted, rivals={})
 
 
 class PaperNames:
@@ -210,6 +174,21 @@ class PaperNames:
             return 2
         return int(self._introduces(pid, name))
 
+    def _first_owners(
+        self, ids: list[str], name: str, strengths: dict[str, int]
+    ) -> tuple[list[str], bool]:
+        """The papers that introduce `name` most strongly: the one titled by the name or by
+        the words it abbreviates ("Direct Preference Optimization: ..." for DPO) before the
+        papers that also define it ("training with Direct Preference Optimization (DPO)");
+        and whether their title is headed so."""
+        rank = {}
+        for pid in ids:
+            if strengths[pid] and self.owns(pid, name):
+                spelled = defined_in(plain(self._paper(pid).abstract), name)
+                rank[pid] = max(strengths[pid], self.about_strength(pid, spelled) if spelled else 0)
+        top = max(rank.values(), default=0)
+        return [pid for pid in ids if pid in rank and rank[pid] == top], top >= TITLE_HEAD
+
     def owns(self, pid: str, name: str) -> bool:
         """The paper is the origin of `name`: its title's name part is the name, or its
         abstract introduces it. A title that merely contains the name does not count."""
@@ -278,18 +257,21 @@ class PaperNames:
             if " " in name:
                 written.append(name)
             strengths = {pid: self.about_strength(pid, name) for pid in ids}
+            origin = None
             if name in origins_asked:
-                strengths |= {pid: ORIGIN for pid in ids if strengths[pid] and self.owns(pid, name)}
-            if TITLE_HEAD not in strengths.values() and self._common_term(name, ids):
+                firsts, titled = self._first_owners(ids, name, strengths)
+                strengths |= {pid: ORIGIN for pid in firsts}
+                origin = firsts[0] if len(firsts) == 1 and titled else None
+            if not origin and TITLE_HEAD not in strengths.values() and self._common_term(name, ids):
                 continue  # "deep neural network (DNN)": a term, whatever titles contain it
-            about = [pid for pid in ids if strengths[pid]]
+            about = [origin] if origin else [pid for pid in ids if strengths[pid]]
             if " " in name and not about:
                 if _opens_sentence(typed, info.text) and not _VERSION_END.search(typed):
                     continue  # "Vanilla DPO ...": only its first word's capital makes it one
                 unowned.append(name)  # "Hindsight Experience Replay": not "Experience"
             if about:
                 plan.focus.append(name)
-                if len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
+                if origin or len(about) <= PROMOTE_MAX_ABOUT and len(ids) <= PROMOTE_MAX_DF:
                     plan.specific.append(name)
                     if may_be_subject(typed, info.text) and not part_of(name, plan.specific):
                         lead = min(about, key=lambda pid: (-strengths[pid], pid))

@@ -177,10 +177,12 @@ _THE_ONE_AND_THE_OTHER = re.compile(
     rf"(?P<second>[^;?]{{4,200}}?){_DESCRIPTION_END}",
     re.IGNORECASE,
 )
-# "one paper using X, one that schedules Y, and one that pre-trains Z"
+# "one paper using X, one that schedules Y, and one that pre-trains Z"; in a list, "one uses
+# X, one is built on Y, and one gives Z"
 _ONE_THAT = re.compile(
     r"\bone (?:(?:paper|study|work|method|system|model|approach) )?"
-    r"(?=(?:that|which|using|with|on|about|for|where|from|in)\b)",
+    r"(?=(?:that|which|using|with|on|about|for|where|from|in)\b)|"
+    r"(?:(?<=[,:;] )|(?<=\band ))one (?=(?:is|was|[a-z]+[^s\W]s)\b)",
     re.IGNORECASE,
 )
 _DESCRIPTION_STOP = re.compile(_DESCRIPTION_STOPS, re.IGNORECASE)

@@ -16,7 +16,7 @@ import re
 
 from rag.citations import as_quoted
 from rag.metadata import PaperMeta
-from rag.naming import NamePlan
+from rag.name_plan import NamePlan
 from rag.prompts import render
 from rag.question_type import QuestionInfo
 from rag.sentence_scoring import reports_measure

@@ -17,7 +17,7 @@ from rag.citations import answer_sentences, check_sentences, citations_for
 from rag.conversation import Standalone
 from rag.coverage import coverage
 from rag.index_views import IndexView
-from rag.naming import NamePlan
+from rag.name_plan import NamePlan
 from rag.question_filters import papers_by, without_citations
 from rag.question_type import QuestionInfo, analyze
 from rag.types import Answer, Source, Usage

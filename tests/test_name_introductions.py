@@ -135,6 +135,31 @@ def test_the_paper_that_introduced_a_name_leads_a_question_about_its_origin(tmp_
     assert names.plan(topical).leads == ["e"], "otherwise the title holding the name leads"
 
 
+def test_the_original_paper_of_an_acronym_many_papers_define_is_the_one_it_titles(tmp_path):
+    """ "the original ZPT paper", where a dozen papers write "Zeta Preference Tuning (ZPT)":
+    the paper titled by the spelled-out name leads, not the papers that train with it (nor is
+    ZPT dropped as a common term because one abstract writes it in lower case)."""
+    origin = paper(
+        "o",
+        "Zeta Preference Tuning: Your Model Is a Judge",
+        "The resulting algorithm, which we call Zeta Preference Tuning (ZPT), needs no reward "
+        "model.",
+    )
+    users = [
+        paper(
+            f"u{i:02d}",
+            f"Study {i} of Aligned Models",
+            f"We present a recipe {i} that uses Zeta Preference Tuning (ZPT) for alignment.",
+        )
+        for i in range(11)
+    ]
+    lower = paper("l", "Audio Alignment", "We align audio with zeta preference tuning (ZPT).")
+    names = names_over(tmp_path, [*users, origin, lower])
+    info = analyze("What did the original ZPT paper say it removes compared with RLHF?")
+    assert names.plan(info).leads == ["o"]
+    assert names.plan(analyze("How does ZPT compare with RLHF?")).leads == [], "a common name"
+
+
 def test_an_acronym_in_a_background_sentence_is_not_introduced(tmp_path) -> None:
     """ "the recently developed neural radiance fields (NeRF) have shown ..." cites NeRF;
     "we propose neural radiance fields (NeRF)" introduces it."""

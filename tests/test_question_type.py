@@ -312,6 +312,14 @@ def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
         "that trains a MoE on older chips",
     )
     assert described(
+        "LoRA variants: one uses bi-level optimization to fight overfitting, one is built on "
+        "block affine maps, and one gives higher layers more experts. How does each work?"
+    ) == (
+        "uses bi-level optimization to fight overfitting",
+        "is built on block affine maps",
+        "gives higher layers more experts",
+    )
+    assert described(
         "Agents: compare the hierarchical actor-critic framework with the method that regresses "
         "relative future rewards. How well does each work?"
     ) == (
@@ -338,6 +346,8 @@ def test_papers_described_one_by_one_are_read_as_descriptions() -> None:
         "How does the one-shot any-to-any VC model work, and what does the other baseline do?",
         "Which one of the two methods is faster?",
         "Is there one paper on pruning that reports 2x speedups?",
+        "Which is faster: one pass of the sampler, or one class of solvers?",
+        "Of the two, one is faster; what does it report?",
         "What does (a) mean in the loss?",
     ):
         assert described(not_described) == (), not_described

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.coverage import coverage, gap
 from rag.metadata import from_extra
-from rag.naming import NamePlan
+from rag.name_plan import NamePlan
 from rag.papers import Paper
 from rag.question_type import analyze
 from rag.sentence_scoring import LexicalStats
