@@ -475,3 +475,37 @@ def test_which_papers_on_a_name_one_title_holds_lists_the_papers(tmp_path):
     assert len(groups) == 3, answer.text
     one = engine.ask("How does CityFoam scale Foam Splatting up, and which techniques does it use?")
     assert [n for n, _ in quote_groups(one)] == [1], one.text
+
+
+def test_a_name_inside_a_description_does_not_bring_the_paper_about_it(tmp_path):
+    """ "(a) for the accelerated DDIM samplers ... and (b) for diffusion language models":
+    DDIM is the first described paper's setting. The paper whose title holds DDIM fits neither
+    description and gets no group; before, it came first as the paper the question names."""
+    rows = [
+        {
+            "title": "Accelerating Convergence of Score-Based Samplers, Provably",
+            "abstract": "We design training-free algorithms to accelerate the DDIM and DDPM "
+            "samplers of score-based diffusion models. Our accelerated sampler converges at a "
+            "rate of one over T squared, improving upon the DDIM sampler.",
+        },
+        {
+            "title": "A Convergence Theory for Diffusion Language Models",
+            "abstract": "We develop convergence guarantees for diffusion language models from an "
+            "information-theoretic view. The sampling error decays inversely with the number "
+            "of iterations and grows with the mutual information between tokens.",
+        },
+        {
+            "title": "InPO: Preference Optimization with Reparametrized DDIM",
+            "abstract": "We introduce DDIM-InPO, a method to align diffusion models to human "
+            "preferences. It fine-tunes a reparametrized DDIM sampler in 400 steps.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    answer = engine.ask(
+        "What convergence results are proved (a) for the training-free accelerated DDIM "
+        "samplers for score-based diffusion and (b) for diffusion language models from an "
+        "information-theoretic view?"
+    )
+    labels = [answer.sources[n - 1].title for n, _ in quote_groups(answer)]
+    assert labels == [rows[0]["title"], rows[1]["title"]], answer.text

@@ -27,6 +27,7 @@ from rag.sentence_scoring import (
     has_quantity,
     introduces,
     lexical_share,
+    mentions,
     score_sentences,
     term_weights,
 )
@@ -145,6 +146,10 @@ def extractive_answer(
     fill = [n for side in compared(info.text) if (n := _covering(side, sources, stats))]
     descriptions = () if fill else described(info.text)
     fill = fill or _described_papers(descriptions, sources, stats)
+    if descriptions and all(any(mentions(d, name) for d in descriptions) for name in info.names):
+        # "(a) for the accelerated DDIM samplers ...": a name in a description is the described
+        # paper's setting; the paper about it answers only if it fits a description
+        required = [n for n in required or [] if n in fill]
     groups = choose(
         scored, info, n_sentences, required or [], survey, coverage, fill, len(descriptions)
     )
