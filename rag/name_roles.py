@@ -238,6 +238,15 @@ def may_be_subject(name: str, question: str) -> bool:
     return False
 
 
+def only_aside(name: str, question: str) -> bool:
+    """Every mention of the name is in a parenthetical remark ("... (to cut down on runs,
+    partly for CO2 reasons)"): it says why the question is asked, not which paper it is about."""
+    found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question))
+    return bool(found) and all(
+        _aside(question[: m.start()], question[m.end() :], name) for m in found
+    )
+
+
 def _aside(before: str, after: str, name: str) -> bool:
     """The name stands in a parenthetical with other words: a remark on the question, not
     its subject; a parenthesis holding only the name ("... Transformers (HAT)") names it."""

@@ -30,6 +30,7 @@ from rag.name_roles import (
     heading,
     is_unit,
     may_be_subject,
+    only_aside,
     origin_names,
     part_of,
     plain_word,
@@ -241,8 +242,8 @@ class PaperNames:
         for name in dict.fromkeys([*info.phrases, *info.names]):
             if is_measure(name) or is_unit(name) or part_of(name, unowned):
                 continue
-            if built_on(name, info.text):  # "the extension of DiLoCo": not DiLoCo's paper
-                continue
+            if built_on(name, info.text) or only_aside(name, info.text):  # "the extension of
+                continue  # DiLoCo", "(partly for CO2 reasons)": not the paper asked about
             if plain_word(name) and part_of(name, unwritten) and not self._proper(name):
                 continue
             typed, ids = name, self._candidates(name)  # where it stands: as typed

@@ -47,6 +47,16 @@ def test_the_work_a_described_paper_builds_on_does_not_point_to_its_paper(names)
     assert plan.about == ["c"], "also named in its own right"
 
 
+def test_a_name_in_a_parenthetical_remark_does_not_point_to_its_paper(names) -> None:
+    """ "(to cut down on runs, partly for FooNet reasons)" says why the question is asked: the
+    paper titled FooNet is not the one asked about, and is neither promoted nor quoted first."""
+    aside = "In the work on sparse models (to save runs, partly for FooNet reasons), what is used?"
+    plan = names.plan(analyze(aside))
+    assert plan.about == plan.promoted == plan.focus == []
+    assert names.plan(analyze("In the work on FooNet (a detector), what is used?")).about == ["a"]
+    assert names.plan(analyze("What speed-up does the detector (FooNet) reach?")).about == ["a"]
+
+
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
     info = analyze("What accuracy does QuxQuant report?")
     plan = names.plan(info)
