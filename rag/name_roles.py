@@ -42,7 +42,45 @@ def origin_names(info: QuestionInfo) -> list[str]:
     if not found and _ORIGINAL_WORK.search(info.text):  # "... did the original paper report?"
         names = [n for n in dict.fromkeys([*info.phrases, *info.names]) if not is_measure(n)]
         found = [n for n in names if may_be_subject(n, info.text) and not part_of(n, names)]
-    return found
+    return found + [w for w in cited_works(info.text) if not any(n in w for n in found)]
+
+
+# A work cited by its authors and told in words: "sign SGD with majority vote (Bernstein et
+# al., 2018)", "Shen et al.'s minimum risk training paper" (a name there is found above).
+_AUTHORS = r"[A-Z][\w-]+\s+et\s+al\b\.?"
+_CITED_AFTER = re.compile(rf"(?P<work>[^()?.:;!,]{{3,80}}?)\s*\(\s*{_AUTHORS}[^()]{{0,12}}\)")
+_CITED_BEFORE = re.compile(rf"{_AUTHORS}['’]s\s+(?P<work>[^()?.:;!,]{{3,80}})")
+_NOT_WORK_TEXT = """how what which why when where who does do did is are was were can could
+    would should the a an in on of for to from by as at citing using per according its their
+    this that original coined introduced proposed named called term creators authors"""
+_NOT_WORK = frozenset(_NOT_WORK_TEXT.split())
+_WORK_END_TEXT = "paper work study method model optimizer approach algorithm"
+_WORK_END = frozenset(_WORK_END_TEXT.split())
+CITED_WORK_WORDS = 6  # "sign SGD with majority vote": a work told in a few words
+
+
+def cited_works(question: str) -> list[str]:
+    """Works a question asks about and cites by their authors, in the question's words: the
+    words before "(X et al.)" back to one that is not a work's ("How does", "Citing"), or
+    after "X et al.'s" up to "paper" or the like. Only in a sentence that asks."""
+    works = []
+    for sentence in split_sentences(question):
+        if not sentence.rstrip().endswith("?"):
+            continue  # "RAG (Lewis et al., 2020) pipelines have many knobs." is background
+        for match in _CITED_AFTER.finditer(sentence):
+            words = match.group("work").split()
+            while words and words[-1].lower() in _WORK_END:
+                words.pop()
+            kept = list(takewhile(lambda w: w.lower() not in _NOT_WORK, reversed(words)))[::-1]
+            works.append(kept)
+        for match in _CITED_BEFORE.finditer(sentence):
+            words = match.group("work").split()
+            while words and words[0].lower() in _NOT_WORK:
+                words.pop(0)
+            kept = list(takewhile(lambda w: w.lower() not in _NOT_WORK | _WORK_END, words))
+            works.append(kept)
+    found = [" ".join(w.strip("'‘’\"“”") for w in kept) for kept in works]
+    return [w for w in dict.fromkeys(found) if 0 < len(w.split()) <= CITED_WORK_WORDS]
 
 
 # The work a name comes from, without the name: "what did the original paper report",

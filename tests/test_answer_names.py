@@ -317,6 +317,45 @@ def test_the_original_paper_of_a_name_many_papers_use_is_a_near_miss(tmp_path):
     assert not engine.ask("How deep are the Zormer layers studied?").refused, "no origin cue"
 
 
+def test_a_work_cited_by_its_authors_is_a_near_miss_unless_a_paper_here_introduces_it(tmp_path):
+    """ "Mbeki et al.'s minimum risk tuning paper": the question asks for that paper, and the
+    collection only has one that compares with the method, so it says so instead of quoting the
+    comparison; "Citing vortex flow (Okafor et al.): ..." is answered, since the paper here
+    introduces vortex flow."""
+    rows = [
+        {
+            "title": "Sampling-based Reinforcement Learning for Sequence Generation",
+            "abstract": "We sample fewer sequences during RL training of translation models. Our "
+            "method beats REINFORCE, minimum risk tuning and PPO by 1.2 BLEU on WMT14, on the "
+            "data splits of Mbeki and Okafor.",
+        },
+        {
+            "title": "Straight Paths: Learning to Transport Data",
+            "abstract": "We present vortex flow, a simple approach to learning ODE models that "
+            "transport between two distributions along straight paths. Rectifying a coupling "
+            "provably lowers its transport cost, and we use it for image translation.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    cited = engine.ask(
+        "In Mbeki et al.'s minimum risk tuning paper for machine translation, which loss did "
+        "they optimize, and how many BLEU points did it gain?"
+    )
+    assert cited.refused, cited.text
+    assert cited.text.startswith("No paper in this collection is about minimum risk tuning")
+    introduced = engine.ask(
+        "Citing vortex flow (Okafor et al.): what does rectifying a coupling provably lower?"
+    )
+    assert not introduced.refused and quote_groups(introduced)[0][0] == 1
+    assert introduced.sources[0].title == rows[1]["title"]
+    background = engine.ask(
+        "Minimum risk tuning (Mbeki et al., 2016) is a classic baseline. By how many BLEU points "
+        "does the sampling-based RL method beat it on WMT14?"
+    )
+    assert not background.refused, "cited in a sentence that does not ask"
+
+
 def test_a_question_answered_where_the_name_is_mentioned_is_not_a_near_miss(tmp_path):
     """ "... a speech recognizer like Canary-1B ...": the paper that mentions the name is the
     one that answers, so the question is answered, not refused as a near miss; a question

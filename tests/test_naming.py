@@ -400,6 +400,27 @@ def test_a_heading_with_a_versioned_name_is_a_near_miss(tmp_path) -> None:
     assert names.near_miss(info, plan)
 
 
+def test_works_cited_by_their_authors_are_read_in_the_questions_words() -> None:
+    from rag.name_roles import cited_works
+
+    assert cited_works(
+        "How does sign SGD with majority vote (Bernstein et al., 2018) aggregate gradients?"
+    ) == ["sign SGD with majority vote"]
+    assert cited_works("In Shen et al.'s minimum risk training paper, which loss is used?") == [
+        "minimum risk training"
+    ]
+    assert cited_works("Textual inversion (Gal et al.): how many images does it need?") == [
+        "Textual inversion"
+    ]
+    for background in (
+        "RAG (Lewis et al., 2020) pipelines have many knobs. Which study tunes them?",
+        "In Reddi et al.'s paper that introduced AMSGrad, what changes?",
+        "According to its creators (Dubois et al.), how is length bias removed?",
+        "How did Pennington et al. argue that isometry matters?",
+    ):
+        assert cited_works(background) == [], background
+
+
 def test_the_original_model_as_a_baseline_is_not_an_origin() -> None:
     """ "a speed-up over the original DiT" compares with it; "the original DiT" asks for it."""
     from rag.name_roles import origin_names
