@@ -50,12 +50,13 @@ _COUNTED = re.compile(  # not one paper's parts: "its two pruning methods"
 )
 
 # Two things joined by "and", then each of them: "What do the X paper and the Y study each
-# recommend?", "A and B both ...", "How do A and B differ" (not "each of", "each layer").
+# recommend?", "A and B both ...", "How do A and B differ", "What do A and B have in common?"
+# (not "each of", "each layer").
 WH = r"(?:what|how|which|why|where|when|who)\b"  # the words that ask
 _EACH = re.compile(
     rf"\band\s+(?!{WH}|(?:does|do|did|is|are)\b)"
-    r"(?P<second>[^?.;:,]{1,80}?)\s+(?:each|both|differ)\b(?! (?:of|one|other|layer|step|"
-    r"token|head|task|model|paper|method)\b)",
+    r"(?P<second>[^?.;:,]{1,80}?)\s+(?:each|both|differ|have\s+in\s+common)\b"
+    r"(?! (?:of|one|other|layer|step|token|head|task|model|paper|method)\b)",
     re.IGNORECASE,
 )
 _ASKS = re.compile(rf"\b{WH}", re.IGNORECASE)

@@ -242,6 +242,8 @@ def test_things_joined_by_and_then_each_are_compared() -> None:
         "the ablation study on parallel layouts",
     )
     assert analyze(question).papers_asked == 2
+    common = compared("What do the tutorial on amortized solvers and FooNet have in common?")
+    assert common[-1] == "FooNet" and common[0].endswith("the tutorial on amortized solvers")
     differ = compared("How do bert2BERT and the V-cycle framework differ?")
     assert differ == ("How do bert2BERT", "the V-cycle framework")
     assert compared("Co-DETR and DeepSolo both build on DETR. What does each modify?") == (
