@@ -354,6 +354,23 @@ def test_a_work_cited_by_its_authors_is_a_near_miss_unless_a_paper_here_introduc
         "does the sampling-based RL method beat it on WMT14?"
     )
     assert not background.refused, "cited in a sentence that does not ask"
+    # with author metadata, the cited authors' own paper answers, whatever words it uses
+    # (`Turn.by_cited`): the near-miss rule does not override it
+    rows.append(
+        {
+            "title": "Risk-Aware Training for Translation",
+            "abstract": "We train translation models to minimize the expected risk of whole "
+            "sentences. The sentence-level loss adds 2.1 BLEU over maximum likelihood.",
+            "authors": "Thabo Mbeki, Li Wei",
+        }
+    )
+    (tmp_path / "with_authors").mkdir()
+    by_authors = engine_over(tmp_path / "with_authors", rows)
+    answer = by_authors.ask(
+        "In Mbeki et al.'s minimum risk tuning paper for machine translation, how many BLEU "
+        "points did the sentence-level loss add?"
+    )
+    assert not answer.refused and "2.1 BLEU" in answer.text, answer.text
 
 
 def test_a_question_answered_where_the_name_is_mentioned_is_not_a_near_miss(tmp_path):
