@@ -278,10 +278,13 @@ def may_be_subject(name: str, question: str) -> bool:
 
 def only_aside(name: str, question: str) -> bool:
     """Every mention of the name is in a parenthetical remark ("... (to cut down on runs,
-    partly for CO2 reasons)"): it says why the question is asked, not which paper it is about."""
+    partly for CO2 reasons)"): it says why the question is asked, not which paper it is about.
+    A parenthesis holding a question is a follow-up's thread ("(follow-up to: What is X?)")."""
     found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question))
     return bool(found) and all(
-        _aside(question[: m.start()], question[m.end() :], name) for m in found
+        _aside(question[: m.start()], question[m.end() :], name)
+        and "?" not in question[question.rfind("(", 0, m.start()) : question.find(")", m.end())]
+        for m in found
     )
 
 

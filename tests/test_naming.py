@@ -55,6 +55,8 @@ def test_a_name_in_a_parenthetical_remark_does_not_point_to_its_paper(names) -> 
     assert plan.about == plan.promoted == plan.focus == []
     assert names.plan(analyze("In the work on FooNet (a detector), what is used?")).about == ["a"]
     assert names.plan(analyze("What speed-up does the detector (FooNet) reach?")).about == ["a"]
+    follow_up = "and who wrote it? (follow-up to: how fast is it?; thread: What is FooNet?)"
+    assert names.plan(analyze(follow_up)).about == ["a"], "a thread's question, not a remark"
 
 
 def test_a_name_only_mentioned_is_a_near_miss_unless_papers_are_asked_for(names) -> None:
