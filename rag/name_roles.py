@@ -16,7 +16,8 @@ from rag.question_type import MEASURE_WORDS, STOPWORDS, VERSION, QuestionInfo, i
 
 # Authors cited (their surnames the groups): "Luo et al.", "Frankle and Carbin's", "Smith and
 # Lee (2021)"; not any two capitalized words joined by "and" ("GaLore and FRUGAL")
-CITED = r"\b([A-Z][\w-]+)\s+(?:et\s+al\b\.?|and\s+([A-Z][\w-]+)(?=['’]s\b|,?\s*\(?(?:19|20)\d\d\b))"
+_ET_AL = r"et\s+al\b\.?"
+CITED = rf"\b([A-Z][\w-]+)\s+(?:{_ET_AL}|and\s+([A-Z][\w-]+)(?=['’]s\b|,?\s*\(?(?:19|20)\d\d\b))"
 
 
 def origin_names(info: QuestionInfo) -> list[str]:
@@ -47,7 +48,7 @@ def origin_names(info: QuestionInfo) -> list[str]:
 
 # A work cited by its authors and told in words: "sign SGD with majority vote (Bernstein et
 # al., 2018)", "Shen et al.'s minimum risk training paper" (a name there is found above).
-_AUTHORS = r"[A-Z][\w-]+\s+et\s+al\b\.?"
+_AUTHORS = rf"[A-Z][\w-]+\s+{_ET_AL}"
 _CITED_AFTER = re.compile(rf"(?P<work>[^()?.:;!,]{{3,80}}?)\s*\(\s*{_AUTHORS}[^()]{{0,12}}\)")
 _CITED_BEFORE = re.compile(rf"{_AUTHORS}['’]s\s+(?P<work>[^()?.:;!,]{{3,80}})")
 _NOT_WORK_TEXT = """how what which why when where who does do did is are was were can could
