@@ -86,8 +86,11 @@ class Settings(BaseSettings):
     embed_backend: Literal["local", "openai"] = "local"
     openai_embed_model: str = "text-embedding-3-small"
     embed_runtime: Literal["onnx-int8", "onnx", "torch"] = Field(
-        "onnx-int8",
-        description="Local MiniLM on onnxruntime (int8 or fp32) or torch (sentence-transformers).",
+        "onnx",
+        description="Local MiniLM on onnxruntime (fp32 or int8) or torch (sentence-transformers). "
+        "fp32 gives sentence-transformers' own vectors on every CPU; int8 is faster where the CPU "
+        "has VNNI, but its vectors depend on the CPU's integer kernels (AVX2 alone saturates), so "
+        "rankings and eval figures differ from machine to machine.",
     )
     model_cache_dir: Path = Field(
         default_factory=lambda: default_data_dir() / "models",

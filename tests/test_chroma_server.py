@@ -116,4 +116,4 @@ def test_stats_json_reports_the_server(server_settings, monkeypatch, capsys) -> 
     data = json.loads(out)
     assert data["store"] == f"chroma-server 127.0.0.1:{settings.chroma_port}"
     assert data["papers"] == 16 and data["chunks"] > 16
-    assert data["embedding_model"] == "all-MiniLM-L6-v2 (int8)"
+    assert data["embedding_model"] == "all-MiniLM-L6-v2"

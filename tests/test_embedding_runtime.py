@@ -46,6 +46,19 @@ def test_onnx_runtimes_reproduce_sentence_transformers(tmp_path, chunk_texts) ->
     assert any(len(out.offsets) > 100 for out in reference)  # real, long chunks were compared
 
 
+def test_default_runtime_gives_the_models_own_vectors(tmp_path, chunk_texts) -> None:
+    """int8 vectors depend on the CPU's integer kernels (AVX2 without VNNI saturates), so
+    an index, its rankings and the eval figures would differ from machine to machine; the
+    default gives sentence-transformers' vectors, the same on every CPU."""
+    settings = make_settings(tmp_path)
+    assert "embed_runtime" not in settings.model_fields_set  # the default, not a test's choice
+    default = _token_outputs(make_embed_model(settings), chunk_texts[:4], 8)
+    torch = make_settings(tmp_path, embed_runtime="torch")
+    reference = _token_outputs(make_embed_model(torch), chunk_texts[:4], 8)
+    for a, b in zip(reference, default, strict=True):
+        assert float(a.vector @ b.vector) > 0.9999
+
+
 def test_query_vector_is_the_text_vector_and_unit_length(tmp_path) -> None:
     model = make_embed_model(make_settings(tmp_path, embed_runtime="onnx"))
     text = "Low-bit quantization of large language models."

@@ -204,7 +204,7 @@ def test_cli_stats_json(small, monkeypatch, capsys) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["papers"] == 20 and data["chunks"] == summary.chunks_in_index
-    assert data["embedding_model"] == "all-MiniLM-L6-v2 (int8)"
+    assert data["embedding_model"] == "all-MiniLM-L6-v2"
     assert data["store"] == f"chroma {settings.index_path} (gen-000001)"
 
 
@@ -221,7 +221,7 @@ def test_index_built_with_another_model_is_refused(small, tmp_path) -> None:
         open_store(settings.model_copy(update={"chunk_tokens": 128})).open()
     # int8 vectors differ from fp32 ones: switching runtime on a built index is refused too.
     with pytest.raises(IndexMismatchError, match=r"rag ingest --rebuild"):
-        open_store(settings.model_copy(update={"embed_runtime": "torch"})).open()
+        open_store(settings.model_copy(update={"embed_runtime": "onnx-int8"})).open()
     # Refusing did not rewrite what the index records: the right settings still open it.
     assert snapshot(settings) == before
 
@@ -370,5 +370,5 @@ def test_default_corpus_stats_json(corpus_settings, monkeypatch, capsys) -> None
     data = json.loads(out)
     assert data["papers"] == 683
     assert data["chunks"] == snapshot(corpus_settings)[0][1]
-    assert data["embedding_model"] == "all-MiniLM-L6-v2 (int8)"
+    assert data["embedding_model"] == "all-MiniLM-L6-v2"
     assert data["store"].startswith("chroma ")
