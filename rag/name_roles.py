@@ -231,15 +231,10 @@ def may_be_subject(name: str, question: str) -> bool:
     if len(name) < 3 or not written_so:  # "gpt-4", "nuScenes", "3D-FRONT", "3D Common
         # Corruptions"; not "1B-parameter"
         return False
-    spans = _sentence_spans(question)
-    asked = [(a, b) for a, b, asks in spans if asks]
-    # a context sentence's names are a setting, unless the question points back at them
-    # ("X and Y both target Z. How does each one get there?")
-    refers = any(_BACK_REFERENCE.search(question[a:b]) for a, b in asked)
-    context = bool(asked) and len(asked) < len(spans) and not refers
+    asked = _asking_spans(question)
     for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
         after = question[match.end() :]
-        if context and not any(a <= match.start() < b for a, b in asked):
+        if asked and not any(a <= match.start() < b for a, b in asked):
             continue  # "Our clusters only have Ethernet. Is there a framework for that?"
         if re.match(r"['’]s\b", after):  # "DeepMind's predictor"; but "X's largest model"
             owned = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after[2:50])[:3]]
@@ -337,6 +332,24 @@ def variant_base(name: str) -> str:
         if re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", base) and len(base) >= 3:
             return base
     return ""
+
+
+def in_context_only(name: str, question: str) -> bool:
+    """Every mention of the name stands in a sentence that only sets the scene ("... the
+    exascale machine at Oak Ridge in mind. For the scheme built for that system, what ...?")."""
+    asked = _asking_spans(question)
+    starts = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)]
+    return bool(asked and starts) and not any(a <= i < b for i in starts for a, b in asked)
+
+
+def _asking_spans(question: str) -> list[tuple[int, int]]:
+    """The sentences that ask, when the others are context: a context sentence's names are
+    a setting, unless the question points back at them ("X and Y both target Z. How does
+    each one get there?"). Empty when every sentence asks, or none does."""
+    spans = _sentence_spans(question)
+    asked = [(a, b) for a, b, asks in spans if asks]
+    refers = any(_BACK_REFERENCE.search(question[a:b]) for a, b in asked)
+    return [] if not asked or len(asked) == len(spans) or refers else asked
 
 
 def _sentence_spans(question: str) -> list[tuple[int, int, bool]]:

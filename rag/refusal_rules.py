@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rag.name_roles import heading, may_be_subject, origin_names, plain_word
+from rag.name_roles import heading, in_context_only, may_be_subject, origin_names, plain_word
 from rag.name_titles import names_title
 from rag.question_type import GREEK_LETTERS, terms_of
 from rag.sentence_scoring import mentions, term_weights
@@ -34,7 +34,7 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
         return True
     if _quotes_missing_title(turn):
         return True
-    if unknown and turn.evidence < settings.unknown_term_threshold:
+    if _named_unknowns(turn.asked, unknown) and turn.evidence < settings.unknown_term_threshold:
         return True
     if _heads_with_unknown_name(turn.asked, unknown):
         return True
@@ -50,6 +50,14 @@ def evidence_too_weak(settings: Settings, turn: Turn, unknown: list[str], named:
         return True
     weak = best < settings.sentence_refusal_threshold
     return weak and not (named or mentioned or _names_written(turn) or _titled_topic(turn))
+
+
+def _named_unknowns(question: str, unknown: list[str]) -> list[str]:
+    """The unknown words that may name what is asked: not an ordinary capitalized word of a
+    sentence that only sets the scene ("ZeRO++ wasn't designed with the exascale machine at
+    Oak Ridge in mind. For the scheme built for that system, what ...?"). A count ("a 65B
+    model") or an identifier ("GPTQ") counts wherever it stands."""
+    return [u for u in unknown if not (plain_word(u) and in_context_only(u, question))]
 
 
 def _heads_with_unknown_name(question: str, unknown: list[str]) -> bool:

@@ -165,3 +165,21 @@ def test_a_heading_that_names_a_work_no_abstract_writes_is_refused(tmp_path):
     assert not engine.ask("Heat Pumps (13M): how much does efficiency fall in the cold?").refused
     known = engine.ask("Heat Pumps in Winter: how much does efficiency fall in cold climates?")
     assert not known.refused
+
+
+def test_a_place_that_only_sets_the_scene_is_not_an_unknown_name(tmp_path):
+    """ "... in the homes near Lake Tahoe. How much does heat pump efficiency fall?": the
+    place no abstract writes stands in a sentence of background, so the unknown-term
+    threshold does not apply; asked about ("How efficient are heat pumps at Lake Tahoe?"),
+    or pointed back at ("... How did they fare?"), it still does."""
+    from rag.engine import Engine
+
+    settings = _settings_over(
+        tmp_path, refusal_threshold=0.0, sentence_refusal_threshold=0.0, unknown_term_threshold=0.99
+    )
+    engine = Engine(settings)
+    background = "We heat the homes near Lake Tahoe with wood. "
+    assert not engine.ask(background + "How much does heat pump efficiency fall?").refused
+    assert engine.ask("How much does heat pump efficiency fall at Lake Tahoe?").refused
+    assert engine.ask(background + "How did they fare with heat pumps?").refused
+    assert engine.ask("We use GPTQ on heat pumps. How much does efficiency fall?").refused
