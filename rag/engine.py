@@ -139,7 +139,9 @@ class Engine:
             view.evidence.stored,
         )
         sources = self._sources(hits, view)
-        plan = view.name_plan(question).settled([s.paper_id for s in sources])
+        plan = view.name_plan(question).settled(
+            [s.paper_id for s in sources], view.evidence.closeness
+        )
         retrieved = {s.paper_id for s in sources}
         lead = titled_by(question, sources) + plan.promoted
         lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
@@ -267,7 +269,9 @@ class Engine:
             evidence=evidence,
             vector=vector,
             info=analyze(asking),
-            plan=view.name_plan(asking).settled([s.paper_id for s in sources]),
+            plan=view.name_plan(asking).settled(
+                [s.paper_id for s in sources], view.evidence.closeness
+            ),
             notices=notices,
             threshold=self.settings.support_threshold,
             timings={"rewrite": rewrite, "retrieve": _ms(mark)},

@@ -68,3 +68,15 @@ class SentenceIndex:
             out |= fetched
             self._cache.put_many(fetched)
         return out
+
+    def closeness(self, paper_id: str, others: list[str]) -> float:
+        """Cosine between the centroid of a paper's sentence vectors and that of other
+        papers: which of two papers named alike is in the others' field."""
+        found = self.stored([paper_id, *others])
+        centroids = {pid: v.mean(axis=0) for pid, (_, v) in found.items() if len(v)}
+        if paper_id not in centroids or not (
+            rest := [c for p, c in centroids.items() if p != paper_id]
+        ):
+            return 0.0
+        a, b = centroids[paper_id], np.mean(rest, axis=0)
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) or 1.0))

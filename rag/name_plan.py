@@ -3,7 +3,12 @@ the names no paper here is about. Built by `rag.naming.PaperNames.plan`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+# A rival closer by this much (cosine of abstract centroids) to the papers the question names
+# beside it is the one meant: "SPO and UPO both ..." means the SPO of UPO's field
+CO_NAMED_MARGIN = 0.1
 
 
 @dataclass
@@ -25,14 +30,26 @@ class NamePlan:
     # Transformer Inference" leads, "Attention Is All You Need" introduced it)
     origins: list[str] = field(default_factory=list)
 
-    def settled(self, retrieved: list[str]) -> NamePlan:
-        """The plan with each lead the first of its rivals that retrieval ranks highest."""
+    def settled(
+        self, retrieved: list[str], closeness: Callable[[str, list[str]], float] | None = None
+    ) -> NamePlan:
+        """The plan with each lead the first of its rivals that retrieval ranks highest, or,
+        when the question names other papers beside it, the rival clearly closest to them
+        (`closeness`: how near a paper is to others)."""
         if not self.rivals:
             return self
         place = {pid: i for i, pid in enumerate(retrieved)}
+        rivalled = {pid for lead, others in self.rivals.items() for pid in (lead, *others)}
+        beside = [pid for pid in self.leads if pid not in rivalled]
         leads, about, promoted = list(self.leads), list(self.about), list(self.promoted)
         for lead, others in self.rivals.items():
-            chosen = min([lead, *others], key=lambda pid: place.get(pid, len(place)))
+            candidates = sorted([lead, *others], key=lambda pid: place.get(pid, len(place)))
+            chosen = candidates[0]
+            if beside and closeness:
+                near = {pid: closeness(pid, beside) for pid in candidates}
+                closest = max(candidates, key=lambda pid: near[pid])
+                if near[closest] >= near[chosen] + CO_NAMED_MARGIN:
+                    chosen = closest
             if chosen == lead:
                 continue
             leads = [chosen if pid == lead else pid for pid in leads]

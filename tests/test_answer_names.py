@@ -565,3 +565,40 @@ def test_a_name_inside_a_description_does_not_bring_the_paper_about_it(tmp_path)
     )
     labels = [answer.sources[n - 1].title for n, _ in quote_groups(answer)]
     assert labels == [rows[0]["title"], rows[1]["title"]], answer.text
+
+
+def test_a_name_two_papers_introduce_means_the_one_in_the_co_named_papers_field(tmp_path):
+    """ "SHO and URO both ...": two papers introduce SHO, one on heat pumps and one on peer
+    networks; the question's words lean to the heat-pump one, but URO, named beside it, is a
+    peer-network paper, so the peer-network SHO is meant and quoted. Asked alone, retrieval
+    still decides."""
+    heat = "Staged Heat Optimization: Tuning Heat Pump Stages"
+    peer = "Sparse Hashing Overlay for Peer-to-Peer Routing"
+    rows = [
+        {
+            "title": heat,
+            "abstract": "Plain optimization of heat pumps misses what each stage contributes. "
+            "We propose Staged Heat Optimization (SHO), which tunes every compressor stage "
+            "of a heat pump on its own. SHO cuts winter energy use by 12%.",
+        },
+        {
+            "title": peer,
+            "abstract": "Peer-to-peer overlays route lookups through many hops. We propose "
+            "Sparse Hashing Overlay (SHO), a routing layer that hashes keys into sparse "
+            "buckets of peers. SHO halves lookup hops in networks of a million peers.",
+        },
+        {
+            "title": "URO: Uncertainty-aware Routing Overlays",
+            "abstract": "Routing overlays in peer-to-peer networks trust every neighbour. We "
+            "present URO, an overlay that estimates the uncertainty of each peer's routing "
+            "table. URO keeps lookups correct when a third of the peers lie.",
+        },
+        OFF_TOPIC,
+    ]
+    engine = engine_over(tmp_path, rows)
+    question = "SHO and URO both argue that plain optimization misses something about stages. "
+    answer = engine.ask(question + "What does each one add?")
+    titles = [answer.sources[n - 1].title for n, _ in quote_groups(answer)]
+    assert peer in titles and heat not in titles, answer.text
+    alone = engine.ask("How does SHO tune each stage of a heat pump?")
+    assert alone.sources[0].title == heat
