@@ -9,6 +9,7 @@ question's English only, never the papers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import takewhile
 
 from rag.chunking import split_sentences
@@ -213,9 +214,14 @@ _MODIFIER_END = re.compile(
 )
 
 
+def _mentions_of(name: str, question: str) -> Iterator[re.Match[str]]:
+    """Where the question writes the name as a whole word ("GaLore", not "GaLore-2")."""
+    return re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)
+
+
 def built_on(name: str, question: str) -> bool:
     """Every mention of `name` is as the work a described paper builds on."""
-    starts = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)]
+    starts = [m.start() for m in _mentions_of(name, question)]
     return bool(starts) and all(_BUILT_ON.search(question[:start]) for start in starts)
 
 
@@ -232,7 +238,7 @@ def may_be_subject(name: str, question: str) -> bool:
         # Corruptions"; not "1B-parameter"
         return False
     asked = _asking_spans(question)
-    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question):
+    for match in _mentions_of(name, question):
         after = question[match.end() :]
         if asked and not any(a <= match.start() < b for a, b in asked):
             continue  # "Our clusters only have Ethernet. Is there a framework for that?"
@@ -276,7 +282,7 @@ def only_aside(name: str, question: str) -> bool:
     """Every mention of the name is in a parenthetical remark ("... (to cut down on runs,
     partly for CO2 reasons)"): it says why the question is asked, not which paper it is about.
     A parenthesis holding a question is a follow-up's thread ("(follow-up to: What is X?)")."""
-    found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question))
+    found = list(_mentions_of(name, question))
     return bool(found) and all(
         _aside(question[: m.start()], question[m.end() :], name)
         and "?" not in question[question.rfind("(", 0, m.start()) : question.find(")", m.end())]
@@ -338,7 +344,7 @@ def in_context_only(name: str, question: str) -> bool:
     """Every mention of the name stands in a sentence that only sets the scene ("... the
     exascale machine at Oak Ridge in mind. For the scheme built for that system, what ...?")."""
     asked = _asking_spans(question)
-    starts = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)]
+    starts = [m.start() for m in _mentions_of(name, question)]
     return bool(asked and starts) and not any(a <= i < b for i in starts for a, b in asked)
 
 
