@@ -117,12 +117,12 @@ class Settings(BaseSettings):
     rrf_k: int = Field(5, description="Reciprocal rank fusion constant (tuned on the dev set).")
     dense_weight: float = Field(1.5, description="Weight of the dense ranking in the fusion.")
     sentence_weight: float = Field(
-        1.5,
+        1.75,
         ge=0,
         description="Weight of the candidates ranked by their best sentence (0: off; dev-tuned).",
     )
     sentence_lexical_weight: float = Field(
-        1.2,
+        1.5,
         ge=0,
         description="In that ranking, weight of the question's terms a sentence contains "
         "(IDF-weighted share) next to its similarity (0: similarity only; dev-tuned).",
