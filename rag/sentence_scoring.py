@@ -24,6 +24,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 
 import numpy as np
+import Stemmer
 
 from rag.question_type import QuestionInfo, normalize_term, terms_of
 from rag.text import numbers_in, plain
@@ -197,6 +198,21 @@ def lexical_share(sentence: str, weights: Mapping[str, float]) -> float:
     """The IDF-weighted share of the question's terms that the sentence contains."""
     present = sentence_terms(sentence)
     return sum(w for t, w in weights.items() if t in present)
+
+
+_STEMMER = Stemmer.Stemmer("english")  # the one BM25 indexes with
+
+
+@lru_cache(maxsize=SENTENCE_TERMS_CACHE)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_STEMMER.stemWords(list(sentence_terms(text))))
+
+
+def stem_share(text: str, weights: Mapping[str, float]) -> float:
+    """`lexical_share` where a term also counts when the text holds another word of its stem:
+    a survey's "translating" is covered by an abstract on "machine translation"."""
+    present, stems = sentence_terms(text), _stems(text)
+    return sum(w for t, w in weights.items() if t in present or _STEMMER.stemWord(t) in stems)
 
 
 def score_sentences(

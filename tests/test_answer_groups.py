@@ -6,7 +6,14 @@ import numpy as np
 
 from rag.backends.extractive import choose, render_groups
 from rag.question_type import analyze
-from rag.sentence_scoring import LexicalStats, Scored, score_sentences
+from rag.sentence_scoring import (
+    LexicalStats,
+    Scored,
+    lexical_share,
+    score_sentences,
+    stem_share,
+    term_weights,
+)
 from rag.types import Source
 from tests.support.scored_sentences import AXES, CORPUS, equal_vectors
 
@@ -72,6 +79,27 @@ def test_a_survey_keeps_the_papers_on_the_topic_not_the_first_sources() -> None:
     info = analyze("What work is there on zeroth-order optimization for training deep models?")
     assert info.wants_survey
     coverage = {1: 0.7, 2: 0.6, 3: 0.2, 4: 0.5}
+    assert [n for n, _ in choose(scored, info, 4, [], coverage=coverage)] == [1, 2]
+
+
+def test_a_survey_counts_a_word_of_the_question_s_stem_as_covered() -> None:
+    """ "translating" in the question is covered by an abstract on "machine translation": the
+    survey lists the translation paper beside the one that writes "translating" (p32-044
+    listed only a code-translation benchmark)."""
+    vector, other = AXES
+    abstracts = {
+        1: "A benchmark for translating code between programming languages with LLMs.",
+        2: "We improve machine translation between many languages with LLMs.",
+    }
+    info = analyze("What research is there on translating between human languages with LLMs?")
+    weights = term_weights(info.terms, LexicalStats.of_texts([*CORPUS, *abstracts.values()]))
+    exact = {n: lexical_share(text, weights) for n, text in abstracts.items()}
+    assert exact[2] < 0.6 * exact[1], "by exact words alone paper 2 covers too little"
+    scored = [
+        Scored(1, 0, abstracts[1], vector, 1.0, 0.6),
+        Scored(2, 0, abstracts[2], other, 0.95, 0.6),
+    ]
+    coverage = {n: stem_share(text, weights) for n, text in abstracts.items()}
     assert [n for n, _ in choose(scored, info, 4, [], coverage=coverage)] == [1, 2]
 
 

@@ -29,6 +29,7 @@ from rag.sentence_scoring import (
     lexical_share,
     mentions,
     score_sentences,
+    stem_share,
     term_weights,
 )
 from rag.settings import Settings
@@ -142,7 +143,7 @@ def extractive_answer(
     stats = stats or LexicalStats.of_texts([])
     scored = score_sentences(info, query_vector, papers, stats, focus or [], frozenset(about or []))
     weights = term_weights(info.terms, stats)
-    coverage = {s.n: lexical_share(s.text, weights) for s in sources}
+    coverage = {s.n: stem_share(s.text, weights) for s in sources}
     fill = [n for side in compared(info.text) if (n := _covering(side, sources, stats))]
     descriptions = () if fill else described(info.text)
     fill = fill or _described_papers(descriptions, sources, stats)
