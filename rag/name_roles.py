@@ -23,16 +23,18 @@ CITED = rf"\b([A-Z][\w-]+)\s+(?:{_ET_AL}|and\s+([A-Z][\w-]+)(?=['’]s\b|,?\s*\(
 
 def origin_names(info: QuestionInfo) -> list[str]:
     """Names the question asks about as one paper's own: "the original CLIP" (not a baseline:
-    "a speed-up over the original DiT"), "the GloVe paper", "Meta's X paper", "the X
-    authors", "the paper that introduced Adam" (or "... introduced manifold-constrained
-    gradients (MCG)"), "which paper introduced the X dataset", "Luo et al.'s BAdam" (a
-    citation there may be background: "RAG (Lewis et al., 2020) pipelines have many knobs");
-    without a name there ("what did the original paper report?"), the question's subjects."""
+    "a speed-up over the original DiT", "compared with the original PEFT method"), "the GloVe
+    paper", "Meta's X paper", "the X authors", "the paper that introduced Adam" (or "...
+    introduced manifold-constrained gradients (MCG)"), "which paper introduced the X dataset",
+    "Luo et al.'s BAdam" (a citation there may be background: "RAG (Lewis et al., 2020)
+    pipelines have many knobs"); without a name there ("what did the original paper
+    report?"), the question's subjects."""
     found = []
     for name in dict.fromkeys([*info.phrases, *info.names]):
         n = rf"{re.escape(name)}(?![\w-])"
         cue = (
-            rf"(?i:(?<!\bover the )(?<!\bthan the )(?<!\bto the )(?<!\bvs\. the )\boriginal\s+){n}|"
+            rf"(?i:(?<!\bover the )(?<!\bthan the )(?<!\bto the )(?<!\bvs\. the )(?<!\bwith the )"
+            rf"\boriginal\s+){n}|"
             rf"(?i:\bthe\s+|['’]s\s+){n}(?i:\s+(?:paper|authors)\b)|"
             rf"(?i:\b(?:paper\s+(?:that|which)|(?:which|what)\s+paper)\s+(?:first\s+)?(?:introduced|"
             rf"proposed|presented|described|describes|released|coined)\s+(?:the\s+)?"

@@ -428,6 +428,8 @@ def test_the_original_model_as_a_baseline_is_not_an_origin() -> None:
     from rag.name_roles import origin_names
 
     assert origin_names(analyze("What speed-up over the original DiT does it give?")) == []
+    baseline = "How far does the count drop compared with the original PEFT method?"
+    assert origin_names(analyze(baseline)) == [], "p33-007"
     assert origin_names(analyze("What FID did the original DiT report?")) == ["DiT"]
 
 
