@@ -171,8 +171,8 @@ class PaperNames:
         head = title_head(title)
         if head and head.lower() == name.lower():
             return TITLE_HEAD
-        if mentions(title, name) or (name.isupper() and mentions(title, name + "s")):
-            return 2  # an acronym also in the plural: "... Optimization for LLMs on CPUs"
+        if mentions(title, name):
+            return 2
         return int(self._introduces(pid, name))
 
     def _first_owners(

@@ -602,25 +602,3 @@ def test_a_name_two_papers_introduce_means_the_one_in_the_co_named_papers_field(
     assert peer in titles and heat not in titles, answer.text
     alone = engine.ask("How does SHO tune each stage of a heat pump?")
     assert alone.sources[0].title == heat
-
-
-def test_an_acronym_a_title_holds_in_the_plural_names_that_paper(tmp_path):
-    """ "the ZPU inference-optimization paper" points at "... on ZPUs": the title holds the
-    acronym in the plural, so ZPU is not a name that papers here only mention (p33-026 was
-    refused as "No paper in this collection is about CPU")."""
-    rows = [
-        {
-            "title": "Inference Optimization for Language Models on ZPUs",
-            "abstract": "We run large language model inference on a ZPU and shrink the key-value "
-            "cache by keeping only recent tokens, which cuts decoding latency by half.",
-        },
-        {
-            "title": "Sparse Kernels for Graph Networks",
-            "abstract": "Our sparse kernels train graph neural networks on GPU and ZPU backends "
-            "and speed up message passing on large citation graphs.",
-        },
-    ]
-    engine = engine_over(tmp_path, rows)
-    answer = engine.ask("What does the ZPU inference-optimization paper do about the KV cache?")
-    assert not answer.refused, answer.text
-    assert answer.sources[0].title.endswith("on ZPUs"), answer.text
