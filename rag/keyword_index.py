@@ -24,7 +24,7 @@ import numpy as np
 from rag.catalog import Catalog, Selection
 from rag.catalog_writing import DIRTY_KEY
 from rag.generations import LINKED_DIR
-from rag.text import plain
+from rag.text import plain, stemmer
 
 FOLDER = LINKED_DIR
 MANIFEST_KEY = "bm25_shards"  # {"shard number": folder name}
@@ -33,12 +33,11 @@ DOCS_FILE = "docs.npy"
 
 def _tokenize(texts: list[str]):
     import bm25s
-    import Stemmer
 
     return bm25s.tokenize(
         [plain(t) for t in texts],
         stopwords="en",
-        stemmer=Stemmer.Stemmer("english"),
+        stemmer=stemmer(),
         show_progress=False,
     )
 

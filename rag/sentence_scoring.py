@@ -24,10 +24,9 @@ from difflib import get_close_matches
 from functools import lru_cache
 
 import numpy as np
-import Stemmer
 
 from rag.question_type import QuestionInfo, normalize_term, terms_of
-from rag.text import numbers_in, plain
+from rag.text import numbers_in, plain, stemmer
 
 W_DENSE = 1.0
 W_LEXICAL = 0.55
@@ -200,19 +199,16 @@ def lexical_share(sentence: str, weights: Mapping[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in present)
 
 
-_STEMMER = Stemmer.Stemmer("english")  # the one BM25 indexes with
-
-
 @lru_cache(maxsize=SENTENCE_TERMS_CACHE)
 def _stems(text: str) -> frozenset[str]:
-    return frozenset(_STEMMER.stemWords(list(sentence_terms(text))))
+    return frozenset(stemmer().stemWords(list(sentence_terms(text))))
 
 
 def stem_share(text: str, weights: Mapping[str, float]) -> float:
     """`lexical_share` where a term also counts when the text holds another word of its stem:
     a survey's "translating" is covered by an abstract on "machine translation"."""
-    present, stems = sentence_terms(text), _stems(text)
-    return sum(w for t, w in weights.items() if t in present or _STEMMER.stemWord(t) in stems)
+    present, stems, stem = sentence_terms(text), _stems(text), stemmer().stemWord
+    return sum(w for t, w in weights.items() if t in present or stem(t) in stems)
 
 
 def score_sentences(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+
+import Stemmer
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*%?")
@@ -64,4 +67,16 @@ def numbers_in(text: str) -> set[str]:
             value.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", value) else value
         )
         found.add(value)
+    return found
+
+
+_LOCAL = threading.local()
+
+
+def stemmer() -> Stemmer.Stemmer:
+    """This thread's English Snowball stemmer, the one BM25 indexes with and survey coverage
+    compares by: a PyStemmer object must not be shared between threads, and the UI answers
+    several questions at once."""
+    if (found := getattr(_LOCAL, "stemmer", None)) is None:
+        found = _LOCAL.stemmer = Stemmer.Stemmer("english")
     return found

@@ -195,3 +195,18 @@ def test_bounded_cache_drops_the_least_recently_used() -> None:
     assert calls == ["d"], "computed once, then read"
     cache.clear()
     assert cache.get_many(["a", "c", "d"]) == {}
+
+
+def test_each_thread_has_its_own_stemmer() -> None:
+    """A PyStemmer object must not be shared between threads (the UI answers several
+    questions at once): each thread gets its own, and keeps it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.text import stemmer
+
+    mine = stemmer()
+    assert stemmer() is mine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(lambda: id(stemmer())).result()
+    assert other != id(mine)
+    assert mine.stemWords(["translating", "translation"]) == ["translat", "translat"]
