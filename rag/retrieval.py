@@ -101,7 +101,9 @@ class HybridRetriever:
             if any(self._df(form) for form in word_forms(word)):
                 continue
             parts = [p for p in word.lower().split("-") if p]
-            if all(self._known_part(p) for p in parts):
+            typed_low = {p for p in word.split("-") if p.islower()}  # "LLM-powered"
+            known = [self._known_part(p) or (p in typed_low and self.heard(p)) for p in parts]
+            if all(known) and not self._unwritten_name(word, parts):
                 continue
             if len(parts) < 2 or not self._catalog.naming(parts, 1):  # "CodeACT-DeepSeek-
                 unknown.append(word)  # Coder-6.7B" holds the name "DeepSeek-Coder-6.7B"
@@ -110,6 +112,14 @@ class HybridRetriever:
             if word not in STOPWORDS and not self.heard(normalize_term(word)):
                 unknown.append(word)
         return unknown
+
+    def _unwritten_name(self, word: str, parts: list[str]) -> bool:
+        """A hyphenated proper name whose parts are common words but which no abstract writes,
+        joined or not ("IP-Adapter", "Q-Former": "ip" and "adapter" are everywhere); a
+        compound the asker formed ("GPU-cluster", "Adam-style") has a lower-case part."""
+        pieces = [p for p in word.split("-") if p]
+        proper = len(pieces) > 1 and all(p[0].isupper() or p[0].isdigit() for p in pieces)
+        return proper and not self._df("".join(parts))
 
     def heard(self, term: str) -> bool:
         """A question term some abstract writes, as it is or uninflected ("adversarially")."""

@@ -129,6 +129,13 @@ def test_unknown_terms_are_names_no_abstract_contains(engine) -> None:
     # written inside a longer name ("CodeACT-DeepSeek-Coder-6.7B"), a name is known
     assert retriever.unknown_terms("Was DeepSeek-Coder-6 tuned?") == []
     assert retriever.unknown_terms("Was Zorblax-Coder-6 tuned?") == ["Zorblax-Coder-6"]
+    # a hyphenated proper name of common words that no abstract writes is not known by its
+    # parts ("ip" and "adapter" are everywhere), unless an abstract writes it joined
+    assert retriever.unknown_terms("How large is IP-Adapter?") == ["IP-Adapter"]
+    assert retriever.unknown_terms("How many GPU-days does Light-Gen need?") == []
+    assert retriever.unknown_terms("Does a GPU-cluster help Adam-style training?") == []
+    # a lower-case part is a word, known as any of its inflections ("power", "powered")
+    assert retriever.unknown_terms("Which LLM-powered search engines are studied?") == []
 
 
 def test_resolve_pins_the_paper_a_follow_up_names() -> None:
