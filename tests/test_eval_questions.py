@@ -173,6 +173,14 @@ def test_gold_index_matches_prefix_despite_whitespace() -> None:
     assert gold_index(None, "We study retrieval for code search.", q) is None
 
 
+def test_a_titled_gold_is_matched_by_its_title_not_its_prefix() -> None:
+    """Two abstracts can open with the same 60 characters; only the titled paper is gold."""
+    q = _question([ATTENTION], [ATTENTION_ABSTRACT[:60]])
+    assert gold_index(ATTENTION, ATTENTION_ABSTRACT, q) == 0
+    assert gold_index("Another Paper", ATTENTION_ABSTRACT, q) is None
+    assert gold_index(None, ATTENTION_ABSTRACT, q) is None
+
+
 def test_empty_prefix_or_title_matches_nothing() -> None:
     q = _question(["BERT"], [""])
     assert gold_index(None, ATTENTION_ABSTRACT, q) is None

@@ -64,13 +64,17 @@ def _prefix_matches(abstract: str, prefix: str) -> bool:
 def gold_index(title: str | None, abstract: str, q: Question) -> int | None:
     """Index of the gold entry of `q` that a retrieved paper is, or None if it is not gold.
 
-    A paper is gold entry i when its normalized title equals the non-empty normalized gold
-    title, or its abstract starts with the gold abstract prefix (both normalized).
+    A paper is gold entry i when its normalized title equals the gold title, or, for an
+    untitled gold entry (""), when its abstract starts with the gold abstract prefix (both
+    normalized). A titled entry's prefix is not used: abstracts that open alike ("Large
+    language models (LLMs) have ...") share their first 60 characters, and the others are
+    not the gold paper.
     """
     key = _title_key(title)
     golds = zip(q.gold_titles, q.gold_abstract_prefix, strict=True)
     for i, (gold_title, prefix) in enumerate(golds):
-        if (key and key == _title_key(gold_title)) or _prefix_matches(abstract, prefix):
+        gold_key = _title_key(gold_title)
+        if (key == gold_key) if gold_key else _prefix_matches(abstract, prefix):
             return i
     return None
 
