@@ -119,7 +119,8 @@ class HybridRetriever:
         compound the asker formed ("GPU-cluster", "Adam-style") has a lower-case part."""
         pieces = [p for p in word.split("-") if p]
         proper = len(pieces) > 1 and all(p[0].isupper() or p[0].isdigit() for p in pieces)
-        return proper and not self._df("".join(parts))
+        typed_symbol = any(p in GREEK_LETTERS for p in parts)  # "PixArt-Sigma": see _known_part
+        return proper and not typed_symbol and not self._df("".join(parts))
 
     def heard(self, term: str) -> bool:
         """A question term some abstract writes, as it is or uninflected ("adversarially")."""
