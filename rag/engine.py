@@ -139,9 +139,7 @@ class Engine:
             view.evidence.stored,
         )
         sources = self._sources(hits, view)
-        plan = view.name_plan(question).settled(
-            [s.paper_id for s in sources], view.evidence.closeness
-        )
+        plan = view.name_plan(question, [s.paper_id for s in sources])
         retrieved = {s.paper_id for s in sources}
         lead = titled_by(question, sources) + plan.promoted
         lead += [pid for pid in plan.about_if_retrieved if pid in retrieved]
@@ -269,9 +267,7 @@ class Engine:
             evidence=evidence,
             vector=vector,
             info=analyze(asking),
-            plan=view.name_plan(asking).settled(
-                [s.paper_id for s in sources], view.evidence.closeness
-            ),
+            plan=view.name_plan(asking, [s.paper_id for s in sources]),
             notices=notices,
             threshold=self.settings.support_threshold,
             timings={"rewrite": rewrite, "retrieve": _ms(mark)},

@@ -59,9 +59,12 @@ class IndexView:
         names typed in lower case cased as the abstracts write them."""
         return self.names.casing.cased(written_in_full(question, self.catalog.word_df))
 
-    def name_plan(self, question: str) -> NamePlan:
-        """Papers about the names in the question (they lead), and names only mentioned."""
-        return self._plans.get_or_compute(question, lambda: self.names.plan(analyze(question)))
+    def name_plan(self, question: str, retrieved: list[str]) -> NamePlan:
+        """Papers about the names in the question (they lead), and names only mentioned; of
+        rival papers for one name, the one `retrieved` (paper ids, best first) and the field
+        of the other named papers point to."""
+        plan = self._plans.get_or_compute(question, lambda: self.names.plan(analyze(question)))
+        return plan.settled(retrieved, self.evidence.closeness)
 
 
 class IndexViews:
